@@ -1,0 +1,82 @@
+#define _GNU_SOURCE
+#include "cpu_bench.h"
+#include "clock.h"
+#include "threadpool.h"
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+size_t rl_cpu_llc_bytes(void) {
+  long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE), l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+  if (l3 > 0) return (size_t)l3;
+  if (l2 > 0) return (size_t)l2;
+  return 32u << 20;
+}
+
+typedef struct {
+  unsigned char *dst;
+  const unsigned char *src;
+  size_t bytes;
+  int fill;
+} copy_job;
+
+static void copy_slice(void *p, int index, int count) {
+  copy_job *j = p;
+  size_t begin = j->bytes * (size_t)index / (size_t)count, end = j->bytes * (size_t)(index + 1) / (size_t)count;
+  if (j->fill)
+    memset(j->dst + begin, index + 1, end - begin);
+  else
+    memcpy(j->dst + begin, j->src + begin, end - begin);
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+int rl_cpu_copy_bandwidth(size_t bytes, int threads, int repeats, double *bytes_per_s, double *median_ms) {
+  if (threads <= 0) threads = rl_cpu_count();
+  if (repeats < 1) repeats = 1;
+  unsigned char *a = malloc(bytes), *b = malloc(bytes);
+  double *t = malloc(sizeof(double) * (size_t)repeats);
+  if (!a || !b || !t) {
+    free(a); free(b); free(t);
+    return -1;
+  }
+  copy_job j = {a, NULL, bytes, 1};
+  rl_pool_run(threads, copy_slice, &j); /* first touch, on the threads that will copy */
+  j.dst = b;
+  rl_pool_run(threads, copy_slice, &j);
+  j.fill = 0;
+  j.src = a;
+  rl_pool_run(threads, copy_slice, &j); /* warm-up copy */
+  for (int r = 0; r < repeats; r++) {
+    uint64_t t0 = rl_clock_ns();
+    rl_pool_run(threads, copy_slice, &j);
+    t[r] = (double)(rl_clock_ns() - t0) * 1e-6;
+  }
+  qsort(t, (size_t)repeats, sizeof(double), cmp_double);
+  double med = repeats % 2 ? t[repeats / 2] : 0.5 * (t[repeats / 2 - 1] + t[repeats / 2]);
+  *median_ms = med;
+  *bytes_per_s = 2.0 * (double)bytes / (med * 1e-3);
+  free(a); free(b); free(t);
+  return 0;
+}
+
+int rl_cpu_time_resample(const rl_resample_args *a, int threads, int warmup, int repeats, int cold,
+                         double *samples_ms) {
+  unsigned char *flush = NULL;
+  size_t flush_bytes = 2 * rl_cpu_llc_bytes();
+  if (cold && !(flush = malloc(flush_bytes))) return -1;
+  copy_job fj = {flush, NULL, flush_bytes, 1};
+  int used = threads;
+  for (int i = 0; i < warmup; i++) used = rl_resample_cpu(a, threads);
+  for (int i = 0; i < repeats; i++) {
+    if (cold) rl_pool_run(rl_cpu_count(), copy_slice, &fj);
+    uint64_t t0 = rl_clock_ns();
+    used = rl_resample_cpu(a, threads);
+    samples_ms[i] = (double)(rl_clock_ns() - t0) * 1e-6;
+  }
+  free(flush);
+  return used;
+}

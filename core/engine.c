@@ -1,0 +1,151 @@
+#define _POSIX_C_SOURCE 200809L
+#include "engine.h"
+#include "embedded.h"
+#include "lrobolua.h"
+#include "rl_cuda.h"
+#include <lualib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int luaopen_lfs(lua_State *L);
+int luaopen_cjson(lua_State *L);
+int luaopen_cjson_safe(lua_State *L);
+
+static int exit_code = 0;
+int rl_engine_exit_code(void) { return exit_code; }
+
+static int l_set_exit_code(lua_State *L) {
+  lua_Integer c = luaL_checkinteger(L, 1);
+  if (c < 0 || c > 255) return luaL_argerror(L, 1, "exit code must be in [0, 255]");
+  exit_code = (int)c;
+  return 0;
+}
+
+static int l_embedded_source(lua_State *L) { /* for tests and --help: is a module embedded? */
+  const char *name = luaL_checkstring(L, 1);
+  for (const rl_embedded_module *m = rl_embedded_modules; m->module; m++)
+    if (strcmp(m->module, name) == 0) {
+      lua_pushstring(L, m->chunkname);
+      return 1;
+    }
+  return 0;
+}
+
+int luaopen_robolua_core(lua_State *L) {
+  lua_newtable(L);
+  rl_open_tensor(L);
+  rl_open_resample(L);
+  rl_open_bench(L);
+  rl_open_cuda(L);
+  rl_open_env(L);
+  lua_pushstring(L, ROBOLUA_VERSION);
+  lua_setfield(L, -2, "version");
+#ifdef ROBOLUA_HAVE_CUDA
+  lua_pushboolean(L, 1);
+#else
+  lua_pushboolean(L, 0);
+#endif
+  lua_setfield(L, -2, "built_with_cuda");
+  lua_pushstring(L, ROBOLUA_SOURCE_DIR);
+  lua_setfield(L, -2, "source_dir");
+  lua_pushcfunction(L, l_set_exit_code);
+  lua_setfield(L, -2, "set_exit_code");
+  lua_pushcfunction(L, l_embedded_source);
+  lua_setfield(L, -2, "embedded_chunkname");
+  return 1;
+}
+
+/* package.searchers entry: ROBOLUA_PATH/<mod>.lua or /<mod>/init.lua first (development override),
+   then the modules compiled into the binary. */
+static int embedded_searcher(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  const char *dir = getenv("ROBOLUA_PATH");
+  if (dir && *dir) {
+    lua_pushfstring(L, "%s/%s", dir, name);
+    const char *base = luaL_gsub(L, lua_tostring(L, -1), ".", "/");
+    const char *cands[2];
+    cands[0] = lua_pushfstring(L, "%s.lua", base);
+    cands[1] = lua_pushfstring(L, "%s/init.lua", base);
+    for (int i = 0; i < 2; i++) {
+      FILE *f = fopen(cands[i], "r");
+      if (!f) continue;
+      fclose(f);
+      if (luaL_loadfile(L, cands[i]) != LUA_OK)
+        return luaL_error(L, "error loading module '%s' from '%s':\n\t%s", name, cands[i], lua_tostring(L, -1));
+      lua_pushstring(L, cands[i]);
+      return 2;
+    }
+    lua_settop(L, 1);
+  }
+  for (const rl_embedded_module *m = rl_embedded_modules; m->module; m++) {
+    if (strcmp(m->module, name) != 0) continue;
+    if (luaL_loadbufferx(L, m->source, m->size, m->chunkname, "t") != LUA_OK)
+      return luaL_error(L, "error loading embedded module '%s':\n\t%s", name, lua_tostring(L, -1));
+    lua_pushstring(L, m->chunkname + 1);
+    return 2;
+  }
+  lua_pushfstring(L, "no embedded module '%s'", name);
+  return 1;
+}
+
+static int open_all(lua_State *L) {
+  luaL_openlibs(L);
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+  lua_pushcfunction(L, luaopen_robolua_core);
+  lua_setfield(L, -2, "robolua.core");
+  lua_pushcfunction(L, luaopen_lfs);
+  lua_setfield(L, -2, "lfs");
+  lua_pushcfunction(L, luaopen_cjson);
+  lua_setfield(L, -2, "cjson");
+  lua_pushcfunction(L, luaopen_cjson_safe);
+  lua_setfield(L, -2, "cjson.safe");
+  lua_pop(L, 1);
+  /* insert after the preload searcher, before the file searchers */
+  lua_getglobal(L, "package");
+  lua_getfield(L, -1, "searchers");
+  lua_Integer n = luaL_len(L, -1);
+  for (lua_Integer i = n; i >= 2; i--) {
+    lua_geti(L, -1, i);
+    lua_seti(L, -2, i + 1);
+  }
+  lua_pushcfunction(L, embedded_searcher);
+  lua_seti(L, -2, 2);
+  lua_pop(L, 2);
+  return 0;
+}
+
+static int traceback(lua_State *L) {
+  const char *msg = lua_tostring(L, 1);
+  if (msg == NULL) {
+    if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
+    msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+  }
+  luaL_traceback(L, L, msg, 1);
+  return 1;
+}
+
+int rl_engine_pcall(lua_State *L, int nargs, int nresults) {
+  int base = lua_gettop(L) - nargs;
+  lua_pushcfunction(L, traceback);
+  lua_insert(L, base);
+  int rc = lua_pcall(L, nargs, nresults, base);
+  lua_remove(L, base);
+  if (rc != LUA_OK) {
+    fprintf(stderr, "robolua: %s\n", lua_tostring(L, -1));
+    fflush(stderr);
+    lua_pop(L, 1);
+  }
+  return rc;
+}
+
+lua_State *rl_engine_new(void) {
+  lua_State *L = luaL_newstate();
+  if (!L) return NULL;
+  lua_pushcfunction(L, open_all);
+  if (rl_engine_pcall(L, 0, 0) != LUA_OK) {
+    lua_close(L);
+    return NULL;
+  }
+  return L;
+}

@@ -1,0 +1,127 @@
+/* Timing primitives for Lua. The loops run in C; Lua only sees the samples afterwards.
+   rl.clock() -> seconds (monotonic, ns resolution)
+   rl.bench.resample(src, st, tt, {backend=, warmup=, repeats=, mode=, batch=, threads=, out=, nvtx=})
+     -> {samples_ms = {...}, mode=, backend=, threads=, batch=, sm_clock_mhz = {...} (cuda)}
+   rl.bench.copy_bandwidth_cpu{bytes=, threads=, repeats=} -> {bytes_per_s=, median_ms=, bytes=, threads=}
+   rl.bench.lua(fn, {warmup=, repeats=}) -> {samples_ms = {...}}  (times a Lua function: for custom cases) */
+#include "clock.h"
+#include "cpu_bench.h"
+#include "lrobolua.h"
+#include "rl_cuda.h"
+#include "threadpool.h"
+#include <stdlib.h>
+#include <string.h>
+
+static int l_clock(lua_State *L) {
+  lua_pushnumber(L, rl_clock_s());
+  return 1;
+}
+
+static int parse_mode(lua_State *L, const char *mode) {
+  if (strcmp(mode, "hot") == 0) return 0;
+  if (strcmp(mode, "cold") == 0) return 1;
+  if (strcmp(mode, "graph") == 0) return 2;
+  return luaL_error(L, "opts.mode: unknown mode '%s' (expected hot, cold or graph)", mode);
+}
+
+static int l_bench_resample(lua_State *L) {
+  lua_settop(L, 4);
+  rl_resample_call c;
+  rl_check_resample_call(L, 1, "bench.resample", &c); /* pushes the output tensor at 5 */
+  int warmup = (int)rl_opt_integer(L, 4, "warmup", 10, 0, 1000000);
+  int repeats = (int)rl_opt_integer(L, 4, "repeats", 50, 1, 10000000);
+  int batch = (int)rl_opt_integer(L, 4, "batch", 20, 1, 100000);
+  const char *mode_name = rl_opt_string(L, 4, "mode", "hot");
+  int mode = parse_mode(L, mode_name);
+  const char *range = rl_opt_string(L, 4, "nvtx", NULL);
+  if (c.backend == RL_BACKEND_REFERENCE) return luaL_error(L, "opts.backend: the reference is not timed");
+  if (c.backend == RL_BACKEND_CPU && mode == 2)
+    return luaL_error(L, "opts.mode: graph mode exists only for the cuda backend");
+  double *samples = lua_newuserdatauv(L, sizeof(double) * (size_t)repeats, 0); /* freed by the GC */
+  int *clocks = lua_newuserdatauv(L, sizeof(int) * (size_t)repeats, 0);
+  int threads = 0;
+  if (range) rl_nvtx_push(range);
+  if (c.backend == RL_BACKEND_CPU) {
+    threads = rl_cpu_time_resample(&c.args, c.threads, warmup, repeats, mode == 1, samples);
+    if (range) rl_nvtx_pop();
+    if (threads < 0) return luaL_error(L, "bench.resample: cannot allocate the cache-flush buffer");
+  } else {
+    rl_cuda_resample_args g = {c.args.dtype, c.args.src, c.args.src_times, c.args.tgt_times, c.args.out,
+                               c.args.batch, c.args.source_len, c.args.target_len, c.args.dim};
+    int rc = rl_cuda_time_resample(&g, mode, warmup, repeats, batch, samples, clocks);
+    if (range) rl_nvtx_pop();
+    if (rc != 0) return luaL_error(L, "bench.resample: CUDA failed: %s", rl_cuda_last_error());
+  }
+  lua_createtable(L, 0, 8);
+  rl_push_array(L, samples, repeats);
+  lua_setfield(L, -2, "samples_ms");
+  lua_pushstring(L, mode_name);
+  lua_setfield(L, -2, "mode");
+  lua_pushstring(L, rl_backend_name(c.backend));
+  lua_setfield(L, -2, "backend");
+  lua_pushinteger(L, warmup);
+  lua_setfield(L, -2, "warmup");
+  if (c.backend == RL_BACKEND_CPU) {
+    lua_pushinteger(L, threads);
+    lua_setfield(L, -2, "threads");
+  } else {
+    lua_createtable(L, repeats, 0);
+    for (int i = 0; i < repeats; i++) {
+      lua_pushinteger(L, clocks[i]);
+      lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "sm_clock_mhz");
+    if (mode == 2) {
+      lua_pushinteger(L, batch);
+      lua_setfield(L, -2, "batch");
+    }
+  }
+  return 1;
+}
+
+static int l_copy_bandwidth_cpu(lua_State *L) {
+  rl_check_opts(L, 1, "bench.copy_bandwidth_cpu");
+  lua_Integer bytes = rl_opt_integer(L, 1, "bytes", (lua_Integer)1 << 28, 1 << 12, (lua_Integer)1 << 40);
+  int threads = (int)rl_opt_integer(L, 1, "threads", 0, 0, 4096);
+  int repeats = (int)rl_opt_integer(L, 1, "repeats", 10, 1, 100000);
+  if (threads == 0) threads = rl_cpu_count();
+  double bps, ms;
+  if (rl_cpu_copy_bandwidth((size_t)bytes, threads, repeats, &bps, &ms) != 0)
+    return luaL_error(L, "bench.copy_bandwidth_cpu: cannot allocate 2 x %I bytes", bytes);
+  lua_createtable(L, 0, 4);
+  lua_pushnumber(L, bps); lua_setfield(L, -2, "bytes_per_s");
+  lua_pushnumber(L, ms); lua_setfield(L, -2, "median_ms");
+  lua_pushinteger(L, bytes); lua_setfield(L, -2, "bytes");
+  lua_pushinteger(L, threads); lua_setfield(L, -2, "threads");
+  return 1;
+}
+
+static int l_bench_lua(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  rl_check_opts(L, 2, "bench.lua");
+  int warmup = (int)rl_opt_integer(L, 2, "warmup", 10, 0, 1000000);
+  int repeats = (int)rl_opt_integer(L, 2, "repeats", 50, 1, 10000000);
+  double *samples = lua_newuserdatauv(L, sizeof(double) * (size_t)repeats, 0);
+  for (int i = 0; i < warmup + repeats; i++) {
+    lua_pushvalue(L, 1);
+    uint64_t t0 = rl_clock_ns();
+    lua_call(L, 0, 0); /* errors propagate to the caller's pcall */
+    uint64_t t1 = rl_clock_ns();
+    if (i >= warmup) samples[i - warmup] = (double)(t1 - t0) * 1e-6;
+  }
+  lua_createtable(L, 0, 1);
+  rl_push_array(L, samples, repeats);
+  lua_setfield(L, -2, "samples_ms");
+  return 1;
+}
+
+void rl_open_bench(lua_State *L) {
+  lua_pushcfunction(L, l_clock);
+  lua_setfield(L, -2, "clock");
+  static const luaL_Reg fns[] = {{"resample", l_bench_resample},
+                                 {"copy_bandwidth_cpu", l_copy_bandwidth_cpu},
+                                 {"lua", l_bench_lua},
+                                 {NULL, NULL}};
+  luaL_newlib(L, fns);
+  lua_setfield(L, -2, "bench");
+}

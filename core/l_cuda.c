@@ -1,0 +1,111 @@
+/* rl.cuda.* and rl.nvtx.*: the Lua face of kernels/rl_cuda.h. In a build without CUDA every entry
+   still exists: available() is false and the others raise a clear error. */
+#include "lrobolua.h"
+#include "rl_cuda.h"
+
+static int l_available(lua_State *L) {
+  int ok = rl_cuda_available();
+  lua_pushboolean(L, ok);
+  if (ok) return 1;
+  lua_pushstring(L, rl_cuda_last_error());
+  return 2;
+}
+
+static void need_cuda(lua_State *L, const char *fname) {
+  if (!rl_cuda_available()) luaL_error(L, "cuda.%s: CUDA is not available (%s)", fname, rl_cuda_last_error());
+}
+
+#define SETINT(k, v) (lua_pushinteger(L, (v)), lua_setfield(L, -2, (k)))
+static int l_info(lua_State *L) {
+  need_cuda(L, "info");
+  rl_cuda_info i;
+  if (rl_cuda_get_info(&i) != 0) return luaL_error(L, "cuda.info: %s", rl_cuda_last_error());
+  lua_createtable(L, 0, 20);
+  lua_pushstring(L, i.name); lua_setfield(L, -2, "name");
+  lua_pushfstring(L, "%d.%d", i.cc_major, i.cc_minor); lua_setfield(L, -2, "compute_capability");
+  SETINT("device", i.device);
+  SETINT("sm_count", i.sm_count);
+  SETINT("max_threads_per_sm", i.max_threads_per_sm);
+  SETINT("l2_bytes", i.l2_bytes);
+  SETINT("global_mem_bytes", i.global_mem_bytes);
+  SETINT("shared_mem_per_sm", i.shared_mem_per_sm);
+  SETINT("mem_bus_width_bits", i.mem_bus_width_bits);
+  SETINT("sm_clock_mhz_now", i.sm_clock_mhz_now);
+  SETINT("mem_clock_mhz_now", i.mem_clock_mhz_now);
+  SETINT("sm_clock_mhz_max", i.sm_clock_mhz_max);
+  SETINT("mem_clock_mhz_max", i.mem_clock_mhz_max);
+  SETINT("driver_version", i.driver_version);
+  SETINT("runtime_version", i.runtime_version);
+  lua_pushstring(L, i.driver_string); lua_setfield(L, -2, "driver");
+  lua_pushstring(L, i.pci_bus_id); lua_setfield(L, -2, "pci_bus_id");
+  return 1;
+}
+
+/* rl.cuda.copy_bandwidth{bytes=, repeats=} -> {bytes_per_s=, median_ms=, bytes=} */
+static int l_copy_bandwidth(lua_State *L) {
+  rl_check_opts(L, 1, "cuda.copy_bandwidth");
+  lua_Integer bytes = rl_opt_integer(L, 1, "bytes", (lua_Integer)1 << 29, 1 << 12, (lua_Integer)1 << 40);
+  int repeats = (int)rl_opt_integer(L, 1, "repeats", 20, 1, 100000);
+  need_cuda(L, "copy_bandwidth");
+  double bps, ms;
+  if (rl_cuda_copy_bandwidth((size_t)bytes, repeats, &bps, &ms) != 0)
+    return luaL_error(L, "cuda.copy_bandwidth: %s", rl_cuda_last_error());
+  lua_createtable(L, 0, 3);
+  lua_pushnumber(L, bps); lua_setfield(L, -2, "bytes_per_s");
+  lua_pushnumber(L, ms); lua_setfield(L, -2, "median_ms");
+  lua_pushinteger(L, bytes); lua_setfield(L, -2, "bytes");
+  return 1;
+}
+
+static int l_synchronize(lua_State *L) {
+  need_cuda(L, "synchronize");
+  if (rl_cuda_synchronize() != 0) return luaL_error(L, "cuda.synchronize: %s", rl_cuda_last_error());
+  return 0;
+}
+
+static int l_sm_clock(lua_State *L) {
+  lua_pushinteger(L, rl_cuda_available() ? rl_cuda_sm_clock_now() : -1);
+  return 1;
+}
+
+static int l_nvtx_push(lua_State *L) {
+  rl_nvtx_push(luaL_checkstring(L, 1));
+  return 0;
+}
+
+static int l_nvtx_pop(lua_State *L) {
+  (void)L;
+  rl_nvtx_pop();
+  return 0;
+}
+
+/* rl.nvtx.range(name, fn, ...) runs fn inside a range and pops it even if fn fails. */
+static int l_nvtx_range(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  int nargs = lua_gettop(L) - 2;
+  rl_nvtx_push(name);
+  lua_pushvalue(L, 2);
+  lua_rotate(L, 3, 1); /* fn, args... */
+  int rc = lua_pcall(L, nargs, LUA_MULTRET, 0);
+  rl_nvtx_pop();
+  if (rc != LUA_OK) return lua_error(L);
+  return lua_gettop(L) - 2;
+}
+
+static int l_nvtx_available(lua_State *L) {
+  lua_pushboolean(L, rl_nvtx_available());
+  return 1;
+}
+
+void rl_open_cuda(lua_State *L) {
+  static const luaL_Reg cuda[] = {{"available", l_available}, {"info", l_info},
+                                  {"copy_bandwidth", l_copy_bandwidth}, {"synchronize", l_synchronize},
+                                  {"sm_clock", l_sm_clock}, {NULL, NULL}};
+  static const luaL_Reg nvtx[] = {{"push", l_nvtx_push}, {"pop", l_nvtx_pop}, {"range", l_nvtx_range},
+                                  {"available", l_nvtx_available}, {NULL, NULL}};
+  luaL_newlib(L, cuda);
+  lua_setfield(L, -2, "cuda");
+  luaL_newlib(L, nvtx);
+  lua_setfield(L, -2, "nvtx");
+}

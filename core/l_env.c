@@ -1,0 +1,29 @@
+/* rl.env() -> host facts (CPU model, cores, memory, OS, hostname, time). */
+#define _POSIX_C_SOURCE 200809L
+#include "env.h"
+#include "lrobolua.h"
+#include <time.h>
+
+static int l_env(lua_State *L) {
+  rl_env e;
+  rl_env_capture(&e);
+  lua_createtable(L, 0, 8);
+  lua_pushstring(L, e.cpu_model); lua_setfield(L, -2, "cpu_model");
+  lua_pushinteger(L, e.logical_cpus); lua_setfield(L, -2, "logical_cpus");
+  lua_pushinteger(L, e.mem_total_bytes); lua_setfield(L, -2, "mem_total_bytes");
+  lua_pushinteger(L, e.llc_bytes); lua_setfield(L, -2, "llc_bytes");
+  lua_pushstring(L, e.os); lua_setfield(L, -2, "os");
+  lua_pushstring(L, e.hostname); lua_setfield(L, -2, "hostname");
+  char stamp[32];
+  time_t now = time(NULL);
+  struct tm tmv;
+  gmtime_r(&now, &tmv);
+  strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+  lua_pushstring(L, stamp); lua_setfield(L, -2, "time_utc");
+  return 1;
+}
+
+void rl_open_env(lua_State *L) {
+  lua_pushcfunction(L, l_env);
+  lua_setfield(L, -2, "env");
+}

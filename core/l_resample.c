@@ -1,0 +1,245 @@
+/* rl.trajectories{...}, rl.resample(src, st, tt, opts), rl.compare(got, ref, opts),
+   rl.validate_times(times, opts). */
+#include "compare.h"
+#include "lrobolua.h"
+#include "rl_cuda.h"
+#include "trajectories.h"
+#include <stdlib.h>
+#include <string.h>
+
+const char *rl_backend_name(rl_backend b) {
+  return b == RL_BACKEND_CPU ? "cpu" : b == RL_BACKEND_REFERENCE ? "reference" : "cuda";
+}
+
+static lua_Integer field_size(lua_State *L, int t, const char *key, lua_Integer def) {
+  lua_getfield(L, t, key);
+  lua_Integer v = def;
+  if (!lua_isnil(L, -1)) {
+    int isint;
+    v = lua_tointegerx(L, -1, &isint);
+    if (!isint) luaL_error(L, "trajectories: %s must be an integer, got %s", key, luaL_typename(L, -1));
+  } else if (def < 0) {
+    luaL_error(L, "trajectories: %s is required", key);
+  }
+  if (v < 1) luaL_error(L, "trajectories: %s must be positive, got %I", key, v);
+  lua_pop(L, 1);
+  return v;
+}
+
+/* rl.trajectories{batch=, source_len=, target_len=, dim=, dtype=, seed=, timing=, device=, rate=,
+   jitter=, drop=, max_offset=} -> {src=, src_times=, tgt_times=} */
+static int l_trajectories(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  rl_traj_params p;
+  memset(&p, 0, sizeof p);
+  p.batch = field_size(L, 1, "batch", -1);
+  p.source_len = field_size(L, 1, "source_len", -1);
+  p.dim = field_size(L, 1, "dim", -1);
+  p.target_len = field_size(L, 1, "target_len", p.source_len / 2 > 0 ? p.source_len / 2 : 1);
+  lua_getfield(L, 1, "dtype");
+  p.dtype = rl_check_dtype(L, -1, "trajectories: dtype", RL_F32);
+  lua_pop(L, 1);
+  p.seed = (uint64_t)rl_opt_integer(L, 1, "seed", 0, LUA_MININTEGER, LUA_MAXINTEGER);
+  const char *timing = rl_opt_string(L, 1, "timing", "jitter");
+  if (strcmp(timing, "uniform") == 0) p.timing = RL_TIMING_UNIFORM;
+  else if (strcmp(timing, "jitter") == 0) p.timing = RL_TIMING_JITTER;
+  else return luaL_error(L, "trajectories: timing must be \"uniform\" or \"jitter\", got '%s'", timing);
+  p.rate_hz = rl_opt_number(L, 1, "rate", 100.0);
+  p.jitter = rl_opt_number(L, 1, "jitter", 0.25);
+  p.drop_prob = rl_opt_number(L, 1, "drop", 0.05);
+  p.max_offset = rl_opt_number(L, 1, "max_offset", 2.0);
+  if (!(p.rate_hz > 0)) return luaL_error(L, "trajectories: rate must be positive");
+  if (!(p.jitter >= 0 && p.jitter < 0.5)) return luaL_error(L, "trajectories: jitter must be in [0, 0.5)");
+  if (!(p.drop_prob >= 0 && p.drop_prob < 1)) return luaL_error(L, "trajectories: drop must be in [0, 1)");
+  if (!(p.max_offset >= 0)) return luaL_error(L, "trajectories: max_offset must be >= 0");
+  lua_getfield(L, 1, "device");
+  rl_device dev = rl_check_device(L, -1, "trajectories: device");
+  lua_pop(L, 1);
+  lua_settop(L, 1);
+
+  int64_t s3[3] = {p.batch, p.source_len, p.dim}, s2[2] = {p.batch, p.source_len}, t2[2] = {p.batch, p.target_len};
+  rl_tensor *src = rl_push_tensor(L, RL_HOST, p.dtype, 3, s3); /* 2 */
+  rl_tensor *st = rl_push_tensor(L, RL_HOST, RL_F32, 2, s2);   /* 3 */
+  rl_tensor *tt = rl_push_tensor(L, RL_HOST, RL_F32, 2, t2);   /* 4 */
+  rl_trajectories(&p, src->data, st->data, tt->data, 0);
+  lua_createtable(L, 0, 3);
+  const char *names[3] = {"src", "src_times", "tgt_times"};
+  for (int i = 0; i < 3; i++) {
+    if (dev == RL_HOST) {
+      lua_pushvalue(L, 2 + i);
+    } else {
+      rl_tensor *h = lua_touserdata(L, 2 + i);
+      rl_tensor *d = rl_push_tensor(L, RL_CUDA, h->dtype, h->ndim, h->shape);
+      if (rl_cuda_memcpy_h2d(d->data, h->data, h->nbytes) != 0)
+        return luaL_error(L, "trajectories: copy to device failed: %s", rl_cuda_last_error());
+    }
+    lua_setfield(L, -2, names[i]);
+  }
+  return 1;
+}
+
+static void check_times(lua_State *L, rl_tensor *t, const char *name, int monotone, int strict) {
+  char err[256];
+  const float *h = t->data;
+  float *copy = NULL;
+  if (t->device != RL_HOST) {
+    copy = malloc(t->nbytes);
+    if (!copy) luaL_error(L, "%s: cannot allocate %zu bytes to validate", name, t->nbytes);
+    if (rl_cuda_memcpy_d2h(copy, t->data, t->nbytes) != 0) {
+      free(copy);
+      luaL_error(L, "%s: copy for validation failed: %s", name, rl_cuda_last_error());
+    }
+    h = copy;
+  }
+  const char *msg = rl_validate_times(h, t->shape[0], t->shape[1], monotone, strict, err, sizeof err);
+  free(copy);
+  if (msg) luaL_error(L, "%s: %s", name, msg);
+}
+
+void rl_check_resample_call(lua_State *L, int idx, const char *fname, rl_resample_call *c) {
+  memset(c, 0, sizeof *c);
+  int o = idx + 3;
+  rl_check_opts(L, o, fname);
+  c->src = rl_check_tensor(L, idx, "src");
+  c->st = rl_check_tensor(L, idx + 1, "src_times");
+  c->tt = rl_check_tensor(L, idx + 2, "tgt_times");
+  const char *backend = rl_opt_string(L, o, "backend", "cpu");
+  if (strcmp(backend, "cpu") == 0) c->backend = RL_BACKEND_CPU;
+  else if (strcmp(backend, "reference") == 0) c->backend = RL_BACKEND_REFERENCE;
+  else if (strcmp(backend, "cuda") == 0) c->backend = RL_BACKEND_CUDA;
+  else luaL_error(L, "opts.backend: unknown backend '%s' (expected cpu, reference or cuda)", backend);
+  c->threads = (int)rl_opt_integer(L, o, "threads", 0, 0, 4096);
+  int validate = rl_opt_boolean(L, o, "validate", 1), strict = rl_opt_boolean(L, o, "strict", 0);
+
+  rl_tensor *src = c->src, *st = c->st, *tt = c->tt;
+  if (src->ndim != 3) luaL_error(L, "src: expected shape [B,S,D], got %d dimensions", src->ndim);
+  if (st->ndim != 2) luaL_error(L, "src_times: expected shape [B,S], got %d dimensions", st->ndim);
+  if (tt->ndim != 2) luaL_error(L, "tgt_times: expected shape [B,T], got %d dimensions", tt->ndim);
+  if (st->dtype != RL_F32) luaL_error(L, "src_times: must be f32, got %s", rl_dtype_name(st->dtype));
+  if (tt->dtype != RL_F32) luaL_error(L, "tgt_times: must be f32, got %s", rl_dtype_name(tt->dtype));
+  if (st->shape[0] != src->shape[0] || st->shape[1] != src->shape[1])
+    luaL_error(L, "src_times: shape [%I,%I] does not match src [B,S] = [%I,%I]", (lua_Integer)st->shape[0],
+               (lua_Integer)st->shape[1], (lua_Integer)src->shape[0], (lua_Integer)src->shape[1]);
+  if (tt->shape[0] != src->shape[0])
+    luaL_error(L, "tgt_times: batch %I does not match src batch %I", (lua_Integer)tt->shape[0],
+               (lua_Integer)src->shape[0]);
+  if (st->device != src->device || tt->device != src->device)
+    luaL_error(L, "%s: src, src_times and tgt_times must be on one device (src on %s, src_times on %s, "
+               "tgt_times on %s); move them with t:to()", fname, src->device ? "cuda" : "cpu",
+               st->device ? "cuda" : "cpu", tt->device ? "cuda" : "cpu");
+  rl_device want_dev = c->backend == RL_BACKEND_CUDA ? RL_CUDA : RL_HOST;
+  if (c->backend == RL_BACKEND_CUDA && !rl_cuda_available())
+    luaL_error(L, "opts.backend: cuda is not available (%s)", rl_cuda_last_error());
+  if (src->device != want_dev)
+    luaL_error(L, "src: the %s backend needs %s tensors, got %s ones (use t:to(\"%s\"))", backend,
+               want_dev ? "cuda" : "cpu", src->device ? "cuda" : "cpu", want_dev ? "cuda" : "cpu");
+  if (c->backend != RL_BACKEND_REFERENCE && src->dtype == RL_F64)
+    luaL_error(L, "src: the %s backend takes f32, bf16 or f16 (f64 only with backend=\"reference\")", backend);
+  if (validate) {
+    check_times(L, st, "src_times", 1, strict);
+    check_times(L, tt, "tgt_times", 0, 0);
+  }
+  c->args = (rl_resample_args){src->dtype, src->data, st->data, tt->data, NULL,
+                               src->shape[0], src->shape[1], tt->shape[1], src->shape[2]};
+  rl_dtype out_dtype = c->backend == RL_BACKEND_REFERENCE ? RL_F64 : src->dtype;
+  int64_t oshape[3] = {src->shape[0], tt->shape[1], src->shape[2]};
+  if (lua_istable(L, o) && lua_getfield(L, o, "out") != LUA_TNIL) {
+    rl_tensor *out = rl_check_tensor(L, -1, "opts.out");
+    if (out->ndim != 3 || out->shape[0] != oshape[0] || out->shape[1] != oshape[1] || out->shape[2] != oshape[2])
+      luaL_error(L, "opts.out: expected shape [%I,%I,%I]", (lua_Integer)oshape[0], (lua_Integer)oshape[1],
+                 (lua_Integer)oshape[2]);
+    if (out->dtype != out_dtype)
+      luaL_error(L, "opts.out: expected dtype %s, got %s", rl_dtype_name(out_dtype), rl_dtype_name(out->dtype));
+    if (out->device != want_dev) luaL_error(L, "opts.out: must be on the same device as src");
+    if (out->data == src->data || out->data == st->data || out->data == tt->data)
+      luaL_error(L, "opts.out: must not be one of the inputs");
+    c->args.out = out->data;
+    c->out_given = 1;
+  } else {
+    if (lua_istable(L, o)) lua_pop(L, 1);
+    c->args.out = rl_push_tensor(L, want_dev, out_dtype, 3, oshape)->data;
+  }
+}
+
+static int run_cuda(const rl_resample_args *a) {
+  rl_cuda_resample_args g = {a->dtype, a->src, a->src_times, a->tgt_times, a->out,
+                             a->batch, a->source_len, a->target_len, a->dim};
+  if (rl_cuda_resample(&g) != 0) return -1;
+  return rl_cuda_synchronize();
+}
+
+/* rl.resample(src, src_times, tgt_times, opts) -> out */
+static int l_resample(lua_State *L) {
+  rl_resample_call c;
+  lua_settop(L, 4);
+  rl_check_resample_call(L, 1, "resample", &c);
+  switch (c.backend) {
+  case RL_BACKEND_CPU: rl_resample_cpu(&c.args, c.threads); break;
+  case RL_BACKEND_REFERENCE: rl_resample_reference(&c.args, c.args.out, c.threads); break;
+  case RL_BACKEND_CUDA:
+    if (run_cuda(&c.args) != 0) return luaL_error(L, "resample: CUDA failed: %s", rl_cuda_last_error());
+    break;
+  }
+  return 1;
+}
+
+/* rl.compare(got, ref, {rtol=, atol=, ulps=}) -> {ok=, count=, bad=, ...} */
+static int l_compare(lua_State *L) {
+  rl_tensor *got = rl_check_tensor(L, 1, "got");
+  rl_tensor *ref = rl_check_tensor(L, 2, "ref");
+  rl_check_opts(L, 3, "compare");
+  if (got->device != RL_HOST) return luaL_error(L, "got: compare needs a host tensor; call t:to(\"cpu\") first");
+  if (ref->device != RL_HOST || ref->dtype != RL_F64)
+    return luaL_error(L, "ref: expected a host f64 tensor (the reference backend's output)");
+  if (got->numel != ref->numel)
+    return luaL_error(L, "got: %I elements, ref has %I", (lua_Integer)got->numel, (lua_Integer)ref->numel);
+  int lowp = got->dtype == RL_BF16 || got->dtype == RL_F16;
+  double rtol = rl_opt_number(L, 3, "rtol", got->dtype == RL_F64 ? 1e-12 : lowp ? 0.0 : 1e-6);
+  double atol = rl_opt_number(L, 3, "atol", got->dtype == RL_F64 ? 1e-12 : 1e-6);
+  double ulps = rl_opt_number(L, 3, "ulps", lowp ? 1.0 : 0.0);
+  rl_compare_result r;
+  rl_compare(got->data, got->dtype, ref->data, got->numel, rtol, atol, ulps, &r);
+  lua_createtable(L, 0, 12);
+  lua_pushboolean(L, r.bad == 0);
+  lua_setfield(L, -2, "ok");
+  lua_pushinteger(L, r.count); lua_setfield(L, -2, "count");
+  lua_pushinteger(L, r.bad); lua_setfield(L, -2, "bad");
+  lua_pushinteger(L, r.nonfinite); lua_setfield(L, -2, "nonfinite");
+  lua_pushnumber(L, r.max_abs_err); lua_setfield(L, -2, "max_abs_err");
+  lua_pushnumber(L, r.max_rel_err); lua_setfield(L, -2, "max_rel_err");
+  lua_pushnumber(L, r.max_ulp_err); lua_setfield(L, -2, "max_ulp_err");
+  lua_pushnumber(L, rtol); lua_setfield(L, -2, "rtol");
+  lua_pushnumber(L, atol); lua_setfield(L, -2, "atol");
+  lua_pushnumber(L, ulps); lua_setfield(L, -2, "ulps");
+  if (r.first_bad >= 0) {
+    lua_pushinteger(L, r.first_bad + 1); lua_setfield(L, -2, "first_bad");
+    lua_pushnumber(L, r.first_bad_got); lua_setfield(L, -2, "first_bad_got");
+    lua_pushnumber(L, r.first_bad_want); lua_setfield(L, -2, "first_bad_want");
+  }
+  return 1;
+}
+
+/* rl.validate_times(times, {strict=, monotone=}) -> true | nil, message */
+static int l_validate_times(lua_State *L) {
+  rl_tensor *t = rl_check_tensor(L, 1, "times");
+  rl_check_opts(L, 2, "validate_times");
+  if (t->ndim != 2 || t->dtype != RL_F32) return luaL_error(L, "times: expected an f32 tensor [rows, len]");
+  int monotone = rl_opt_boolean(L, 2, "monotone", 1), strict = rl_opt_boolean(L, 2, "strict", 0);
+  if (t->device != RL_HOST) return luaL_error(L, "times: validate_times needs a host tensor");
+  char err[256];
+  const char *msg = rl_validate_times(t->data, t->shape[0], t->shape[1], monotone, strict, err, sizeof err);
+  if (!msg) {
+    lua_pushboolean(L, 1);
+    return 1;
+  }
+  lua_pushnil(L);
+  lua_pushstring(L, msg);
+  return 2;
+}
+
+void rl_open_resample(lua_State *L) {
+  static const luaL_Reg fns[] = {{"trajectories", l_trajectories}, {"resample", l_resample},
+                                 {"compare", l_compare},           {"validate_times", l_validate_times},
+                                 {NULL, NULL}};
+  luaL_setfuncs(L, fns, 0);
+}

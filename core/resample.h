@@ -1,0 +1,59 @@
+/* Trajectory resampling: src[B,S,D] sampled at src_times[B,S] (non-decreasing per row), linearly
+   interpolated onto tgt_times[B,T]; out[B,T,D].
+   Rule (shared by every backend): for target x in batch row b,
+     x <  st[0]    -> row 0           (clamp, as numpy.interp)
+     x >= st[S-1]  -> row S-1         (clamp; also an exact hit on the last time)
+     otherwise i is the largest index with st[i] <= x, so st[i] <= x < st[i+1] and st[i+1] > st[i]:
+       w = (x - st[i]) / (st[i+1] - st[i]);  out = src[i] + w * (src[i+1] - src[i])
+   Equal neighbouring times are kept (unless validation is strict) and never divide by zero: a target at
+   a repeated time takes the last row with that time. fp32 arithmetic, one rounding to the stored type. */
+#ifndef ROBOLUA_RESAMPLE_H
+#define ROBOLUA_RESAMPLE_H
+#include "dtype.h"
+#include <stdint.h>
+#include <stddef.h>
+
+typedef struct {
+  rl_dtype dtype; /* of src and out (f32, bf16, f16; the reference also takes f64) */
+  const void *src;
+  const float *src_times;
+  const float *tgt_times;
+  void *out;
+  int64_t batch, source_len, target_len, dim;
+} rl_resample_args;
+
+/* Interval search shared by the CPU paths: returns i0, i1 and the weight for target x in row st[0..S). */
+static inline void rl_find_interval(const float *st, int64_t S, float x, int64_t *i0, int64_t *i1,
+                                    float *w) {
+  if (!(x >= st[0]) || S == 1) { /* before the range (or NaN): clamp to row 0 */
+    *i0 = *i1 = 0;
+    *w = 0.0f;
+    return;
+  }
+  if (x >= st[S - 1]) {
+    *i0 = *i1 = S - 1;
+    *w = 0.0f;
+    return;
+  }
+  int64_t lo = 0, hi = S - 1; /* st[lo] <= x < st[hi] */
+  while (hi - lo > 1) {
+    int64_t mid = lo + (hi - lo) / 2;
+    if (st[mid] <= x) lo = mid; else hi = mid;
+  }
+  *i0 = lo;
+  *i1 = lo + 1;
+  *w = (x - st[lo]) / (st[lo + 1] - st[lo]);
+}
+
+/* CPU resampler, fp32 arithmetic, on `threads` threads (0 = choose: all cores, fewer when the problem is
+   too small to split). Returns the thread count used. */
+int rl_resample_cpu(const rl_resample_args *a, int threads);
+/* Float64 reference: a separate implementation (linear scan of intervals, double arithmetic) writing
+   out as double[B,T,D]. Any src dtype. */
+void rl_resample_reference(const rl_resample_args *a, double *out, int threads);
+
+/* Time validation: NULL when every row of times[rows, len] is free of NaN/inf and non-decreasing
+   (strictly increasing if strict); else a message naming the first bad element, written to err. */
+const char *rl_validate_times(const float *times, int64_t rows, int64_t len, int monotone, int strict,
+                              char *err, size_t errlen);
+#endif

@@ -1,0 +1,162 @@
+/* The CPU resampler: the serious baseline. Rows (b, t) are split evenly over a persistent thread pool;
+   each row finds its interval with a galloping cursor that starts from the previous row's interval
+   (targets are usually sorted, so this is O(1) per row, and still O(log S) when they are not); the
+   D-wide lerp is a plain loop that the compiler vectorises (an AVX2 clone is picked at run time).
+   Large outputs are written with non-temporal stores so the write does not first read the line. */
+#include "resample.h"
+#include "threadpool.h"
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(ROBOLUA_NO_CLONES)
+#define RL_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define RL_CLONES
+#endif
+
+/* Largest i with st[i] <= x, given st[0] <= x < st[S-1] and a hint in [0, S-2]. */
+static inline int64_t cursor_search(const float *st, int64_t S, float x, int64_t hint) {
+  int64_t lo, hi, step = 1;
+  if (st[hint] <= x) {
+    lo = hint;
+    hi = lo + 1;
+    while (hi < S - 1 && st[hi] <= x) {
+      lo = hi;
+      step <<= 1;
+      hi = lo + step < S - 1 ? lo + step : S - 1;
+    }
+  } else { /* st[0] <= x < st[hint], so hint >= 1 */
+    hi = hint;
+    lo = hi - 1;
+    while (lo > 0 && st[lo] > x) {
+      hi = lo;
+      step <<= 1;
+      lo = hi - step > 0 ? hi - step : 0;
+    }
+  }
+  while (hi - lo > 1) {
+    int64_t mid = lo + (hi - lo) / 2;
+    if (st[mid] <= x) lo = mid; else hi = mid;
+  }
+  return lo;
+}
+
+RL_CLONES static void lerp_f32(float *restrict o, const float *restrict a, const float *restrict b, float w,
+                               int64_t n) {
+  for (int64_t d = 0; d < n; d++) o[d] = a[d] + w * (b[d] - a[d]);
+}
+
+RL_CLONES static void lerp_bf16(uint16_t *restrict o, const uint16_t *restrict a, const uint16_t *restrict b,
+                                float w, int64_t n) {
+  for (int64_t d = 0; d < n; d++) {
+    uint32_t ua = (uint32_t)a[d] << 16, ub = (uint32_t)b[d] << 16, u;
+    float fa, fb, r;
+    memcpy(&fa, &ua, 4);
+    memcpy(&fb, &ub, 4);
+    r = fa + w * (fb - fa);
+    memcpy(&u, &r, 4);
+    uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+    uint32_t quiet = (u >> 16) | 0x40u;
+    o[d] = (uint16_t)((u & 0x7fffffffu) > 0x7f800000u ? quiet : rounded);
+  }
+}
+
+static void lerp_f16(uint16_t *restrict o, const uint16_t *restrict a, const uint16_t *restrict b, float w,
+                     int64_t n) {
+  for (int64_t d = 0; d < n; d++) {
+    float fa = rl_f16_to_f32(a[d]), fb = rl_f16_to_f32(b[d]);
+    o[d] = rl_f32_to_f16(fa + w * (fb - fa));
+  }
+}
+
+static void lerp_any(rl_dtype t, void *o, const void *a, const void *b, float w, int64_t n) {
+  switch (t) {
+  case RL_F32: lerp_f32(o, a, b, w, n); break;
+  case RL_BF16: lerp_bf16(o, a, b, w, n); break;
+  case RL_F16: lerp_f16(o, a, b, w, n); break;
+  default: break;
+  }
+}
+
+#define STREAM_CHUNK_BYTES 4096
+#define STREAM_MIN_OUT_BYTES (32u << 20) /* smaller outputs stay in cache for whoever reads them next */
+
+static void stream_store(void *dst, const void *src, size_t bytes) {
+#ifdef __SSE2__
+  __m128i *d = dst;
+  const __m128i *s = src;
+  for (size_t i = 0; i < bytes / 16; i++) _mm_stream_si128(d + i, _mm_load_si128(s + i));
+#else
+  memcpy(dst, src, bytes);
+#endif
+}
+
+typedef struct {
+  const rl_resample_args *a;
+  int stream;
+} job_t;
+
+static void run_rows(void *p, int index, int count) {
+  const job_t *job = p;
+  const rl_resample_args *a = job->a;
+  const int64_t S = a->source_len, T = a->target_len, D = a->dim, rows = a->batch * T;
+  const size_t es = rl_dtype_size(a->dtype), row_bytes = (size_t)D * es;
+  const int64_t begin = rows * index / count, end = rows * (index + 1) / count;
+  _Alignas(64) unsigned char tmp[STREAM_CHUNK_BYTES];
+  int64_t hint = 0, hint_b = -1;
+  for (int64_t r = begin; r < end; r++) {
+    const int64_t b = r / T;
+    const float *st = a->src_times + b * S;
+    const float x = a->tgt_times[r];
+    int64_t i0, i1;
+    float w = 0.0f;
+    if (b != hint_b) { hint = 0; hint_b = b; }
+    if (S == 1 || !(x >= st[0])) {
+      i0 = i1 = 0;
+    } else if (x >= st[S - 1]) {
+      i0 = i1 = S - 1;
+    } else {
+      i0 = hint = cursor_search(st, S, x, hint);
+      i1 = i0 + 1;
+      w = (x - st[i0]) / (st[i1] - st[i0]);
+    }
+    const unsigned char *ra = (const unsigned char *)a->src + ((size_t)(b * S + i0)) * row_bytes;
+    const unsigned char *rb = (const unsigned char *)a->src + ((size_t)(b * S + i1)) * row_bytes;
+    unsigned char *ro = (unsigned char *)a->out + (size_t)r * row_bytes;
+    if (!job->stream) {
+      lerp_any(a->dtype, ro, ra, rb, w, D);
+      continue;
+    }
+    for (size_t off = 0; off < row_bytes; off += STREAM_CHUNK_BYTES) {
+      size_t nb = row_bytes - off < STREAM_CHUNK_BYTES ? row_bytes - off : STREAM_CHUNK_BYTES;
+      lerp_any(a->dtype, tmp, ra + off, rb + off, w, (int64_t)(nb / es));
+      stream_store(ro + off, tmp, nb);
+    }
+  }
+#ifdef __SSE2__
+  if (job->stream) _mm_sfence();
+#endif
+}
+
+int rl_resample_cpu(const rl_resample_args *a, int threads) {
+  const int64_t rows = a->batch * a->target_len;
+  const size_t es = rl_dtype_size(a->dtype);
+  const size_t out_bytes = (size_t)rows * (size_t)a->dim * es;
+  if (threads <= 0) {
+    /* ~256 KiB of traffic per thread is where waking another thread starts to pay. */
+    size_t moved = out_bytes + (size_t)(a->batch * a->source_len * a->dim) * es;
+    size_t want = moved / (256u << 10);
+    threads = rl_cpu_count();
+    if (want < (size_t)threads) threads = want < 1 ? 1 : (int)want;
+  }
+  if ((int64_t)threads > rows) threads = (int)rows;
+  job_t job = {a, 0};
+#ifdef __SSE2__
+  job.stream = out_bytes >= STREAM_MIN_OUT_BYTES && ((uintptr_t)a->out % 16 == 0) &&
+               (((size_t)a->dim * es) % 16 == 0);
+#endif
+  rl_pool_run(threads, run_rows, &job);
+  return threads;
+}

@@ -1,0 +1,24 @@
+/* Error plumbing shared by the .cu files: every CUDA call goes through RL_CU, which records the
+   failing call and returns -1 from the enclosing function. */
+#ifndef ROBOLUA_CUDA_CHECK_H
+#define ROBOLUA_CUDA_CHECK_H
+#include "rl_cuda.h"
+#include <cuda_runtime.h>
+
+void rl_cuda_set_error(const char *what, cudaError_t e, const char *file, int line);
+void rl_cuda_set_message(const char *msg);
+/* The stream every robolua kernel and copy runs on (created on first use). */
+cudaStream_t rl_cuda_stream(void);
+
+/* Checks the arguments and launches the resampler on stream s (resample.cu). */
+int rl_cuda_launch_resample(const rl_cuda_resample_args *a, cudaStream_t s);
+
+#define RL_CU(call)                                                                                    \
+  do {                                                                                                 \
+    cudaError_t rl_e_ = (call);                                                                        \
+    if (rl_e_ != cudaSuccess) {                                                                        \
+      rl_cuda_set_error(#call, rl_e_, __FILE__, __LINE__);                                             \
+      return -1;                                                                                       \
+    }                                                                                                  \
+  } while (0)
+#endif

@@ -1,0 +1,205 @@
+// The CUDA trajectory resampler.
+//
+// Work split: one warp per output row (b, t). The warp first finds the source interval with a
+// 32-ary search: each round, 31 lanes probe evenly spaced source times and a ballot counts how many
+// are <= x, shrinking the range 32-fold (S = 1000 takes 2 rounds, S = 2000 takes 3, all loads of one
+// round in flight together instead of ~11 dependent loads of a binary search). The bracketing times
+// travel along via shuffles, so no extra load is needed for the weight. Then the lanes stream the
+// two source rows and the output row with 16-byte loads and stores (8 bf16/f16 or 4 f32 per lane),
+// coalesced across the warp, several vectors per lane in flight.
+//
+// Arithmetic is the CPU path's, operation for operation with explicit round-to-nearest intrinsics
+// (and --fmad=false), so outputs are bit-identical to core/resample_cpu.c:
+//   w = (x - t0) / (t1 - t0);  out = a + w * (b - a);  one round-to-nearest-even to the stored type.
+#include "cuda_check.h"
+#include "rl_cuda.h"
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cstdint>
+
+namespace {
+
+constexpr int kF32 = 0, kBF16 = 1, kF16 = 2;
+constexpr int kWarpsPerBlock = 8;
+constexpr int kUnroll = 4; // 16-byte vectors per lane in flight per row
+
+__device__ __forceinline__ float lerp_rn(float a, float b, float w) {
+  return __fadd_rn(a, __fmul_rn(w, __fsub_rn(b, a)));
+}
+
+template <int DT> __device__ __forceinline__ float load_elem(const void *p, long long i);
+template <> __device__ __forceinline__ float load_elem<kF32>(const void *p, long long i) {
+  return __ldg((const float *)p + i);
+}
+template <> __device__ __forceinline__ float load_elem<kBF16>(const void *p, long long i) {
+  return __uint_as_float((unsigned)__ldg((const unsigned short *)p + i) << 16);
+}
+template <> __device__ __forceinline__ float load_elem<kF16>(const void *p, long long i) {
+  return __half2float(__ushort_as_half(__ldg((const unsigned short *)p + i)));
+}
+
+template <int DT> __device__ __forceinline__ void store_elem(void *p, long long i, float v);
+template <> __device__ __forceinline__ void store_elem<kF32>(void *p, long long i, float v) { ((float *)p)[i] = v; }
+template <> __device__ __forceinline__ void store_elem<kBF16>(void *p, long long i, float v) {
+  ((unsigned short *)p)[i] = __bfloat16_as_ushort(__float2bfloat16_rn(v));
+}
+template <> __device__ __forceinline__ void store_elem<kF16>(void *p, long long i, float v) {
+  ((unsigned short *)p)[i] = __half_as_ushort(__float2half_rn(v));
+}
+
+// 16-bit lanes of a 32-bit word <-> floats
+template <int DT> __device__ __forceinline__ float lo16(unsigned u) {
+  if (DT == kBF16) return __uint_as_float(u << 16);
+  return __half2float(__ushort_as_half((unsigned short)(u & 0xffffu)));
+}
+template <int DT> __device__ __forceinline__ float hi16(unsigned u) {
+  if (DT == kBF16) return __uint_as_float(u & 0xffff0000u);
+  return __half2float(__ushort_as_half((unsigned short)(u >> 16)));
+}
+template <int DT> __device__ __forceinline__ unsigned pack16(float lo, float hi) {
+  unsigned a, b;
+  if (DT == kBF16) {
+    a = __bfloat16_as_ushort(__float2bfloat16_rn(lo));
+    b = __bfloat16_as_ushort(__float2bfloat16_rn(hi));
+  } else {
+    a = __half_as_ushort(__float2half_rn(lo));
+    b = __half_as_ushort(__float2half_rn(hi));
+  }
+  return a | (b << 16);
+}
+
+template <int DT> __device__ __forceinline__ unsigned lerp_word(unsigned a, unsigned b, float w) {
+  if (DT == kF32) return __float_as_uint(lerp_rn(__uint_as_float(a), __uint_as_float(b), w));
+  return pack16<DT>(lerp_rn(lo16<DT>(a), lo16<DT>(b), w), lerp_rn(hi16<DT>(a), hi16<DT>(b), w));
+}
+
+template <int DT> __device__ __forceinline__ uint4 lerp_vec(uint4 a, uint4 b, float w) {
+  return make_uint4(lerp_word<DT>(a.x, b.x, w), lerp_word<DT>(a.y, b.y, w), lerp_word<DT>(a.z, b.z, w),
+                    lerp_word<DT>(a.w, b.w, w));
+}
+
+// Interval of x in s[0..S) for the whole warp (all lanes get the same i0, i1, w).
+__device__ __forceinline__ void warp_find(const float *__restrict__ s, int S, float x, int lane, int &i0,
+                                          int &i1, float &w) {
+  const float first = __ldg(s), last = __ldg(s + S - 1);
+  if (S == 1 || !(x >= first)) { i0 = i1 = 0; w = 0.0f; return; }
+  if (x >= last) { i0 = i1 = S - 1; w = 0.0f; return; }
+  int lo = 0, hi = S - 1; // s[lo] <= x < s[hi]
+  float t_lo = first, t_hi = last;
+  while (hi - lo > 1) {
+    const int step = (hi - lo + 31) >> 5;
+    const int p = lo + lane * step;
+    const bool probe = lane > 0 && p < hi;
+    const float v = probe ? __ldg(s + p) : 0.0f;
+    const unsigned m = __ballot_sync(0xffffffffu, probe && v <= x);
+    const int k = __popc(m); // lanes 1..k hold times <= x (times are non-decreasing)
+    const float vk = __shfl_sync(0xffffffffu, v, k);
+    const float vk1 = __shfl_sync(0xffffffffu, v, k < 31 ? k + 1 : 31);
+    const int new_lo = lo + k * step;
+    if (k > 0) t_lo = vk;
+    if (new_lo + step < hi) { hi = new_lo + step; t_hi = vk1; } // lane k+1 probed exactly there
+    lo = new_lo;
+  }
+  i0 = lo;
+  i1 = hi;
+  w = __fdiv_rn(__fsub_rn(x, t_lo), __fsub_rn(t_hi, t_lo));
+}
+
+// Vector path: rows are whole 16-byte vectors (dim * sizeof(T) % 16 == 0, 16-byte aligned bases).
+template <int DT>
+__global__ void __launch_bounds__(kWarpsPerBlock * 32)
+    resample_vec_kernel(const uint4 *__restrict__ src, const float *__restrict__ st,
+                        const float *__restrict__ tt, uint4 *__restrict__ out, int S, int T, int vecs,
+                        long long rows) {
+  const int lane = threadIdx.x & 31;
+  const long long first_row = (blockIdx.x * (long long)blockDim.x + threadIdx.x) >> 5;
+  const long long nwarps = ((long long)gridDim.x * blockDim.x) >> 5;
+  for (long long r = first_row; r < rows; r += nwarps) {
+    const long long b = r / T;
+    const float x = __ldg(tt + r);
+    int i0, i1;
+    float w;
+    warp_find(st + b * S, S, x, lane, i0, i1, w);
+    const uint4 *ra = src + (b * S + i0) * (long long)vecs;
+    const uint4 *rb = src + (b * S + i1) * (long long)vecs;
+    uint4 *ro = out + r * (long long)vecs;
+    for (int base = lane; base < vecs; base += 32 * kUnroll) {
+      uint4 va[kUnroll], vb[kUnroll];
+#pragma unroll
+      for (int u = 0; u < kUnroll; u++) {
+        const int v = base + u * 32;
+        if (v < vecs) { va[u] = __ldg(ra + v); vb[u] = __ldg(rb + v); }
+      }
+#pragma unroll
+      for (int u = 0; u < kUnroll; u++) {
+        const int v = base + u * 32;
+        if (v < vecs) __stcs(ro + v, lerp_vec<DT>(va[u], vb[u], w)); // streaming: output is not re-read
+      }
+    }
+  }
+}
+
+// Any dim, any alignment: one element per lane per step.
+template <int DT>
+__global__ void __launch_bounds__(kWarpsPerBlock * 32)
+    resample_scalar_kernel(const void *__restrict__ src, const float *__restrict__ st,
+                           const float *__restrict__ tt, void *__restrict__ out, int S, int T, int D,
+                           long long rows) {
+  const int lane = threadIdx.x & 31;
+  const long long first_row = (blockIdx.x * (long long)blockDim.x + threadIdx.x) >> 5;
+  const long long nwarps = ((long long)gridDim.x * blockDim.x) >> 5;
+  for (long long r = first_row; r < rows; r += nwarps) {
+    const long long b = r / T;
+    const float x = __ldg(tt + r);
+    int i0, i1;
+    float w;
+    warp_find(st + b * S, S, x, lane, i0, i1, w);
+    const long long a0 = (b * S + i0) * (long long)D, a1 = (b * S + i1) * (long long)D, o = r * (long long)D;
+    for (int d = lane; d < D; d += 32)
+      store_elem<DT>(out, o + d, lerp_rn(load_elem<DT>(src, a0 + d), load_elem<DT>(src, a1 + d), w));
+  }
+}
+
+template <int DT> void launch(const rl_cuda_resample_args *a, cudaStream_t s) {
+  const long long rows = a->batch * a->target_len;
+  long long blocks = (rows + kWarpsPerBlock - 1) / kWarpsPerBlock;
+  if (blocks > (1ll << 20)) blocks = 1ll << 20; // the kernels stride over further rows
+  const size_t es = DT == kF32 ? 4 : 2;
+  const size_t row_bytes = (size_t)a->dim * es;
+  const bool vec = row_bytes % 16 == 0 && (uintptr_t)a->src % 16 == 0 && (uintptr_t)a->out % 16 == 0;
+  if (vec)
+    resample_vec_kernel<DT><<<(unsigned)blocks, kWarpsPerBlock * 32, 0, s>>>(
+        (const uint4 *)a->src, a->src_times, a->tgt_times, (uint4 *)a->out, (int)a->source_len,
+        (int)a->target_len, (int)(row_bytes / 16), rows);
+  else
+    resample_scalar_kernel<DT><<<(unsigned)blocks, kWarpsPerBlock * 32, 0, s>>>(
+        a->src, a->src_times, a->tgt_times, a->out, (int)a->source_len, (int)a->target_len, (int)a->dim,
+        rows);
+}
+
+} // namespace
+
+// Checks the arguments once (outside any timed loop) and launches on stream s.
+int rl_cuda_launch_resample(const rl_cuda_resample_args *a, cudaStream_t s) {
+  if (!a->src || !a->src_times || !a->tgt_times || !a->out) {
+    rl_cuda_set_message("resample: a device pointer is NULL");
+    return -1;
+  }
+  if (a->batch < 1 || a->source_len < 1 || a->target_len < 1 || a->dim < 1 || a->source_len > INT32_MAX ||
+      a->target_len > INT32_MAX || a->dim > INT32_MAX) {
+    rl_cuda_set_message("resample: sizes must be in [1, 2^31)");
+    return -1;
+  }
+  switch (a->dtype) {
+  case kF32: launch<kF32>(a, s); break;
+  case kBF16: launch<kBF16>(a, s); break;
+  case kF16: launch<kF16>(a, s); break;
+  default: rl_cuda_set_message("resample: the cuda backend takes f32, bf16 or f16"); return -1;
+  }
+  RL_CU(cudaGetLastError());
+  return 0;
+}
+
+extern "C" int rl_cuda_resample(const rl_cuda_resample_args *a) {
+  return rl_cuda_launch_resample(a, rl_cuda_stream());
+}

@@ -1,0 +1,71 @@
+/* The C ABI of the CUDA half. core/ calls only these; no CUDA header leaks out of kernels/.
+   Every function returns 0 on success or -1 with a message in rl_cuda_last_error() (thread-local-free:
+   the engine is single-threaded on the Lua side). A build without CUDA links kernels/stub.c, whose
+   functions all fail with "CUDA not available in this build". */
+#ifndef ROBOLUA_RL_CUDA_H
+#define ROBOLUA_RL_CUDA_H
+#include <stddef.h>
+#include <stdint.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+const char *rl_cuda_last_error(void);
+/* 1 when this build has CUDA and a device is usable, else 0 (reason in rl_cuda_last_error). */
+int rl_cuda_available(void);
+
+typedef struct {
+  char name[256];
+  int device, cc_major, cc_minor, sm_count, max_threads_per_sm;
+  long long l2_bytes, global_mem_bytes, shared_mem_per_sm;
+  int mem_bus_width_bits;
+  int sm_clock_mhz_now, mem_clock_mhz_now, sm_clock_mhz_max, mem_clock_mhz_max; /* -1 if NVML unavailable */
+  int driver_version, runtime_version;
+  char driver_string[64]; /* NVML's driver version string, "" if unavailable */
+  char pci_bus_id[32];
+} rl_cuda_info;
+int rl_cuda_get_info(rl_cuda_info *info);
+/* Current SM clock in MHz through NVML, or -1. */
+int rl_cuda_sm_clock_now(void);
+
+int rl_cuda_malloc(void **ptr, size_t bytes);
+void rl_cuda_free(void *ptr);
+int rl_cuda_memcpy_h2d(void *dst, const void *src, size_t bytes);
+int rl_cuda_memcpy_d2h(void *dst, const void *src, size_t bytes);
+int rl_cuda_memcpy_d2d(void *dst, const void *src, size_t bytes);
+/* Fills bytes with a repeating 16-bit or 32-bit pattern (used to poison outputs). */
+int rl_cuda_fill_u16(void *dst, uint16_t v, size_t count);
+int rl_cuda_fill_u32(void *dst, uint32_t v, size_t count);
+int rl_cuda_synchronize(void);
+
+/* dtype codes are core's rl_dtype values: 0 f32, 1 bf16, 2 f16. Pointers are device pointers. */
+typedef struct {
+  int dtype;
+  const void *src;
+  const float *src_times;
+  const float *tgt_times;
+  void *out;
+  long long batch, source_len, target_len, dim;
+} rl_cuda_resample_args;
+/* Launches asynchronously on the engine's stream; rl_cuda_synchronize() reports launch/run errors. */
+int rl_cuda_resample(const rl_cuda_resample_args *a);
+
+/* Timed loops, all in C/CUDA: warmup launches, then `repeats` samples, each sample's time in ms written
+   to samples_ms[i]. mode: 0 hot (back-to-back launches, an event pair around each), 1 cold (L2 flushed by
+   writing a buffer of twice the L2 size before each sample, outside the events), 2 graph (`batch` launches
+   captured in one CUDA graph; each sample is one replay, reported per launch). sm_clock_mhz (optional,
+   may be NULL) receives the SM clock read right after each sample, -1 where NVML is unavailable. */
+int rl_cuda_time_resample(const rl_cuda_resample_args *a, int mode, int warmup, int repeats, int batch,
+                          double *samples_ms, int *sm_clock_mhz);
+/* Device-to-device copy bandwidth: median over repeats of cudaMemcpy of `bytes`, in bytes per second
+   counting bytes read plus bytes written (2 * bytes). */
+int rl_cuda_copy_bandwidth(size_t bytes, int repeats, double *bytes_per_s, double *median_ms);
+
+void rl_nvtx_push(const char *name);
+void rl_nvtx_pop(void);
+int rl_nvtx_available(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

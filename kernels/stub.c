@@ -1,0 +1,29 @@
+/* The CUDA ABI in a build without nvcc: nothing is available, every call fails with a clear reason. */
+#include "rl_cuda.h"
+
+static const char *const reason = "CUDA not available in this build (nvcc was not found at configure time)";
+const char *rl_cuda_last_error(void) { return reason; }
+int rl_cuda_available(void) { return 0; }
+int rl_cuda_get_info(rl_cuda_info *info) { (void)info; return -1; }
+int rl_cuda_sm_clock_now(void) { return -1; }
+int rl_cuda_malloc(void **ptr, size_t bytes) { (void)bytes; *ptr = NULL; return -1; }
+void rl_cuda_free(void *ptr) { (void)ptr; }
+int rl_cuda_memcpy_h2d(void *d, const void *s, size_t n) { (void)d; (void)s; (void)n; return -1; }
+int rl_cuda_memcpy_d2h(void *d, const void *s, size_t n) { (void)d; (void)s; (void)n; return -1; }
+int rl_cuda_memcpy_d2d(void *d, const void *s, size_t n) { (void)d; (void)s; (void)n; return -1; }
+int rl_cuda_fill_u16(void *d, uint16_t v, size_t n) { (void)d; (void)v; (void)n; return -1; }
+int rl_cuda_fill_u32(void *d, uint32_t v, size_t n) { (void)d; (void)v; (void)n; return -1; }
+int rl_cuda_synchronize(void) { return -1; }
+int rl_cuda_resample(const rl_cuda_resample_args *a) { (void)a; return -1; }
+int rl_cuda_time_resample(const rl_cuda_resample_args *a, int mode, int warmup, int repeats, int batch,
+                          double *samples_ms, int *sm_clock_mhz) {
+  (void)a; (void)mode; (void)warmup; (void)repeats; (void)batch; (void)samples_ms; (void)sm_clock_mhz;
+  return -1;
+}
+int rl_cuda_copy_bandwidth(size_t bytes, int repeats, double *bps, double *ms) {
+  (void)bytes; (void)repeats; (void)bps; (void)ms;
+  return -1;
+}
+void rl_nvtx_push(const char *name) { (void)name; }
+void rl_nvtx_pop(void) {}
+int rl_nvtx_available(void) { return 0; }

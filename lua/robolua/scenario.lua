@@ -1,0 +1,1 @@
+return {run=function() error('not yet') end}
