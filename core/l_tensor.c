@@ -251,6 +251,14 @@ static int t_totable(lua_State *L) {
   return 1;
 }
 
+/* t:bytes() -> the raw bytes as a Lua string (host tensors): for hashing and byte-equality checks. */
+static int t_bytes(lua_State *L) {
+  rl_tensor *t = rl_check_tensor(L, 1, "self");
+  if (t->device != RL_HOST) return luaL_error(L, "bytes: tensor is on the device; call t:to(\"cpu\") first");
+  lua_pushlstring(L, t->data, t->nbytes);
+  return 1;
+}
+
 static int t_to(lua_State *L) {
   rl_tensor *t = rl_check_tensor(L, 1, "self");
   rl_device dev = rl_check_device(L, 2, "device");
@@ -316,7 +324,7 @@ static int t_index(lua_State *L) {
 }
 
 static const luaL_Reg tensor_methods[] = {
-    {"totable", t_totable}, {"to", t_to}, {"fill", t_fill}, {"close", t_close}, {NULL, NULL}};
+    {"totable", t_totable}, {"bytes", t_bytes}, {"to", t_to}, {"fill", t_fill}, {"close", t_close}, {NULL, NULL}};
 static const luaL_Reg tensor_meta[] = {{"__gc", t_gc},       {"__close", t_close}, {"__len", t_len},
                                        {"__index", t_index}, {"__tostring", t_tostring}, {NULL, NULL}};
 

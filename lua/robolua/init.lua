@@ -6,6 +6,7 @@ local core = require "robolua.core"
 local M = {}
 for k, v in pairs(core) do M[k] = v end
 
+M.core = core
 M.version = core.version
 M.stats = require "robolua.stats"
 M.sweep = require "robolua.sweep"

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The command line: exit codes, help, -e, script args, script errors with file:line and a traceback.
+set -u
+bin=${1:?usage: cli.sh path/to/robolua}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+check() { # name, expected exit code, actual exit code
+  if [ "$2" = "$3" ]; then pass=$((pass + 1)); echo "ok    $1"; else fail=$((fail + 1)); echo "FAIL  $1: exit $3, expected $2"; fi
+}
+contains() { # name, file, fragment
+  if grep -qF -- "$3" "$2"; then pass=$((pass + 1)); echo "ok    $1"; else fail=$((fail + 1)); echo "FAIL  $1: no '$3' in:"; cat "$2"; fi
+}
+
+"$bin" --help >"$tmp/out" 2>&1; check "--help exits 0" 0 $?
+contains "--help shows usage" "$tmp/out" "usage: robolua"
+"$bin" --version >"$tmp/out" 2>&1; check "--version exits 0" 0 $?
+contains "--version names the version" "$tmp/out" "robolua 0."
+"$bin" >"$tmp/out" 2>&1; check "no script is a usage error" 2 $?
+"$bin" --bogus x.lua >"$tmp/out" 2>&1; check "unknown option exits 2" 2 $?
+contains "unknown option is named" "$tmp/out" "unknown option '--bogus'"
+"$bin" -o >"$tmp/out" 2>&1; check "-o without a directory exits 2" 2 $?
+"$bin" -e 'assert(robolua.version == require("robolua").version)' >"$tmp/out" 2>&1; check "-e runs code" 0 $?
+"$bin" -e 'error("boom")' >"$tmp/out" 2>&1; check "-e error exits 2" 2 $?
+contains "-e error message" "$tmp/out" "boom"
+
+printf 'local a, b = ...\nassert(arg[0]:find("args.lua"))\nassert(arg[1] == "x" and arg[2] == "y z")\nassert(a == "x" and b == "y z")\n' >"$tmp/args.lua"
+"$bin" "$tmp/args.lua" x "y z" >"$tmp/out" 2>&1; check "script args reach arg and ..." 0 $?
+
+printf 'local x = 1\n\nlocal function f() error("deliberate failure") end\nf()\n' >"$tmp/err.lua"
+"$bin" "$tmp/err.lua" >"$tmp/out" 2>&1; check "script error exits 2" 2 $?
+contains "script error has file:line" "$tmp/out" "err.lua:3: deliberate failure"
+contains "script error has a traceback" "$tmp/out" "stack traceback"
+
+printf 'local x = \n' >"$tmp/syntax.lua"
+"$bin" "$tmp/syntax.lua" >"$tmp/out" 2>&1; check "syntax error exits 2" 2 $?
+contains "syntax error has file:line" "$tmp/out" "syntax.lua:2:"
+
+"$bin" "$tmp/missing.lua" >"$tmp/out" 2>&1; check "missing script exits 2" 2 $?
+contains "missing script is named" "$tmp/out" "missing.lua"
+
+printf 'robolua.core.set_exit_code(1)\n' >"$tmp/code.lua"
+"$bin" "$tmp/code.lua" >"$tmp/out" 2>&1; check "a gate failure exit code reaches the shell" 1 $?
+
+printf 'local t = robolua.tensor({1,2,3}, {3})\nt:close()\nt:close()\ncollectgarbage()\nprint(#robolua.tensor(nil,{4}))\n' >"$tmp/gc.lua"
+"$bin" "$tmp/gc.lua" >"$tmp/out" 2>&1; check "double close and GC are safe" 0 $?
+
+"$bin" -e 'local lfs = require "lfs"; local cj = require "cjson"; assert(lfs.attributes(".", "mode") == "directory"); assert(cj.decode("[1,2]")[2] == 2)' >"$tmp/out" 2>&1
+check "lfs and cjson are built in" 0 $?
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

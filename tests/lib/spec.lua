@@ -1,0 +1,64 @@
+-- A minimal spec runner for robolua's Lua tests, run by ctest through the robolua binary itself (so
+-- the tests exercise the embedded modules and the C core exactly as users get them).
+-- describe/it group cases; each case runs under pcall; the last line is "N passed, N failed" and a
+-- failure makes the process exit 1. spec.skip(reason) ends the whole file with ctest's skip code 77.
+local M = { passed = 0, failed = 0, prefix = {} }
+
+function M.describe(name, fn)
+  table.insert(M.prefix, name)
+  fn()
+  table.remove(M.prefix)
+end
+
+function M.it(name, fn)
+  local full = table.concat(M.prefix, " > ") .. " > " .. name
+  local ok, err = xpcall(fn, debug.traceback)
+  if ok then
+    M.passed = M.passed + 1
+    print("ok    " .. full)
+  else
+    M.failed = M.failed + 1
+    print("FAIL  " .. full .. "\n      " .. tostring(err):gsub("\n", "\n      "))
+  end
+end
+
+local function fmt(v) return type(v) == "string" and string.format("%q", v) or tostring(v) end
+
+function M.eq(got, want, what)
+  if got ~= want then error(string.format("%s: expected %s, got %s", what or "value", fmt(want), fmt(got)), 2) end
+end
+
+function M.near(got, want, tol, what)
+  if type(got) ~= "number" or math.abs(got - want) > tol then
+    error(string.format("%s: expected %.17g +- %g, got %s", what or "value", want, tol, fmt(got)), 2)
+  end
+end
+
+function M.truthy(v, what)
+  if not v then error((what or "condition") .. " is false", 2) end
+end
+
+-- Asserts that fn fails with a message containing every given fragment (plain text).
+function M.fails(fn, ...)
+  local ok, err = pcall(fn)
+  if ok then error("expected an error, but the call succeeded", 2) end
+  err = tostring(err)
+  for _, frag in ipairs({ ... }) do
+    if not err:find(frag, 1, true) then
+      error(string.format("error message %q does not contain %q", err, frag), 2)
+    end
+  end
+  return err
+end
+
+function M.skip(reason)
+  print("SKIP  " .. reason)
+  os.exit(77)
+end
+
+function M.finish()
+  print(string.format("%d passed, %d failed", M.passed, M.failed))
+  os.exit(M.failed == 0 and 0 or 1)
+end
+
+return M
