@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int luaopen_lfs(lua_State *L);
 int luaopen_cjson(lua_State *L);
@@ -32,6 +33,11 @@ static int l_embedded_source(lua_State *L) { /* for tests and --help: is a modul
   return 0;
 }
 
+static int l_isatty(lua_State *L) {
+  lua_pushboolean(L, isatty((int)luaL_checkinteger(L, 1)));
+  return 1;
+}
+
 int luaopen_robolua_core(lua_State *L) {
   lua_newtable(L);
   rl_open_tensor(L);
@@ -51,6 +57,8 @@ int luaopen_robolua_core(lua_State *L) {
   lua_setfield(L, -2, "source_dir");
   lua_pushcfunction(L, l_set_exit_code);
   lua_setfield(L, -2, "set_exit_code");
+  lua_pushcfunction(L, l_isatty);
+  lua_setfield(L, -2, "isatty");
   lua_pushcfunction(L, l_embedded_source);
   lua_setfield(L, -2, "embedded_chunkname");
   return 1;

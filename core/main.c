@@ -3,9 +3,23 @@
 #define _POSIX_C_SOURCE 200809L
 #include "engine.h"
 #include <lauxlib.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Ctrl-C becomes a Lua error ("interrupted") at the next instruction hook, as in lua.c: the runner
+   catches it, writes what was measured and exits 2. A second Ctrl-C kills as usual. */
+static lua_State *global_L = NULL;
+static void interrupted_hook(lua_State *L, lua_Debug *ar) {
+  (void)ar;
+  lua_sethook(L, NULL, 0, 0);
+  luaL_error(L, "interrupted");
+}
+static void on_sigint(int sig) {
+  signal(sig, SIG_DFL);
+  if (global_L) lua_sethook(global_L, interrupted_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -127,6 +141,8 @@ int main(int argc, char **argv) {
   }
   lua_setglobal(L, "arg");
 
+  global_L = L;
+  signal(SIGINT, on_sigint);
   int rc;
   if (code) {
     rc = luaL_loadbuffer(L, code, strlen(code), "=(command line)");

@@ -30,7 +30,7 @@ extern "C" int rl_cuda_available(void) {
   int n = 0;
   cudaError_t e = cudaGetDeviceCount(&n);
   if (e != cudaSuccess) {
-    rl_cuda_set_error("cudaGetDeviceCount", e, __FILE__, __LINE__);
+    snprintf(last_error, sizeof last_error, "%s (%s)", cudaGetErrorString(e), cudaGetErrorName(e));
     available_state = -1;
     return 0;
   }

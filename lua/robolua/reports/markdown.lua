@@ -1,0 +1,93 @@
+-- Markdown report: provenance, the same-run copy bandwidths, the side-by-side table (mean +- std,
+-- median, 95% CI, per-seed spread, GB/s, % of copy bandwidth, speedup), the gates, the command.
+local fmt = require "robolua.fmt"
+local M = {}
+
+local function status_cell(r)
+  if r.status == "ok" then return "ok" end
+  if r.status == "skipped" then return "skipped: " .. tostring(r.reason) end
+  return "**" .. r.status:upper() .. "**: " .. tostring(r.reason)
+end
+
+local function escape(s) return (tostring(s):gsub("|", "\\|"):gsub("\n", " ")) end
+
+function M.table(run)
+  local out = {
+    "| configuration | backend | mean ± std (ms) | median (ms) | 95% CI of mean (ms) | seed spread | GB/s | % copy BW | speedup vs " .. run.speedup_base .. " | outliers (mild/severe) | n | status |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+  }
+  for _, r in ipairs(run.results) do
+    local s = r.stats
+    local label = fmt.config_label(r)
+    local backend = r.backend .. (r.backend == "cpu" and r.threads and (" (" .. r.threads .. " thr)") or "")
+    if s then
+      out[#out + 1] = string.format("| %s | %s | %s ± %s | %s | [%s, %s] | %s%% | %s | %s | %s | %d/%d | %d | %s |",
+        label, backend, fmt.ms(s.mean), fmt.ms(s.std), fmt.ms(s.median), fmt.ms(s.ci_lo), fmt.ms(s.ci_hi),
+        fmt.num(r.seed_spread_pct, 2), fmt.num(r.gbps, 1), fmt.num(r.roofline_pct, 1),
+        r.speedup and string.format("%.2fx", r.speedup) or "-", s.outliers_mild, s.outliers_severe, s.n,
+        escape(status_cell(r)))
+    else
+      out[#out + 1] = string.format("| %s | %s | - | - | - | - | - | - | - | - | 0 | %s |", label, backend, escape(status_cell(r)))
+    end
+  end
+  return table.concat(out, "\n") .. "\n"
+end
+
+function M.gates(run)
+  local out = { "| gate | result | detail |", "|---|---|---|" }
+  for _, g in ipairs(run.gates) do
+    local badge = g.status == "pass" and "PASS" or g.status == "skip" and "SKIPPED" or "**FAIL**"
+    out[#out + 1] = string.format("| %s | %s | %s |", escape(g.name), badge, escape(g.msg))
+  end
+  return table.concat(out, "\n") .. "\n"
+end
+
+function M.roofline(run)
+  local lines = {}
+  for _, dev in ipairs { "cpu", "cuda" } do
+    local r = run.roofline[dev]
+    if r then
+      lines[#lines + 1] = string.format("- %s copy bandwidth (same run): **%.1f GB/s** (%s, %s buffers)", dev,
+        r.bytes_per_s / 1e9, r.what, fmt.bytes(r.bytes))
+    end
+  end
+  return table.concat(lines, "\n") .. (#lines > 0 and "\n" or "")
+end
+
+function M.render(run, opts)
+  opts = opts or {}
+  local e = run.env
+  local out = {}
+  local function add(s) out[#out + 1] = s end
+  if not opts.brief then
+    add("# robolua: " .. run.scenario .. "\n")
+    if run.description then add(run.description .. "\n") end
+    add(string.format("- time (UTC): %s → %s", run.started_utc, tostring(run.finished_utc)))
+    add("- command: `" .. run.command .. "`")
+    add("- git commit: `" .. e.git.commit .. "`" .. (e.git.dirty and " (with uncommitted changes)" or ""))
+    add(string.format("- cpu: %s, %d logical cpus", e.host.cpu_model, e.host.logical_cpus))
+    if e.cuda.available then
+      add(string.format("- gpu: %s, %d SMs, L2 %.0f MiB, driver %s, runtime %d, SM clock %s/%s MHz (now/max)",
+        e.cuda.name, e.cuda.sm_count, e.cuda.l2_bytes / 2 ^ 20, e.cuda.driver ~= "" and e.cuda.driver or tostring(e.cuda.driver_version),
+        e.cuda.runtime_version, tostring(e.cuda.sm_clock_mhz_now), tostring(e.cuda.sm_clock_mhz_max)))
+    else
+      add("- gpu: none (" .. tostring(e.cuda.reason) .. ")")
+    end
+    add(string.format("- seeds: %s; warmup %d, repeats %d per seed; times are per launch; bytes = inputs read once + output written once",
+      table.concat((function() local t = {} for i, s in ipairs(run.seeds) do t[i] = tostring(s) end return t end)(), ", "),
+      run.warmup, run.repeats))
+    add(M.roofline(run))
+    if run.interrupted then add("**The run was interrupted; the results below are what was measured before.**\n") end
+    add("## Results\n")
+  end
+  add(M.table(run))
+  add("\n" .. (opts.brief and "" or "## Gates\n\n") .. M.gates(run))
+  if not opts.brief then
+    add("\nVerification: every (configuration, backend, seed) output was compared with the float64 reference before it was timed (f32: |err| <= 1e-6 + 1e-6·|ref|; bf16/f16: <= 1 ulp of the stored type + 1e-6).\n")
+    if run.profile_dir then add("Nsight profile of this commit: `" .. run.profile_dir .. "`\n") end
+    add("Regenerate: `" .. run.command .. "`\n")
+  end
+  return table.concat(out, "\n")
+end
+
+return M
