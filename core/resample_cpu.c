@@ -11,7 +11,7 @@
 #endif
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(ROBOLUA_NO_CLONES)
-#define RL_CLONES __attribute__((target_clones("avx2", "default")))
+#define RL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define RL_CLONES
 #endif
@@ -51,15 +51,14 @@ RL_CLONES static void lerp_f32(float *restrict o, const float *restrict a, const
 RL_CLONES static void lerp_bf16(uint16_t *restrict o, const uint16_t *restrict a, const uint16_t *restrict b,
                                 float w, int64_t n) {
   for (int64_t d = 0; d < n; d++) {
-    uint32_t ua = (uint32_t)a[d] << 16, ub = (uint32_t)b[d] << 16, u;
-    float fa, fb, r;
-    memcpy(&fa, &ua, 4);
-    memcpy(&fb, &ub, 4);
-    r = fa + w * (fb - fa);
-    memcpy(&u, &r, 4);
-    uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
-    uint32_t quiet = (u >> 16) | 0x40u;
-    o[d] = (uint16_t)((u & 0x7fffffffu) > 0x7f800000u ? quiet : rounded);
+    union { float f; uint32_t u; } va, vb, r;
+    va.u = (uint32_t)a[d] << 16;
+    vb.u = (uint32_t)b[d] << 16;
+    r.f = va.f + w * (vb.f - va.f);
+    /* round to nearest even; a NaN keeps its payload's top bits and is made quiet (a float compare,
+       which vectorises, rather than a bit test) */
+    uint32_t rounded = (r.u + 0x7fffu + ((r.u >> 16) & 1u)) >> 16;
+    o[d] = (uint16_t)(r.f != r.f ? (r.u >> 16) | 0x40u : rounded);
   }
 }
 
@@ -98,41 +97,61 @@ typedef struct {
   int stream;
 } job_t;
 
+typedef struct {
+  int64_t i0, i1;
+  float w;
+} interval_t;
+
+static inline interval_t row_interval(const rl_resample_args *a, int64_t r, int64_t *hint, int64_t *hint_b) {
+  const int64_t S = a->source_len, b = r / a->target_len;
+  const float *st = a->src_times + b * S;
+  const float x = a->tgt_times[r];
+  interval_t iv = {0, 0, 0.0f};
+  if (b != *hint_b) { *hint = 0; *hint_b = b; }
+  if (S == 1 || !(x >= st[0])) return iv;
+  if (x >= st[S - 1]) { iv.i0 = iv.i1 = S - 1; return iv; }
+  iv.i0 = *hint = cursor_search(st, S, x, *hint);
+  iv.i1 = iv.i0 + 1;
+  iv.w = (x - st[iv.i0]) / (st[iv.i1] - st[iv.i0]);
+  return iv;
+}
+
+static inline void prefetch_rows(const unsigned char *p, size_t bytes) {
+  for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(p + off, 0, 0);
+}
+
 static void run_rows(void *p, int index, int count) {
   const job_t *job = p;
   const rl_resample_args *a = job->a;
   const int64_t S = a->source_len, T = a->target_len, D = a->dim, rows = a->batch * T;
   const size_t es = rl_dtype_size(a->dtype), row_bytes = (size_t)D * es;
   const int64_t begin = rows * index / count, end = rows * (index + 1) / count;
+  const unsigned char *src = a->src;
   _Alignas(64) unsigned char tmp[STREAM_CHUNK_BYTES];
   int64_t hint = 0, hint_b = -1;
+  if (begin >= end) return;
+  /* one row of look-ahead: the next row's source rows are prefetched while this one is computed */
+  interval_t next = row_interval(a, begin, &hint, &hint_b);
   for (int64_t r = begin; r < end; r++) {
+    const interval_t iv = next;
     const int64_t b = r / T;
-    const float *st = a->src_times + b * S;
-    const float x = a->tgt_times[r];
-    int64_t i0, i1;
-    float w = 0.0f;
-    if (b != hint_b) { hint = 0; hint_b = b; }
-    if (S == 1 || !(x >= st[0])) {
-      i0 = i1 = 0;
-    } else if (x >= st[S - 1]) {
-      i0 = i1 = S - 1;
-    } else {
-      i0 = hint = cursor_search(st, S, x, hint);
-      i1 = i0 + 1;
-      w = (x - st[i0]) / (st[i1] - st[i0]);
+    if (r + 1 < end) {
+      next = row_interval(a, r + 1, &hint, &hint_b);
+      const int64_t nb = (r + 1) / T;
+      prefetch_rows(src + (size_t)(nb * S + next.i0) * row_bytes, row_bytes);
+      if (next.i1 != next.i0) prefetch_rows(src + (size_t)(nb * S + next.i1) * row_bytes, row_bytes);
     }
-    const unsigned char *ra = (const unsigned char *)a->src + ((size_t)(b * S + i0)) * row_bytes;
-    const unsigned char *rb = (const unsigned char *)a->src + ((size_t)(b * S + i1)) * row_bytes;
+    const unsigned char *ra = src + (size_t)(b * S + iv.i0) * row_bytes;
+    const unsigned char *rb = src + (size_t)(b * S + iv.i1) * row_bytes;
     unsigned char *ro = (unsigned char *)a->out + (size_t)r * row_bytes;
     if (!job->stream) {
-      lerp_any(a->dtype, ro, ra, rb, w, D);
+      lerp_any(a->dtype, ro, ra, rb, iv.w, D);
       continue;
     }
     for (size_t off = 0; off < row_bytes; off += STREAM_CHUNK_BYTES) {
-      size_t nb = row_bytes - off < STREAM_CHUNK_BYTES ? row_bytes - off : STREAM_CHUNK_BYTES;
-      lerp_any(a->dtype, tmp, ra + off, rb + off, w, (int64_t)(nb / es));
-      stream_store(ro + off, tmp, nb);
+      size_t nbytes = row_bytes - off < STREAM_CHUNK_BYTES ? row_bytes - off : STREAM_CHUNK_BYTES;
+      lerp_any(a->dtype, tmp, ra + off, rb + off, iv.w, (int64_t)(nbytes / es));
+      stream_store(ro + off, tmp, nbytes);
     }
   }
 #ifdef __SSE2__

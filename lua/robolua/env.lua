@@ -13,7 +13,10 @@ end
 
 function M.git()
   local commit = capture("git rev-parse HEAD")
-  if not commit then return { commit = "unknown", dirty = false } end
+  if not commit then
+    -- a copy without .git (e.g. a tree shipped to a GPU machine) can say its commit through the environment
+    return { commit = os.getenv("ROBOLUA_GIT_COMMIT") or "unknown", dirty = false, from_environment = os.getenv("ROBOLUA_GIT_COMMIT") ~= nil }
+  end
   local status = capture("git status --porcelain --untracked-files=no")
   return { commit = commit, dirty = status ~= nil, branch = capture("git rev-parse --abbrev-ref HEAD") }
 end

@@ -12,6 +12,7 @@ M.stats = require "robolua.stats"
 M.sweep = require "robolua.sweep"
 M.gate = require "robolua.gates"
 M.reports = require "robolua.reports"
+M.profile = require "robolua.profile"
 M.scenario = require("robolua.scenario").run
 M.cli = { out = "results", quiet = false, strict = false, profile = false, report = {}, no_write = false }
 

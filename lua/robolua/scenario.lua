@@ -198,13 +198,15 @@ local function measure_rooflines(run, rl, def, backends)
   end
 end
 
--- Looks for a profile folder made for this commit (tools/profile.sh writes profile/commit.txt).
-local function find_profile(out_dir, commit)
-  if not lfs.attributes(out_dir, "mode") then return nil end
+-- Looks for this scenario's profile folder made at this commit (tools/profile.sh writes
+-- results/<scenario>-<stamp>/profile/commit.txt); the newest wins.
+local function find_profile(out_dir, scenario, commit)
+  if commit == "unknown" or not lfs.attributes(out_dir, "mode") then return nil end
   local found
   for entry in lfs.dir(out_dir) do
     local p = out_dir .. "/" .. entry .. "/profile/commit.txt"
-    local f = io.open(p, "r")
+    if entry:sub(1, #scenario + 1) ~= scenario .. "-" then p = nil end
+    local f = p and io.open(p, "r")
     if f then
       local c = f:read("l")
       f:close()
@@ -380,7 +382,7 @@ function M.run(def)
   add_speedups(run)
   run.finished_utc = os.date("!%Y-%m-%dT%H:%M:%SZ")
   run.interrupted = interrupted or nil
-  run.profile_dir = find_profile(cli.out or "results", run.env.git.commit)
+  run.profile_dir = find_profile(cli.out or "results", run.scenario, run.env.git.commit)
 
   -- gates: verification first, then the scenario's own
   local all_gates = { gates.verified() }

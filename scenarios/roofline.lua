@@ -1,0 +1,103 @@
+-- The CUDA resampler against the hardware limit and against PyTorch, on one card in one run.
+--   robolua scenarios/roofline.lua [peers=PEERS.json]
+-- Per case: event-timed median per launch (hot: back-to-back launches; graph: a CUDA graph of 20
+-- launches, per launch), GB/s, % of the device-to-device copy bandwidth measured in this run, the
+-- ncu kernel duration when tools/profile.sh has profiled this commit, and the PyTorch peers' medians
+-- (tools/torch_peer.py on the same card, same data) with the speedups over them.
+local rl = require "robolua"
+local cjson = require "cjson"
+
+local peers_path
+for _, a in ipairs { ... } do peers_path = a:match("^peers=(.+)$") or peers_path end
+local peers -- case name -> {eager = ms, compile = ms}
+if peers_path then
+  local f = assert(io.open(peers_path, "r"), "cannot open " .. peers_path)
+  local doc = cjson.decode(f:read("a"))
+  f:close()
+  peers = { device = doc.device, torch = doc.torch, by = {} }
+  for _, c in ipairs(doc.cases) do peers.by[c.case] = c end
+end
+
+local function case_name(c)
+  return string.format("%dx%dx%d_%s_%s", c.batch, c.source_len, c.dim, c.dtype, c.timing)
+end
+local function is_large(c) return c.batch * c.source_len * c.dim >= 64 * 1000 * 512 end
+local function is_small_bf16(c) return c.batch == 8 and c.source_len == 250 and c.dtype == "bf16" end
+
+local function peer_ratio(variant, min)
+  return { name = string.format("speedup over PyTorch %s (same card, same data) >= %gx", variant, min), check = function(run)
+    if not peers then return { skip = true, msg = "no peers file: run tools/torch_peer.py and pass peers=PATH" } end
+    local n, worst, bad = 0, math.huge, {}
+    for _, r in ipairs(run.results) do
+      local p = r.status == "ok" and r.backend == "cuda" and r.config.mode == "hot" and peers.by[case_name(r.config)]
+      if p and p[variant] and p[variant].median_ms then
+        n = n + 1
+        local s = p[variant].median_ms / r.stats.median
+        worst = math.min(worst, s)
+        if s < min then bad[#bad + 1] = string.format("%s: %.1fx", r.key, s) end
+      end
+    end
+    if n == 0 then return { skip = true, msg = "no case measured by both" } end
+    if #bad > 0 then return { ok = false, msg = table.concat(bad, "; ") } end
+    return { ok = true, msg = string.format("lowest %.1fx over %d cases", worst, n) }
+  end }
+end
+
+-- roofline.md: the table this scenario exists for.
+local function roofline_report(run, dir)
+  local fmt = require "robolua.fmt"
+  if run.profile_dir then rl.profile.attach(run, run.profile_dir) end
+  local lines = { "# CUDA resampler: roofline and peers", "",
+    string.format("- card: %s; copy bandwidth (cudaMemcpy D2D, read + write, this run): **%.0f GB/s**",
+      run.env.cuda.name or "none", (run.roofline.cuda and run.roofline.cuda.bytes_per_s or 0) / 1e9),
+    "- times are medians per launch over " .. #run.seeds .. " seeds x " .. run.repeats .. " repeats; µs",
+    peers and string.format("- PyTorch peers: torch %s on %s, searchsorted + gather + lerp, same data, CUDA events",
+      peers.torch, peers.device) or "- PyTorch peers: not measured in this run",
+    "- regenerate: `" .. run.command .. "`", "",
+    "| case | dtype | timing | mode | median µs | GB/s | % copy BW | ncu µs | torch eager µs | torch.compile µs | vs eager | vs compile |",
+    "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|" }
+  for _, r in ipairs(run.results) do
+    if r.backend == "cuda" and r.stats then
+      local c = r.config
+      local p = peers and peers.by[case_name(c)]
+      local eager = p and p.eager and p.eager.median_ms
+      local comp = p and p.compile and p.compile.median_ms
+      local hot = c.mode == "hot"
+      lines[#lines + 1] = string.format("| %dx%dx%d T=%d | %s | %s | %s | %.2f | %.0f | %.1f | %s | %s | %s | %s | %s |",
+        c.batch, c.source_len, c.dim, c.target_len, c.dtype, c.timing, c.mode, r.stats.median * 1e3, r.gbps,
+        r.roofline_pct or 0, r.ncu and string.format("%.2f", r.ncu.duration_ms * 1e3) or "-",
+        (hot and eager) and string.format("%.1f", eager * 1e3) or "-", (hot and comp) and string.format("%.1f", comp * 1e3) or "-",
+        (hot and eager) and string.format("%.1fx", eager / r.stats.median) or "-",
+        (hot and comp) and string.format("%.1fx", comp / r.stats.median) or "-")
+    end
+  end
+  lines[#lines + 1] = ""
+  lines[#lines + 1] = require("robolua.reports.markdown").gates(run)
+  local path = dir .. "/roofline.md"
+  require("robolua.scenario").write_file(path, table.concat(lines, "\n") .. "\n")
+  _ = fmt
+  return path
+end
+
+return rl.scenario {
+  name = "roofline",
+  description = "CUDA resampler vs the same-run copy bandwidth and vs PyTorch peers.",
+  seeds = { 0, 1, 2 },
+  warmup = 20,
+  repeats = 50,
+  axes = {
+    shape = { { 8, 250, 128 }, { 32, 500, 256 }, { 64, 1000, 512 }, { 256, 2000, 512 } },
+    dtype = { "bf16", "f32" },
+    timing = { "jitter", "uniform" },
+    mode = { "hot", "graph" },
+    backend = { "cuda" },
+  },
+  gates = {
+    rl.gate.roofline { backend = "cuda", min_pct = 90, label = "(large sizes)", where = function(c) return is_large(c) end },
+    rl.gate.latency { backend = "cuda", max_ms = 0.004, where = function(c) return is_small_bf16(c) and c.mode == "graph" end },
+    peer_ratio("compile", 4),
+    peer_ratio("eager", 12),
+    rl.profile.gate_timer { max_diff_pct = 10, label = "(large, hot)", where = function(c) return is_large(c) and c.mode == "hot" end },
+  },
+  reports = { "csv", "json", "markdown", "html", roofline_report },
+}

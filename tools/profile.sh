@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Regenerates the Nsight evidence of a scenario in one command:
+#   tools/profile.sh SCENARIO [name]      ->  results/<name>-<UTC stamp>/profile/
+# Nsight Systems: timeline.nsys-rep, timeline.sqlite, nsys stats CSVs (kernels, memory ops, NVTX).
+# Nsight Compute: ncu_kernels.ncu-rep of the resampler kernels (--clock-control none) and
+# ncu_kernels.csv with duration, DRAM throughput, DRAM bytes, L2 hit rate and achieved occupancy.
+# summary.md: both, with the exact commands. Tools are found on PATH or through NSYS / NCU; the
+# binary through ROBOLUA (default build/robolua). A missing tool is named and the rest still runs.
+# Exit: 0 all produced; 3 something could not be produced (said why); 2 usage.
+set -u
+usage() { echo "usage: tools/profile.sh SCENARIO [name]   (env: NSYS, NCU, ROBOLUA, ROBOLUA_OUT)" >&2; exit 2; }
+[ $# -ge 1 ] || usage
+scenario=$1
+[ -f "$scenario" ] || { echo "profile.sh: scenario '$scenario' not found" >&2; exit 2; }
+name=${2:-$(basename "$scenario" .lua)}
+robolua=${ROBOLUA:-build/robolua}
+[ -x "$robolua" ] || { echo "profile.sh: robolua binary '$robolua' not found (build it: tools/setup.sh, or set ROBOLUA)" >&2; exit 2; }
+nsys=${NSYS:-$(command -v nsys || true)}
+ncu=${NCU:-$(command -v ncu || true)}
+if [ -z "$nsys" ] && [ -z "$ncu" ]; then
+  echo "profile.sh: neither Nsight Systems (nsys) nor Nsight Compute (ncu) was found." >&2
+  echo "  put them on PATH or set NSYS=/path/to/nsys NCU=/path/to/ncu; nothing was profiled." >&2
+  exit 3
+fi
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+out="${ROBOLUA_OUT:-results}/$name-$stamp/profile"
+mkdir -p "$out"
+commit=$(git rev-parse HEAD 2>/dev/null || echo "${ROBOLUA_GIT_COMMIT:-unknown}")
+echo "$commit" >"$out/commit.txt"
+status=0
+notes=()
+run_cmd=("$robolua" --profile --quiet "$scenario")
+metrics="gpu__time_duration.sum,dram__throughput.avg.pct_of_peak_sustained_elapsed,dram__bytes_read.sum,dram__bytes_write.sum,lts__t_sector_hit_rate.pct,sm__warps_active.avg.pct_of_peak_sustained_active,launch__grid_size,launch__block_size,launch__registers_per_thread"
+{
+  echo "# Nsight profile: $name"
+  echo
+  echo "- scenario: \`$scenario\` run with \`${run_cmd[*]}\` (each cuda configuration verified, then launched 3 times, no timing loop)"
+  echo "- commit: \`$commit\`; time (UTC): $stamp; regenerate: \`tools/profile.sh $scenario $name\`"
+} >"$out/summary.md"
+
+# ---- Nsight Systems ----------------------------------------------------------------------------------
+if [ -z "$nsys" ]; then
+  notes+=("Nsight Systems: nsys not found on PATH and NSYS is unset: no timeline.")
+  status=3
+else
+  nsys_cmd=("$nsys" profile "--trace=cuda,nvtx" --force-overwrite=true --output "$out/timeline" "${run_cmd[@]}")
+  echo "profile.sh: ${nsys_cmd[*]}" >&2
+  "${nsys_cmd[@]}" >"$out/nsys.log" 2>&1
+  if [ -f "$out/timeline.nsys-rep" ]; then
+    "$nsys" export --type sqlite --force-overwrite=true --output "$out/timeline.sqlite" "$out/timeline.nsys-rep" >>"$out/nsys.log" 2>&1 ||
+      notes+=("nsys export to SQLite failed (see nsys.log).")
+    "$nsys" stats --force-export=true --report cuda_gpu_kern_sum,cuda_gpu_mem_time_sum,cuda_gpu_mem_size_sum,nvtx_sum \
+      --format csv --output "$out/nsys" "$out/timeline.nsys-rep" >>"$out/nsys.log" 2>&1 ||
+      notes+=("nsys stats failed (see nsys.log).")
+    {
+      echo
+      echo "## Nsight Systems"
+      echo
+      echo "\`${nsys_cmd[*]}\`, then \`nsys export --type sqlite\` and \`nsys stats --report cuda_gpu_kern_sum,cuda_gpu_mem_time_sum,cuda_gpu_mem_size_sum,nvtx_sum --format csv\`"
+      echo
+      for f in "$out"/nsys_cuda_gpu_kern_sum.csv "$out"/nsys_nvtx_sum.csv; do
+        [ -f "$f" ] && { echo "### $(basename "$f")"; echo; echo '```'; head -n 20 "$f"; echo '```'; echo; }
+      done
+    } >>"$out/summary.md"
+  elif ls "$out"/timeline*.qdstrm >/dev/null 2>&1; then
+    notes+=("Nsight Systems recorded timeline.qdstrm but could not import it into a .nsys-rep: its importer (QdstrmImporter) needs libdw.so.1 (Debian: libdw1) on LD_LIBRARY_PATH. The .qdstrm is kept.")
+    status=3
+  else
+    notes+=("Nsight Systems produced no report (see nsys.log).")
+    status=3
+  fi
+fi
+
+# ---- Nsight Compute ----------------------------------------------------------------------------------
+if [ -z "$ncu" ]; then
+  notes+=("Nsight Compute: ncu not found on PATH and NCU is unset: no kernel metrics.")
+  status=3
+else
+  ncu_cmd=("$ncu" --clock-control none --kernel-name regex:resample --metrics "$metrics" --force-overwrite --export "$out/ncu_kernels" "${run_cmd[@]}")
+  echo "profile.sh: ${ncu_cmd[*]}" >&2
+  "${ncu_cmd[@]}" >"$out/ncu.log" 2>&1
+  if [ -f "$out/ncu_kernels.ncu-rep" ]; then
+    "$ncu" --import "$out/ncu_kernels.ncu-rep" --csv --page raw --metrics "$metrics" >"$out/ncu_kernels.csv" 2>>"$out/ncu.log" ||
+      notes+=("ncu CSV export failed (see ncu.log).")
+    {
+      echo
+      echo "## Nsight Compute"
+      echo
+      echo "\`${ncu_cmd[*]}\`, then \`ncu --import ncu_kernels.ncu-rep --csv --page raw --metrics ...\`"
+      echo
+      NCU_CSV="$out/ncu_kernels.csv" "$robolua" -e 'local p = require "robolua.profile"
+        local ks, err = p.read_ncu_csv(os.getenv("NCU_CSV"))
+        if not ks then print("could not read the ncu CSV: " .. err) return end
+        print("| # | kernel | grid | block | duration (us) | DRAM throughput (% of peak) | DRAM GB/s | L2 hit % | achieved occupancy % |")
+        print("|---:|---|---|---|---:|---:|---:|---:|---:|")
+        for i, k in ipairs(ks) do
+          print(string.format("| %d | %s | %s | %s | %.2f | %.1f | %.0f | %.1f | %.1f |", i, k.name:match("^[^(<]+") or k.name,
+            k.grid or "", k.block or "", k.duration_ns / 1e3, k.dram_pct or 0, k.gbps or 0, k.l2_hit_pct or 0, k.occupancy_pct or 0))
+        end' 2>&1
+    } >>"$out/summary.md" 
+  else
+    notes+=("Nsight Compute produced no report (see ncu.log).")
+    status=3
+  fi
+fi
+
+if [ ${#notes[@]} -gt 0 ]; then
+  { echo; echo "## What is missing"; echo; for n in "${notes[@]}"; do echo "- $n"; done; } >>"$out/summary.md"
+  for n in "${notes[@]}"; do echo "profile.sh: $n" >&2; done
+fi
+echo "profile.sh: wrote $out/ (summary.md)" >&2
+exit $status
