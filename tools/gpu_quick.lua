@@ -1,0 +1,25 @@
+-- Quick kernel timing on a GPU machine (development aid): median per launch, hot and graph, vs the
+-- copy bandwidth of the same run.   robolua tools/gpu_quick.lua
+local rl = require "robolua"
+local bw = rl.cuda.copy_bandwidth { bytes = 1 << 30, repeats = 20 }
+print(string.format("%s  copy %.0f GB/s", rl.cuda.info().name, bw.bytes_per_s / 1e9))
+for _, dtype in ipairs { "bf16", "f32" } do
+  for _, timing in ipairs { "jitter", "uniform" } do
+    for _, s in ipairs { { 8, 250, 128 }, { 32, 500, 256 }, { 64, 1000, 512 }, { 256, 2000, 512 } } do
+      local B, S, D = s[1], s[2], s[3]
+      local T = S // 2
+      local d = rl.trajectories { batch = B, source_len = S, target_len = T, dim = D, dtype = dtype, seed = 0, timing = timing, device = "cuda" }
+      local es = dtype == "bf16" and 2 or 4
+      local bytes = B * S * D * es + B * T * D * es + B * S * 4 + B * T * 4
+      local row = { string.format("%-14s %-5s %-7s", B .. "x" .. S .. "x" .. D, dtype, timing) }
+      for _, mode in ipairs { "hot", "graph" } do
+        local r = rl.bench.resample(d.src, d.src_times, d.tgt_times, { backend = "cuda", mode = mode, warmup = 20, repeats = 100, batch = 20 })
+        local ms = rl.stats.median(r.samples_ms)
+        row[#row + 1] = string.format("%s %8.2f us %6.0f GB/s %5.1f%%", mode, ms * 1e3, bytes / ms / 1e6, 100 * bytes / ms / 1e6 / (bw.bytes_per_s / 1e9))
+      end
+      print(table.concat(row, " | "))
+      d.src:close()
+      collectgarbage()
+    end
+  end
+end
