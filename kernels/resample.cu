@@ -1,6 +1,7 @@
 // The CUDA trajectory resampler.
 //
-// Work split: one warp per output row (b, t). The warp first finds the source interval with a
+// Three kernels, picked per call: the tiled kernel (rows of whole 16-byte vectors, S <= 8192: the
+// fast path, described at its definition), and for the rest one warp per output row (b, t): The warp first finds the source interval with a
 // 32-ary search: each round, 31 lanes probe evenly spaced source times and a ballot counts how many
 // are <= x, shrinking the range 32-fold (S = 1000 takes 2 rounds, S = 2000 takes 3, all loads of one
 // round in flight together instead of ~11 dependent loads of a binary search). The bracketing times
@@ -139,6 +140,82 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
   }
 }
 
+// Tiled vector path (the fast one): a block takes a tile of kTileRows consecutive targets of one batch
+// row. It stages that row's source times in shared memory (one coalesced read, S * 4 bytes), each of
+// the first kTileRows threads binary-searches one target there, and then every warp streams
+// kTileRows / warps rows at once: all their 16-byte loads (both source rows of each) are issued
+// before the first use, so a block keeps tens of KB in flight. The search costs shared-memory latency
+// only, once per target row.
+constexpr int kTileRows = 32;
+constexpr int kRowsPerWarp = kTileRows / kWarpsPerBlock;
+constexpr int kMaxTiledSourceLen = 8192; // 32 KB of times in shared memory; longer rows use the warp kernel
+
+template <int DT>
+__global__ void __launch_bounds__(kWarpsPerBlock * 32)
+    resample_tiled_kernel(const uint4 *__restrict__ src, const float *__restrict__ st,
+                          const float *__restrict__ tt, uint4 *__restrict__ out, int S, int T, int vecs,
+                          long long tiles, int tiles_per_batch) {
+  extern __shared__ float s_times[];
+  __shared__ int s_i0[kTileRows], s_i1[kTileRows];
+  __shared__ float s_w[kTileRows];
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  for (long long tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
+    const long long b = tile / tiles_per_batch;
+    const int t0 = (int)(tile % tiles_per_batch) * kTileRows;
+    const int nrows = min(kTileRows, T - t0);
+    const float *row_times = st + b * S;
+    for (int i = tid; i < S; i += blockDim.x) s_times[i] = __ldg(row_times + i);
+    __syncthreads();
+    if (tid < nrows) {
+      const float x = __ldg(tt + b * T + t0 + tid);
+      int i0 = 0, i1 = 0;
+      float w = 0.0f;
+      if (S > 1 && x >= s_times[0]) {
+        if (x >= s_times[S - 1]) {
+          i0 = i1 = S - 1;
+        } else { // s[lo] <= x < s[hi]
+          int lo = 0, hi = S - 1;
+          while (hi - lo > 1) {
+            const int mid = (lo + hi) >> 1;
+            if (s_times[mid] <= x) lo = mid; else hi = mid;
+          }
+          i0 = lo;
+          i1 = hi;
+          w = __fdiv_rn(__fsub_rn(x, s_times[lo]), __fsub_rn(s_times[hi], s_times[lo]));
+        }
+      }
+      s_i0[tid] = i0;
+      s_i1[tid] = i1;
+      s_w[tid] = w;
+    }
+    __syncthreads();
+    const uint4 *ra[kRowsPerWarp], *rb[kRowsPerWarp];
+    uint4 *ro[kRowsPerWarp];
+    float w[kRowsPerWarp];
+    bool live[kRowsPerWarp];
+#pragma unroll
+    for (int k = 0; k < kRowsPerWarp; k++) {
+      const int r = warp + k * kWarpsPerBlock; // row within the tile
+      live[k] = r < nrows;
+      const int rr = live[k] ? r : 0;
+      ra[k] = src + (b * S + s_i0[rr]) * (long long)vecs;
+      rb[k] = src + (b * S + s_i1[rr]) * (long long)vecs;
+      ro[k] = out + (b * T + t0 + rr) * (long long)vecs;
+      w[k] = s_w[rr];
+    }
+    for (int v = lane; v < vecs; v += 32) {
+      uint4 va[kRowsPerWarp], vb[kRowsPerWarp];
+#pragma unroll
+      for (int k = 0; k < kRowsPerWarp; k++)
+        if (live[k]) { va[k] = __ldg(ra[k] + v); vb[k] = __ldg(rb[k] + v); }
+#pragma unroll
+      for (int k = 0; k < kRowsPerWarp; k++)
+        if (live[k]) __stcs(ro[k] + v, lerp_vec<DT>(va[k], vb[k], w[k]));
+    }
+    __syncthreads(); // s_times is rewritten by the next tile
+  }
+}
+
 // Any dim, any alignment: one element per lane per step.
 template <int DT>
 __global__ void __launch_bounds__(kWarpsPerBlock * 32)
@@ -162,19 +239,28 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
 
 template <int DT> void launch(const rl_cuda_resample_args *a, cudaStream_t s) {
   const long long rows = a->batch * a->target_len;
-  long long blocks = (rows + kWarpsPerBlock - 1) / kWarpsPerBlock;
-  if (blocks > (1ll << 20)) blocks = 1ll << 20; // the kernels stride over further rows
   const size_t es = DT == kF32 ? 4 : 2;
   const size_t row_bytes = (size_t)a->dim * es;
   const bool vec = row_bytes % 16 == 0 && (uintptr_t)a->src % 16 == 0 && (uintptr_t)a->out % 16 == 0;
+  const int threads = kWarpsPerBlock * 32;
+  if (vec && a->source_len <= kMaxTiledSourceLen) {
+    const int tiles_per_batch = (int)((a->target_len + kTileRows - 1) / kTileRows);
+    const long long tiles = a->batch * tiles_per_batch;
+    const long long blocks = tiles < (1ll << 20) ? tiles : (1ll << 20); // the kernel strides over the rest
+    resample_tiled_kernel<DT><<<(unsigned)blocks, threads, a->source_len * sizeof(float), s>>>(
+        (const uint4 *)a->src, a->src_times, a->tgt_times, (uint4 *)a->out, (int)a->source_len,
+        (int)a->target_len, (int)(row_bytes / 16), tiles, tiles_per_batch);
+    return;
+  }
+  long long blocks = (rows + kWarpsPerBlock - 1) / kWarpsPerBlock;
+  if (blocks > (1ll << 20)) blocks = 1ll << 20; // the kernels stride over further rows
   if (vec)
-    resample_vec_kernel<DT><<<(unsigned)blocks, kWarpsPerBlock * 32, 0, s>>>(
+    resample_vec_kernel<DT><<<(unsigned)blocks, threads, 0, s>>>(
         (const uint4 *)a->src, a->src_times, a->tgt_times, (uint4 *)a->out, (int)a->source_len,
         (int)a->target_len, (int)(row_bytes / 16), rows);
   else
-    resample_scalar_kernel<DT><<<(unsigned)blocks, kWarpsPerBlock * 32, 0, s>>>(
-        a->src, a->src_times, a->tgt_times, a->out, (int)a->source_len, (int)a->target_len, (int)a->dim,
-        rows);
+    resample_scalar_kernel<DT><<<(unsigned)blocks, threads, 0, s>>>(
+        a->src, a->src_times, a->tgt_times, a->out, (int)a->source_len, (int)a->target_len, (int)a->dim, rows);
 }
 
 } // namespace

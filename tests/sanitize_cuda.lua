@@ -2,7 +2,8 @@
 -- kernel paths, every timing mode. Run: compute-sanitizer --tool memcheck build/robolua tests/sanitize_cuda.lua
 local rl = require "robolua"
 assert(rl.cuda.available(), "no CUDA device")
-local shapes = { { 1, 1, 5, 3 }, { 2, 50, 130, 7 }, { 3, 129, 257, 67 }, { 2, 100, 50, 64 }, { 1, 2000, 33, 8 } }
+local shapes = { { 1, 1, 5, 3 }, { 2, 50, 130, 7 }, { 3, 129, 257, 67 }, { 2, 100, 50, 64 }, { 1, 2000, 33, 8 },
+  { 1, 9000, 40, 16 } }
 for _, dtype in ipairs { "f32", "bf16", "f16" } do
   for _, s in ipairs(shapes) do
     local h = rl.trajectories { batch = s[1], source_len = s[2], target_len = s[3], dim = s[4], dtype = dtype, seed = 1 }
