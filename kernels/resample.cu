@@ -140,34 +140,50 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
   }
 }
 
-// Tiled vector path (the fast one): a block takes a tile of kTileRows consecutive targets of one batch
-// row. It stages that row's source times in shared memory (one coalesced read, S * 4 bytes), each of
+// Tiled vector path (the fast one). Either one block per tile (kTileRows targets of one batch row) or,
+// for large problems, exactly the blocks that fit on the GPU at once, block k of G taking rows
+// [k*R/G, (k+1)*R/G) of the R = B*T output rows (balanced, so there is no partial last wave). A block walks its rows in
+// chunks of up to kTileRows targets of one batch row. It stages that batch row's source times in
+// shared memory (one coalesced read, S * 4 bytes, again only when the batch row changes), each of
 // the first kTileRows threads binary-searches one target there, and then every warp streams
-// kTileRows / warps rows at once: all their 16-byte loads (both source rows of each) are issued
-// before the first use, so a block keeps tens of KB in flight. The search costs shared-memory latency
-// only, once per target row.
+// kRowsPerWarp rows at once: all their 16-byte loads (both source rows of each) are issued before
+// the first use. The search costs shared-memory latency only, once per target row.
 constexpr int kTileRows = 32;
 constexpr int kRowsPerWarp = kTileRows / kWarpsPerBlock;
 constexpr int kMaxTiledSourceLen = 8192; // 32 KB of times in shared memory; longer rows use the warp kernel
 
 template <int DT>
-__global__ void __launch_bounds__(kWarpsPerBlock * 32)
+__global__ void __launch_bounds__(kWarpsPerBlock * 32, 3) // <= 85 registers: 3 blocks per SM
     resample_tiled_kernel(const uint4 *__restrict__ src, const float *__restrict__ st,
                           const float *__restrict__ tt, uint4 *__restrict__ out, int S, int T, int vecs,
-                          long long tiles, int tiles_per_batch) {
+                          long long rows, int tiles_per_batch) {
   extern __shared__ float s_times[];
   __shared__ int s_i0[kTileRows], s_i1[kTileRows];
   __shared__ float s_w[kTileRows];
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-  for (long long tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
-    const long long b = tile / tiles_per_batch;
-    const int t0 = (int)(tile % tiles_per_batch) * kTileRows;
-    const int nrows = min(kTileRows, T - t0);
-    const float *row_times = st + b * S;
-    for (int i = tid; i < S; i += blockDim.x) s_times[i] = __ldg(row_times + i);
-    __syncthreads();
+  long long begin, end;
+  if (tiles_per_batch > 0) { // one tile per block: kTileRows targets of one batch row
+    const long long b = blockIdx.x / tiles_per_batch;
+    const int t0 = (int)(blockIdx.x % tiles_per_batch) * kTileRows;
+    begin = b * T + t0;
+    end = begin + min(kTileRows, T - t0);
+  } else { // balanced: an equal share of all rows
+    begin = rows * blockIdx.x / gridDim.x;
+    end = rows * (blockIdx.x + 1) / gridDim.x;
+  }
+  long long staged_b = -1;
+  for (long long pos = begin; pos < end;) {
+    const long long b = pos / T;
+    const int t0 = (int)(pos - b * T);
+    const int nrows = (int)min((long long)min(kTileRows, T - t0), end - pos);
+    if (b != staged_b) { // the previous chunk's readers are past the barrier at the end of the loop
+      const float *row_times = st + b * S;
+      for (int i = tid; i < S; i += blockDim.x) s_times[i] = __ldg(row_times + i);
+      staged_b = b;
+      __syncthreads();
+    }
     if (tid < nrows) {
-      const float x = __ldg(tt + b * T + t0 + tid);
+      const float x = __ldg(tt + pos + tid);
       int i0 = 0, i1 = 0;
       float w = 0.0f;
       if (S > 1 && x >= s_times[0]) {
@@ -189,30 +205,31 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
       s_w[tid] = w;
     }
     __syncthreads();
-    const uint4 *ra[kRowsPerWarp], *rb[kRowsPerWarp];
-    uint4 *ro[kRowsPerWarp];
+    // per row: source row numbers, output row number (32-bit: fewer registers), weight
+    unsigned ia[kRowsPerWarp], ib[kRowsPerWarp], io[kRowsPerWarp];
     float w[kRowsPerWarp];
     bool live[kRowsPerWarp];
 #pragma unroll
     for (int k = 0; k < kRowsPerWarp; k++) {
-      const int r = warp + k * kWarpsPerBlock; // row within the tile
+      const int r = warp + k * kWarpsPerBlock; // row within the chunk
       live[k] = r < nrows;
       const int rr = live[k] ? r : 0;
-      ra[k] = src + (b * S + s_i0[rr]) * (long long)vecs;
-      rb[k] = src + (b * S + s_i1[rr]) * (long long)vecs;
-      ro[k] = out + (b * T + t0 + rr) * (long long)vecs;
+      ia[k] = (unsigned)(b * S + s_i0[rr]);
+      ib[k] = (unsigned)(b * S + s_i1[rr]);
+      io[k] = (unsigned)(pos + rr);
       w[k] = s_w[rr];
     }
     for (int v = lane; v < vecs; v += 32) {
       uint4 va[kRowsPerWarp], vb[kRowsPerWarp];
 #pragma unroll
       for (int k = 0; k < kRowsPerWarp; k++)
-        if (live[k]) { va[k] = __ldg(ra[k] + v); vb[k] = __ldg(rb[k] + v); }
+        if (live[k]) { va[k] = __ldg(src + (size_t)ia[k] * vecs + v); vb[k] = __ldg(src + (size_t)ib[k] * vecs + v); }
 #pragma unroll
       for (int k = 0; k < kRowsPerWarp; k++)
-        if (live[k]) __stcs(ro[k] + v, lerp_vec<DT>(va[k], vb[k], w[k]));
+        if (live[k]) __stcs(out + (size_t)io[k] * vecs + v, lerp_vec<DT>(va[k], vb[k], w[k]));
     }
-    __syncthreads(); // s_times is rewritten by the next tile
+    pos += nrows;
+    __syncthreads(); // s_i0/s_i1/s_w (and s_times) are rewritten by the next chunk
   }
 }
 
@@ -243,13 +260,31 @@ template <int DT> void launch(const rl_cuda_resample_args *a, cudaStream_t s) {
   const size_t row_bytes = (size_t)a->dim * es;
   const bool vec = row_bytes % 16 == 0 && (uintptr_t)a->src % 16 == 0 && (uintptr_t)a->out % 16 == 0;
   const int threads = kWarpsPerBlock * 32;
-  if (vec && a->source_len <= kMaxTiledSourceLen) {
+  const bool rows_fit_32bit = a->batch * a->source_len < (1ll << 32) && rows < (1ll << 32);
+  if (vec && a->source_len <= kMaxTiledSourceLen && rows_fit_32bit) {
+    // as many blocks as are resident at once (asked of the occupancy calculator once per dtype), but
+    // no more than one chunk of rows each
+    static int resident = 0;
+    if (!resident) {
+      int dev = 0, sms = 0, per_sm = 0;
+      cudaGetDevice(&dev);
+      cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
+      cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, resample_tiled_kernel<DT>, threads,
+                                                    kMaxTiledSourceLen * sizeof(float));
+      resident = sms * (per_sm > 0 ? per_sm : 1);
+      if (resident < 1) resident = 1;
+    }
+    // Few chunks per resident block: one chunk per block, so that blocks overlap each other's
+    // phases (search, then stream). Many: exactly the resident blocks, balanced, so there is no
+    // partial last wave and each block stages a batch row's times once for many chunks.
+    // (Measured on an H100, kernels/NOTES.md: v2 vs v3.)
     const int tiles_per_batch = (int)((a->target_len + kTileRows - 1) / kTileRows);
     const long long tiles = a->batch * tiles_per_batch;
-    const long long blocks = tiles < (1ll << 20) ? tiles : (1ll << 20); // the kernel strides over the rest
+    const bool balanced = tiles >= 8ll * resident;
+    const long long blocks = balanced ? resident : tiles;
     resample_tiled_kernel<DT><<<(unsigned)blocks, threads, a->source_len * sizeof(float), s>>>(
         (const uint4 *)a->src, a->src_times, a->tgt_times, (uint4 *)a->out, (int)a->source_len,
-        (int)a->target_len, (int)(row_bytes / 16), tiles, tiles_per_batch);
+        (int)a->target_len, (int)(row_bytes / 16), rows, balanced ? 0 : tiles_per_batch);
     return;
   }
   long long blocks = (rows + kWarpsPerBlock - 1) / kWarpsPerBlock;

@@ -44,8 +44,6 @@ extern "C" int rl_cuda_time_resample(const rl_cuda_resample_args *a, int mode, i
   cudaStream_t s = rl_cuda_stream();
   if (!s) { rl_cuda_set_message("no CUDA stream"); return -1; }
   if (repeats < 1 || warmup < 0 || batch < 1) { rl_cuda_set_message("time_resample: bad loop counts"); return -1; }
-  Events ev;
-  if (ev.make(2) != 0) return -1;
   DeviceBuffer flush;
   size_t flush_bytes = 0;
   if (mode == 1) {
@@ -80,20 +78,32 @@ extern "C" int rl_cuda_time_resample(const rl_cuda_resample_args *a, int mode, i
   rl_nvtx_pop();
   RL_CU(cudaStreamSynchronize(s));
 
+  // Samples are queued back to back (an event pair around each) and read after a synchronize, in
+  // batches of kBatch: each sample is the GPU time of its launch while the next one is already
+  // queued, so host launch latency stays out of the numbers (graph mode also removes the
+  // per-launch gap). The SM clock (NVML) is read after each batch and given to its samples.
+  constexpr int kBatch = 1024;
+  Events ev;
+  const int nev = repeats < kBatch ? repeats : kBatch;
+  if (ev.make(2 * (size_t)nev) != 0) return -1;
   rl_nvtx_push("timed");
-  for (int i = 0; i < repeats; i++) {
-    if (mode == 1) RL_CU(cudaMemsetAsync(flush.p, i & 0xff, flush_bytes, s));
-    RL_CU(cudaEventRecord(ev.ev[0], s));
-    if (run_once() != 0) { rl_nvtx_pop(); return -1; }
-    RL_CU(cudaEventRecord(ev.ev[1], s));
-    // One sample at a time: its clock is read while the card is still at the sample's state, and an
-    // error is pinned to the sample that caused it.
-    cudaError_t e = cudaEventSynchronize(ev.ev[1]);
+  for (int first = 0; first < repeats; first += kBatch) {
+    const int n = repeats - first < kBatch ? repeats - first : kBatch;
+    for (int i = 0; i < n; i++) {
+      if (mode == 1) RL_CU(cudaMemsetAsync(flush.p, (first + i) & 0xff, flush_bytes, s));
+      RL_CU(cudaEventRecord(ev.ev[2 * i], s));
+      if (run_once() != 0) { rl_nvtx_pop(); return -1; }
+      RL_CU(cudaEventRecord(ev.ev[2 * i + 1], s));
+    }
+    cudaError_t e = cudaEventSynchronize(ev.ev[2 * n - 1]);
     if (e != cudaSuccess) { rl_nvtx_pop(); rl_cuda_set_error("cudaEventSynchronize", e, __FILE__, __LINE__); return -1; }
-    float ms = 0.0f;
-    RL_CU(cudaEventElapsedTime(&ms, ev.ev[0], ev.ev[1]));
-    samples_ms[i] = mode == 2 ? (double)ms / batch : (double)ms;
-    if (sm_clock_mhz) sm_clock_mhz[i] = rl_cuda_sm_clock_now();
+    const int clock = sm_clock_mhz ? rl_cuda_sm_clock_now() : -1;
+    for (int i = 0; i < n; i++) {
+      float ms = 0.0f;
+      RL_CU(cudaEventElapsedTime(&ms, ev.ev[2 * i], ev.ev[2 * i + 1]));
+      samples_ms[first + i] = mode == 2 ? (double)ms / batch : (double)ms;
+      if (sm_clock_mhz) sm_clock_mhz[first + i] = clock;
+    }
   }
   rl_nvtx_pop();
   RL_CU(cudaGetLastError());

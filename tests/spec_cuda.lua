@@ -12,7 +12,7 @@ local shapes = { -- B, S, T, D
   { 1, 1, 5, 3 }, { 1, 2, 7, 8 }, { 3, 17, 9, 5 }, { 2, 50, 130, 7 }, { 8, 250, 125, 128 },
   { 5, 33, 100, 13 }, { 2, 1000, 500, 24 }, { 7, 64, 32, 1 }, { 3, 129, 257, 67 }, { 2, 2000, 1000, 512 },
   { 1, 3000, 4000, 64 }, { 4, 40, 20, 4 }, { 2, 31, 33, 33 },
-  { 2, 9000, 700, 64 }, -- S over the tiled kernel's shared-memory limit: the warp kernel
+  { 2, 9000, 700, 64 }, { 300, 40, 3000, 16 }, -- balanced grid; S over the tiled kernel's shared-memory limit: the warp kernel
 }
 
 describe("cuda resampler", function()
