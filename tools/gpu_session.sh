@@ -12,6 +12,14 @@ mkdir -p "$out"
 bin=${ROBOLUA:-build/robolua}
 export ROBOLUA="$bin"
 log() { echo "== $* ($(date -u +%T))"; }
+# packs every results/ folder not yet packed into $out/<folder>.tgz (so a later timeout loses nothing)
+pack() {
+  local d
+  for d in results/*/; do
+    d=${d%/}
+    [ -f "$out/$(basename "$d").tgz" ] || tar czf "$out/$(basename "$d").tgz" -C results "$(basename "$d")"
+  done
+}
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,memory.total --format=csv,noheader
 case "$what" in
 check)
@@ -36,12 +44,16 @@ evidence)
   "$bin" tools/export_cases.lua /tmp/cases bf16 f32 && python3 tools/torch_peer.py /tmp/cases "$out/peers.json" 2>&1 | tail -n 40
   log profiles
   for s in roofline dod; do tools/profile.sh "scenarios/$s.lua" 2>&1 | tail -n 3; done
+  pack
   log roofline scenario
   "$bin" scenarios/roofline.lua "peers=$out/peers.json" 2>/dev/null | tail -n 20
+  pack
   log dod scenario
   "$bin" scenarios/dod.lua 2>/dev/null | tail -n 25
+  pack
   log cpu roofline
   "$bin" scenarios/cpu_roofline.lua 2>/dev/null | tail -n 12
+  pack
   ;;
 *) echo "usage: tools/gpu_session.sh check|evidence" >&2; exit 2 ;;
 esac
