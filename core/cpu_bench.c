@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "cpu_bench.h"
 #include "clock.h"
+#include "hostmem.h"
 #include "threadpool.h"
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,7 @@ static int cmp_double(const void *a, const void *b) {
 int rl_cpu_copy_bandwidth(size_t bytes, int threads, int repeats, double *bytes_per_s, double *median_ms) {
   if (threads <= 0) threads = rl_cpu_count();
   if (repeats < 1) repeats = 1;
-  unsigned char *a = malloc(bytes), *b = malloc(bytes);
+  unsigned char *a = rl_host_alloc(bytes), *b = rl_host_alloc(bytes);
   double *t = malloc(sizeof(double) * (size_t)repeats);
   if (!a || !b || !t) {
     free(a); free(b); free(t);
@@ -67,7 +68,7 @@ int rl_cpu_time_resample(const rl_resample_args *a, int threads, int warmup, int
                          double *samples_ms) {
   unsigned char *flush = NULL;
   size_t flush_bytes = 2 * rl_cpu_llc_bytes();
-  if (cold && !(flush = malloc(flush_bytes))) return -1;
+  if (cold && !(flush = rl_host_alloc(flush_bytes))) return -1;
   copy_job fj = {flush, NULL, flush_bytes, 1};
   int used = threads;
   for (int i = 0; i < warmup; i++) used = rl_resample_cpu(a, threads);

@@ -1,10 +1,12 @@
-/* The CPU resampler: the serious baseline. Rows (b, t) are split evenly over a persistent thread pool;
+/* The CPU resampler: the serious baseline. Rows (b, t) are shared out over a persistent thread pool;
    each row finds its interval with a galloping cursor that starts from the previous row's interval
    (targets are usually sorted, so this is O(1) per row, and still O(log S) when they are not); the
    D-wide lerp is a plain loop that the compiler vectorises (an AVX2 clone is picked at run time).
-   Large outputs are written with non-temporal stores so the write does not first read the line. */
+   Large outputs are written with non-temporal stores so the write does not first read the line.
+   Rows are handed out in chunks from an atomic counter, so a thread the OS delays holds up nobody. */
 #include "resample.h"
 #include "threadpool.h"
+#include <stdatomic.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -95,6 +97,8 @@ static void stream_store(void *dst, const void *src, size_t bytes) {
 typedef struct {
   const rl_resample_args *a;
   int stream;
+  int64_t chunk;            /* rows handed out per grab */
+  _Atomic int64_t next_row; /* dynamic schedule: a descheduled thread delays nobody */
 } job_t;
 
 typedef struct {
@@ -120,16 +124,14 @@ static inline void prefetch_rows(const unsigned char *p, size_t bytes) {
   for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(p + off, 0, 0);
 }
 
-static void run_rows(void *p, int index, int count) {
-  const job_t *job = p;
+/* Rows [begin, end) of the output. */
+static void run_range(const job_t *job, int64_t begin, int64_t end) {
   const rl_resample_args *a = job->a;
-  const int64_t S = a->source_len, T = a->target_len, D = a->dim, rows = a->batch * T;
+  const int64_t S = a->source_len, T = a->target_len, D = a->dim;
   const size_t es = rl_dtype_size(a->dtype), row_bytes = (size_t)D * es;
-  const int64_t begin = rows * index / count, end = rows * (index + 1) / count;
   const unsigned char *src = a->src;
   _Alignas(64) unsigned char tmp[STREAM_CHUNK_BYTES];
   int64_t hint = 0, hint_b = -1;
-  if (begin >= end) return;
   /* one row of look-ahead: the next row's source rows are prefetched while this one is computed */
   interval_t next = row_interval(a, begin, &hint, &hint_b);
   for (int64_t r = begin; r < end; r++) {
@@ -154,6 +156,18 @@ static void run_rows(void *p, int index, int count) {
       stream_store(ro + off, tmp, nbytes);
     }
   }
+}
+
+static void run_rows(void *p, int index, int count) {
+  (void)index;
+  (void)count;
+  job_t *job = p;
+  const int64_t rows = job->a->batch * job->a->target_len;
+  for (;;) {
+    int64_t begin = atomic_fetch_add_explicit(&job->next_row, job->chunk, memory_order_relaxed);
+    if (begin >= rows) break;
+    run_range(job, begin, begin + job->chunk < rows ? begin + job->chunk : rows);
+  }
 #ifdef __SSE2__
   if (job->stream) _mm_sfence();
 #endif
@@ -171,7 +185,13 @@ int rl_resample_cpu(const rl_resample_args *a, int threads) {
     if (want < (size_t)threads) threads = want < 1 ? 1 : (int)want;
   }
   if ((int64_t)threads > rows) threads = (int)rows;
-  job_t job = {a, 0};
+  job_t job;
+  job.a = a;
+  job.stream = 0;
+  /* ~16 grabs per thread: small enough to even out a late thread, large enough for the prefetcher */
+  job.chunk = rows / ((int64_t)threads * 16);
+  if (job.chunk < 8) job.chunk = 8;
+  atomic_init(&job.next_row, 0);
 #ifdef __SSE2__
   job.stream = out_bytes >= STREAM_MIN_OUT_BYTES && ((uintptr_t)a->out % 16 == 0) &&
                (((size_t)a->dim * es) % 16 == 0);

@@ -1,4 +1,5 @@
 #include "tensor.h"
+#include "hostmem.h"
 #include "rl_cuda.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,9 +29,7 @@ const char *rl_tensor_alloc(rl_tensor *t, rl_device dev, rl_dtype dtype, int ndi
   t->ndim = ndim;
   for (int i = 0; i < RL_MAX_DIMS; i++) t->shape[i] = i < ndim ? shape[i] : 1;
   if (dev == RL_HOST) {
-    size_t rounded = (t->nbytes + 63) & ~(size_t)63;
-    if (rounded < t->nbytes) return "the byte count overflows";
-    t->data = aligned_alloc(64, rounded);
+    t->data = rl_host_alloc(t->nbytes);
     if (!t->data) {
       snprintf(err, errlen, "cannot allocate %zu bytes of host memory", t->nbytes);
       return err;

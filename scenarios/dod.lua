@@ -1,6 +1,7 @@
 -- The definition of done: the three configurations of the original harness plus one several times
 -- the size of a GPU's L2, bf16, five seeds x 50 repeats, CPU (all cores) against CUDA.
 --   robolua scenarios/dod.lua
+-- Nsight evidence for the same commit: tools/profile.sh scenarios/dod.lua (found and linked here).
 local rl = require "robolua"
 
 local function large(c) return c.batch * c.source_len * c.dim >= 64 * 1000 * 512 end
@@ -22,6 +23,9 @@ return rl.scenario {
     rl.gate.ordering {},
     rl.gate.speedup { base = "cpu", cand = "cuda", min = 1 },
     rl.gate.roofline { backend = "cuda", min_pct = 80, where = large, label = "on the large sizes" },
+    -- from the Nsight Compute profile of this commit (tools/profile.sh scenarios/dod.lua); skipped without one
+    rl.profile.gate_dram { min_pct = 80, where = large, label = "on the large sizes" },
+    rl.profile.gate_timer { max_diff_pct = 10, where = large, label = "on the large sizes" },
   },
   reports = { "csv", "json", "markdown", "html" },
 }

@@ -25,7 +25,7 @@ fi
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="${ROBOLUA_OUT:-results}/$name-$stamp/profile"
 mkdir -p "$out"
-commit=$(git rev-parse HEAD 2>/dev/null || echo "${ROBOLUA_GIT_COMMIT:-unknown}")
+commit=$(git rev-parse --verify -q HEAD 2>/dev/null) || commit=${ROBOLUA_GIT_COMMIT:-unknown}
 echo "$commit" >"$out/commit.txt"
 status=0
 notes=()
@@ -94,7 +94,7 @@ else
         print("| # | kernel | grid | block | duration (us) | DRAM throughput (% of peak) | DRAM GB/s | L2 hit % | achieved occupancy % |")
         print("|---:|---|---|---|---:|---:|---:|---:|---:|")
         for i, k in ipairs(ks) do
-          print(string.format("| %d | %s | %s | %s | %.2f | %.1f | %.0f | %.1f | %.1f |", i, k.name:match("^[^(<]+") or k.name,
+          print(string.format("| %d | %s | %s | %s | %.2f | %.1f | %.0f | %.1f | %.1f |", i, p.short_name(k.name),
             k.grid or "", k.block or "", k.duration_ns / 1e3, k.dram_pct or 0, k.gbps or 0, k.l2_hit_pct or 0, k.occupancy_pct or 0))
         end' 2>&1
     } >>"$out/summary.md" 

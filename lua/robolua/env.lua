@@ -12,7 +12,8 @@ local function capture(cmd)
 end
 
 function M.git()
-  local commit = capture("git rev-parse HEAD")
+  local commit = capture("git rev-parse --verify -q HEAD")
+  if commit and not commit:match("^%x+$") then commit = nil end
   if not commit then
     -- a copy without .git (e.g. a tree shipped to a GPU machine) can say its commit through the environment
     return { commit = os.getenv("ROBOLUA_GIT_COMMIT") or "unknown", dirty = false, from_environment = os.getenv("ROBOLUA_GIT_COMMIT") ~= nil }

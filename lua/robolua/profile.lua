@@ -57,6 +57,16 @@ M.ncu_metrics = {
   occupancy_pct = "sm__warps_active.avg.pct_of_peak_sustained_active",
 }
 
+-- "void <unnamed>::resample_tiled_kernel<(int)1>(const uint4 *, ...)" (nsys) or "...kernel<1>(...)"
+-- (ncu) -> "resample_tiled_kernel<bf16>"
+local dtype_codes = { ["0"] = "f32", ["1"] = "bf16", ["2"] = "f16" }
+function M.short_name(name)
+  local kernel, code = name:match("([%w_]+)<%(int%)(%d)>")
+  if not kernel then kernel, code = name:match("([%w_]+)<(%d)>") end
+  if kernel then return kernel .. "<" .. (dtype_codes[code] or code) .. ">" end
+  return name:match("([%w_]+)%s*%(") or name
+end
+
 -- ncu --csv --page raw: header row of metric names, a units row, then one row per kernel launch.
 -- Returns a list of {name, grid, block, duration_ns, dram_pct, dram_bytes, l2_hit_pct, occupancy_pct, gbps}.
 function M.read_ncu_csv(path)
@@ -70,7 +80,8 @@ function M.read_ncu_csv(path)
   if not header then return nil, path .. ": no ncu CSV header (a row starting with \"ID\")" end
   local col = {}
   for i, name in ipairs(header) do col[name] = i end
-  for key, metric in pairs(M.ncu_metrics) do
+  for _, key in ipairs { "duration", "dram_pct", "dram_read", "dram_write", "l2_hit_pct", "occupancy_pct" } do
+    local metric = M.ncu_metrics[key]
     if not col[metric] then return nil, string.format("%s: metric %s (%s) is missing", path, metric, key) end
   end
   local function get(row, metric)
