@@ -41,12 +41,16 @@ check)
   ;;
 evidence)
   log export cases and PyTorch peers
-  "$bin" tools/export_cases.lua /tmp/cases bf16 f32 && python3 tools/torch_peer.py /tmp/cases "$out/peers.json" 2>&1 | tail -n 40
+  peers="results/torch_peers-$(date -u +%Y%m%dT%H%M%SZ)"
+  mkdir -p "$peers"
+  "$bin" tools/export_cases.lua /tmp/cases bf16 f32 &&
+    python3 tools/torch_peer.py /tmp/cases "$peers/peers.json" 2>&1 | tee "$peers/peers.txt" | tail -n 40
+  echo "regenerate: build/robolua tools/export_cases.lua /tmp/cases bf16 f32 && python3 tools/torch_peer.py /tmp/cases $peers/peers.json" >"$peers/README.md"
   log profiles
   for s in roofline dod; do tools/profile.sh "scenarios/$s.lua" 2>&1 | tail -n 3; done
   pack
   log roofline scenario
-  "$bin" scenarios/roofline.lua "peers=$out/peers.json" 2>/dev/null | tail -n 20
+  "$bin" scenarios/roofline.lua "peers=$peers/peers.json" 2>/dev/null | tail -n 20
   pack
   log dod scenario
   "$bin" scenarios/dod.lua 2>/dev/null | tail -n 25
