@@ -58,12 +58,33 @@ static int l_trajectories(lua_State *L) {
   lua_settop(L, 1);
 
   int64_t s3[3] = {p.batch, p.source_len, p.dim}, s2[2] = {p.batch, p.source_len}, t2[2] = {p.batch, p.target_len};
+  const char *names[3] = {"src", "src_times", "tgt_times"};
+  if (lua_getfield(L, 1, "into") != LUA_TNIL) {
+    /* regenerate into existing host tensors (same buffers for every seed: same memory placement) */
+    if (!lua_istable(L, 2)) return luaL_error(L, "trajectories: into must be a table {src=, src_times=, tgt_times=}");
+    if (dev != RL_HOST) return luaL_error(L, "trajectories: into takes host tensors (generate, then copy_from to the device)");
+    const int64_t *shapes[3] = {s3, s2, t2};
+    const rl_dtype dtypes[3] = {p.dtype, RL_F32, RL_F32};
+    rl_tensor *t[3];
+    for (int i = 0; i < 3; i++) {
+      lua_getfield(L, 2, names[i]);
+      lua_pushfstring(L, "trajectories: into.%s", names[i]);
+      t[i] = rl_check_tensor(L, -2, lua_tostring(L, -1));
+      lua_pop(L, 1);
+      if (t[i]->device != RL_HOST || t[i]->dtype != dtypes[i] || t[i]->ndim != (i == 0 ? 3 : 2) ||
+          t[i]->shape[0] != shapes[i][0] || t[i]->shape[1] != shapes[i][1] || (i == 0 && t[i]->shape[2] != s3[2]))
+        return luaL_error(L, "trajectories: into.%s does not match the requested shape and dtype", names[i]);
+    }
+    rl_trajectories(&p, t[0]->data, t[1]->data, t[2]->data, 0);
+    lua_settop(L, 2);
+    return 1;
+  }
+  lua_pop(L, 1);
   rl_tensor *src = rl_push_tensor(L, RL_HOST, p.dtype, 3, s3); /* 2 */
   rl_tensor *st = rl_push_tensor(L, RL_HOST, RL_F32, 2, s2);   /* 3 */
   rl_tensor *tt = rl_push_tensor(L, RL_HOST, RL_F32, 2, t2);   /* 4 */
   rl_trajectories(&p, src->data, st->data, tt->data, 0);
   lua_createtable(L, 0, 3);
-  const char *names[3] = {"src", "src_times", "tgt_times"};
   for (int i = 0; i < 3; i++) {
     if (dev == RL_HOST) {
       lua_pushvalue(L, 2 + i);

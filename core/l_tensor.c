@@ -259,6 +259,25 @@ static int t_bytes(lua_State *L) {
   return 1;
 }
 
+/* dst:copy_from(src): same shape and dtype, any pair of devices; returns dst. */
+static int t_copy_from(lua_State *L) {
+  rl_tensor *d = rl_check_tensor(L, 1, "self");
+  rl_tensor *s = rl_check_tensor(L, 2, "src");
+  if (d->dtype != s->dtype || d->numel != s->numel || d->ndim != s->ndim)
+    return luaL_error(L, "copy_from: src is %s with %I elements, self is %s with %I", rl_dtype_name(s->dtype),
+                      (lua_Integer)s->numel, rl_dtype_name(d->dtype), (lua_Integer)d->numel);
+  for (int i = 0; i < d->ndim; i++)
+    if (d->shape[i] != s->shape[i]) return luaL_error(L, "copy_from: shapes differ in dimension %d", i + 1);
+  int rc = 0;
+  if (d->device == RL_HOST && s->device == RL_HOST) memmove(d->data, s->data, d->nbytes);
+  else if (s->device == RL_HOST) rc = rl_cuda_memcpy_h2d(d->data, s->data, d->nbytes);
+  else if (d->device == RL_HOST) rc = rl_cuda_memcpy_d2h(d->data, s->data, d->nbytes);
+  else rc = rl_cuda_memcpy_d2d(d->data, s->data, d->nbytes);
+  if (rc != 0) return luaL_error(L, "copy_from: copy failed: %s", rl_cuda_last_error());
+  lua_settop(L, 1);
+  return 1;
+}
+
 static int t_to(lua_State *L) {
   rl_tensor *t = rl_check_tensor(L, 1, "self");
   rl_device dev = rl_check_device(L, 2, "device");
@@ -324,7 +343,7 @@ static int t_index(lua_State *L) {
 }
 
 static const luaL_Reg tensor_methods[] = {
-    {"totable", t_totable}, {"bytes", t_bytes}, {"to", t_to}, {"fill", t_fill}, {"close", t_close}, {NULL, NULL}};
+    {"totable", t_totable}, {"bytes", t_bytes}, {"to", t_to}, {"copy_from", t_copy_from}, {"fill", t_fill}, {"close", t_close}, {NULL, NULL}};
 static const luaL_Reg tensor_meta[] = {{"__gc", t_gc},       {"__close", t_close}, {"__len", t_len},
                                        {"__index", t_index}, {"__tostring", t_tostring}, {NULL, NULL}};
 

@@ -51,8 +51,8 @@ typedef struct {
 int rl_cuda_resample(const rl_cuda_resample_args *a);
 
 /* Timed loops, all in C/CUDA: warmup launches, then `repeats` samples, each sample's time in ms written
-   to samples_ms[i]. Samples are queued back to back with an event pair around each and read after a
-   synchronize (batches of 1024). mode: 0 hot, 1 cold (L2 flushed by writing a buffer of twice the L2
+   to samples_ms[i]. Samples are queued back to back with an event pair around each behind a kernel
+   that holds the stream until the batch (128 samples) is queued, then read after a synchronize. mode: 0 hot, 1 cold (L2 flushed by writing a buffer of twice the L2
    size before each sample, outside the events), 2 graph (`batch` launches captured in one CUDA graph;
    each sample is one replay, reported per launch). sm_clock_mhz (optional, may be NULL) receives the
    SM clock read after the sample's batch, -1 where NVML is unavailable. */

@@ -28,6 +28,24 @@ struct DeviceBuffer {
   ~DeviceBuffer() { if (p) cudaFree(p); }
 };
 
+// Holds the stream until the host has queued a whole batch of samples (or timeout_ns passes, so a full
+// launch queue can never deadlock it): the GPU then runs the batch back to back, never waiting on the
+// host between launches, and host launch jitter stays out of the samples (nvbench does the same).
+__global__ void hold_stream(const volatile int *release, unsigned long long timeout_ns) {
+  unsigned long long start, now;
+  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(start));
+  do {
+    __nanosleep(500);
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(now));
+  } while (*release == 0 && now - start < timeout_ns);
+}
+
+struct HostFlag {
+  int *host = nullptr;
+  int *dev = nullptr;
+  ~HostFlag() { if (host) cudaFreeHost(host); }
+};
+
 struct Graph {
   cudaGraph_t g = nullptr;
   cudaGraphExec_t x = nullptr;
@@ -78,23 +96,30 @@ extern "C" int rl_cuda_time_resample(const rl_cuda_resample_args *a, int mode, i
   rl_nvtx_pop();
   RL_CU(cudaStreamSynchronize(s));
 
-  // Samples are queued back to back (an event pair around each) and read after a synchronize, in
-  // batches of kBatch: each sample is the GPU time of its launch while the next one is already
-  // queued, so host launch latency stays out of the numbers (graph mode also removes the
-  // per-launch gap). The SM clock (NVML) is read after each batch and given to its samples.
-  constexpr int kBatch = 1024;
+  // Samples are queued back to back (an event pair around each) behind hold_stream, released, and
+  // read after a synchronize, in batches of kBatch: each sample is the GPU time of its launch with the
+  // next one already queued, so host launch latency stays out of the numbers (graph mode also
+  // removes the per-launch gap). The SM clock (NVML) is read after each batch for its samples.
+  constexpr int kBatch = 128; // samples queued behind one hold: well inside the launch queue
+  HostFlag flag;
+  RL_CU(cudaHostAlloc((void **)&flag.host, sizeof(int), cudaHostAllocMapped));
+  RL_CU(cudaHostGetDevicePointer((void **)&flag.dev, flag.host, 0));
   Events ev;
   const int nev = repeats < kBatch ? repeats : kBatch;
   if (ev.make(2 * (size_t)nev) != 0) return -1;
   rl_nvtx_push("timed");
   for (int first = 0; first < repeats; first += kBatch) {
     const int n = repeats - first < kBatch ? repeats - first : kBatch;
+    *(volatile int *)flag.host = 0;
+    hold_stream<<<1, 1, 0, s>>>(flag.dev, 200000000ull);
+    RL_CU(cudaGetLastError());
     for (int i = 0; i < n; i++) {
       if (mode == 1) RL_CU(cudaMemsetAsync(flush.p, (first + i) & 0xff, flush_bytes, s));
       RL_CU(cudaEventRecord(ev.ev[2 * i], s));
       if (run_once() != 0) { rl_nvtx_pop(); return -1; }
       RL_CU(cudaEventRecord(ev.ev[2 * i + 1], s));
     }
+    __atomic_store_n(flag.host, 1, __ATOMIC_SEQ_CST); // release the batch
     cudaError_t e = cudaEventSynchronize(ev.ev[2 * n - 1]);
     if (e != cudaSuccess) { rl_nvtx_pop(); rl_cuda_set_error("cudaEventSynchronize", e, __FILE__, __LINE__); return -1; }
     const int clock = sm_clock_mhz ? rl_cuda_sm_clock_now() : -1;

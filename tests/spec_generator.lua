@@ -65,6 +65,23 @@ describe("trajectories", function()
     for i = 1, #v do mn, mx = math.min(mn, v[i]), math.max(mx, v[i]) end
     spec.truthy(mn < -0.3 and mx > 0.3 and mn > -5 and mx < 5, string.format("range %g..%g", mn, mx))
   end)
+  it("into= regenerates in place, byte-identical to a fresh generation", function()
+    local fresh = gen(21)
+    local reused = gen(20)
+    local r = rl.trajectories { batch = 4, source_len = 300, target_len = 150, dim = 19, dtype = "bf16", seed = 21,
+      timing = "jitter", into = reused }
+    spec.truthy(r == reused, "returns the same table")
+    spec.truthy(reused.src:bytes() == fresh.src:bytes() and reused.tgt_times:bytes() == fresh.tgt_times:bytes(), "same bytes")
+    spec.fails(function()
+      rl.trajectories { batch = 4, source_len = 300, dim = 20, dtype = "bf16", seed = 1, into = reused }
+    end, "into.src", "does not match")
+  end)
+  it("copy_from copies and checks shapes", function()
+    local a = gen(3)
+    local b = rl.empty({ 4, 300, 19 }, "bf16"):copy_from(a.src)
+    spec.truthy(b:bytes() == a.src:bytes(), "copied")
+    spec.fails(function() b:copy_from(a.src_times) end, "copy_from")
+  end)
   it("every dtype carries the same underlying stream", function()
     local a = gen(5, "jitter", "f32").src:totable()
     local b = gen(5, "jitter", "bf16").src:totable()
