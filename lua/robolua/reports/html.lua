@@ -25,7 +25,8 @@ local function chart(title, rows, lo, hi, draw)
   while d <= hi * 1.0001 do
     local x = x_of(d)
     out[#out + 1] = string.format('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#ddd"/>', x, top, x, top + #rows * row_h)
-    out[#out + 1] = string.format('<text x="%.1f" y="%d" font-size="11" text-anchor="middle">%s ms</text>', x, top + #rows * row_h + 16, fmt.ms(d))
+    local label = d < 1 and string.format("%g µs", d * 1000) or string.format("%g ms", d)
+    out[#out + 1] = string.format('<text x="%.1f" y="%d" font-size="11" text-anchor="middle">%s</text>', x, top + #rows * row_h + 16, label)
     d = d * 10
   end
   for i, r in ipairs(rows) do
@@ -81,7 +82,7 @@ function M.render(run)
       local cl = s.ci_lo > 0 and s.ci_lo or s.min
       local ch = s.ci_hi < math.huge and s.ci_hi or s.max
       out[#out + 1] = string.format('<rect x="%.1f" y="%.1f" width="%.1f" height="12" fill="%s" opacity="0.8"><title>%s ms</title></rect>',
-        x_of(lo), y - 6, x_of(s.median) - x_of(lo), color(r.backend), fmt.ms(s.median))
+        x_of(0), y - 6, x_of(s.median) - x_of(0), color(r.backend), fmt.ms(s.median))
       out[#out + 1] = string.format('<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#000"/>', x_of(cl), y, x_of(ch), y)
       out[#out + 1] = string.format('<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#000"/>', x_of(cl), y - 5, x_of(cl), y + 5)
       out[#out + 1] = string.format('<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#000"/>', x_of(ch), y - 5, x_of(ch), y + 5)
