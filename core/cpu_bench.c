@@ -2,6 +2,7 @@
 #include "cpu_bench.h"
 #include "clock.h"
 #include "hostmem.h"
+#include "rl_cuda.h"
 #include "threadpool.h"
 #include <stdlib.h>
 #include <string.h>
@@ -71,13 +72,17 @@ int rl_cpu_time_resample(const rl_resample_args *a, int threads, int warmup, int
   if (cold && !(flush = rl_host_alloc(flush_bytes))) return -1;
   copy_job fj = {flush, NULL, flush_bytes, 1};
   int used = threads;
+  rl_nvtx_push("warmup");
   for (int i = 0; i < warmup; i++) used = rl_resample_cpu(a, threads);
+  rl_nvtx_pop();
+  rl_nvtx_push("timed");
   for (int i = 0; i < repeats; i++) {
     if (cold) rl_pool_run(rl_cpu_count(), copy_slice, &fj);
     uint64_t t0 = rl_clock_ns();
     used = rl_resample_cpu(a, threads);
     samples_ms[i] = (double)(rl_clock_ns() - t0) * 1e-6;
   }
+  rl_nvtx_pop();
   free(flush);
   return used;
 }
