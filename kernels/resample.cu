@@ -106,21 +106,30 @@ __device__ __forceinline__ void warp_find(const float *__restrict__ s, int S, fl
   w = __fdiv_rn(__fsub_rn(x, t_lo), __fsub_rn(t_hi, t_lo));
 }
 
+// One warp per output row, grid-striding over rows: finds each row's interval with warp_find and
+// hands (row, batch, i0, i1, w, lane) to body.
+template <typename Body>
+__device__ __forceinline__ void for_each_row_of_warp(const float *__restrict__ st, const float *__restrict__ tt,
+                                                     int S, int T, long long rows, Body body) {
+  const int lane = threadIdx.x & 31;
+  const long long first_row = (blockIdx.x * (long long)blockDim.x + threadIdx.x) >> 5;
+  const long long nwarps = ((long long)gridDim.x * blockDim.x) >> 5;
+  for (long long r = first_row; r < rows; r += nwarps) {
+    const long long b = r / T;
+    int i0, i1;
+    float w;
+    warp_find(st + b * S, S, __ldg(tt + r), lane, i0, i1, w);
+    body(r, b, i0, i1, w, lane);
+  }
+}
+
 // Vector path: rows are whole 16-byte vectors (dim * sizeof(T) % 16 == 0, 16-byte aligned bases).
 template <int DT>
 __global__ void __launch_bounds__(kWarpsPerBlock * 32)
     resample_vec_kernel(const uint4 *__restrict__ src, const float *__restrict__ st,
                         const float *__restrict__ tt, uint4 *__restrict__ out, int S, int T, int vecs,
                         long long rows) {
-  const int lane = threadIdx.x & 31;
-  const long long first_row = (blockIdx.x * (long long)blockDim.x + threadIdx.x) >> 5;
-  const long long nwarps = ((long long)gridDim.x * blockDim.x) >> 5;
-  for (long long r = first_row; r < rows; r += nwarps) {
-    const long long b = r / T;
-    const float x = __ldg(tt + r);
-    int i0, i1;
-    float w;
-    warp_find(st + b * S, S, x, lane, i0, i1, w);
+  for_each_row_of_warp(st, tt, S, T, rows, [&](long long r, long long b, int i0, int i1, float w, int lane) {
     const uint4 *ra = src + (b * S + i0) * (long long)vecs;
     const uint4 *rb = src + (b * S + i1) * (long long)vecs;
     uint4 *ro = out + r * (long long)vecs;
@@ -137,7 +146,20 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
         if (v < vecs) __stcs(ro + v, lerp_vec<DT>(va[u], vb[u], w)); // streaming: output is not re-read
       }
     }
-  }
+  });
+}
+
+// Any dim, any alignment: one element per lane per step.
+template <int DT>
+__global__ void __launch_bounds__(kWarpsPerBlock * 32)
+    resample_scalar_kernel(const void *__restrict__ src, const float *__restrict__ st,
+                           const float *__restrict__ tt, void *__restrict__ out, int S, int T, int D,
+                           long long rows) {
+  for_each_row_of_warp(st, tt, S, T, rows, [&](long long r, long long b, int i0, int i1, float w, int lane) {
+    const long long a0 = (b * S + i0) * (long long)D, a1 = (b * S + i1) * (long long)D, o = r * (long long)D;
+    for (int d = lane; d < D; d += 32)
+      store_elem<DT>(out, o + d, lerp_rn(load_elem<DT>(src, a0 + d), load_elem<DT>(src, a1 + d), w));
+  });
 }
 
 // Tiled vector path (the fast one). Either one block per tile (kTileRows targets of one batch row) or,
@@ -230,27 +252,6 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32, 3) // <= 85 registers: 3 
     }
     pos += nrows;
     __syncthreads(); // s_i0/s_i1/s_w (and s_times) are rewritten by the next chunk
-  }
-}
-
-// Any dim, any alignment: one element per lane per step.
-template <int DT>
-__global__ void __launch_bounds__(kWarpsPerBlock * 32)
-    resample_scalar_kernel(const void *__restrict__ src, const float *__restrict__ st,
-                           const float *__restrict__ tt, void *__restrict__ out, int S, int T, int D,
-                           long long rows) {
-  const int lane = threadIdx.x & 31;
-  const long long first_row = (blockIdx.x * (long long)blockDim.x + threadIdx.x) >> 5;
-  const long long nwarps = ((long long)gridDim.x * blockDim.x) >> 5;
-  for (long long r = first_row; r < rows; r += nwarps) {
-    const long long b = r / T;
-    const float x = __ldg(tt + r);
-    int i0, i1;
-    float w;
-    warp_find(st + b * S, S, x, lane, i0, i1, w);
-    const long long a0 = (b * S + i0) * (long long)D, a1 = (b * S + i1) * (long long)D, o = r * (long long)D;
-    for (int d = lane; d < D; d += 32)
-      store_elem<DT>(out, o + d, lerp_rn(load_elem<DT>(src, a0 + d), load_elem<DT>(src, a1 + d), w));
   }
 }
 
