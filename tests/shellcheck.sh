@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Every shell script of the project is shellcheck-clean (skipped, exit 77, where shellcheck is missing).
+command -v shellcheck >/dev/null || { echo "SKIP  shellcheck is not installed"; exit 77; }
+scripts=(.ci/run tools/*.sh tests/*.sh)
+if shellcheck "${scripts[@]}"; then
+  echo "${#scripts[@]} passed, 0 failed"
+else
+  echo "0 passed, 1 failed"
+  exit 1
+fi
