@@ -53,6 +53,46 @@ describe("thread counts", function()
   end)
 end)
 
+describe("instruction-set paths", function()
+  it("AVX-512/F16C paths give the bytes of the portable code (ROBOLUA_CPU_ISA=generic)", function()
+    local lowest = 0
+    while arg[lowest - 1] do lowest = lowest - 1 end
+    local bin = arg[lowest]
+    local code = [[
+      local rl = robolua
+      local f = assert(io.open(os.getenv("RL_OUT"), "wb"))
+      for _, dt in ipairs { "bf16", "f16", "f32" } do
+        for _, d in ipairs { 1, 15, 16, 17, 40, 515 } do
+          local tr = rl.trajectories { batch = 3, source_len = 64, target_len = 70, dim = d, dtype = dt, seed = d }
+          f:write(rl.resample(tr.src, tr.src_times, tr.tgt_times):bytes())
+        end
+      end
+      -- rounding ties and near-ties: neighbouring 16-bit values a, b and targets at w = 1/2, 1/4, ...
+      for _, dt in ipairs { "bf16", "f16" } do
+        local bits = dt == "bf16" and 7 or 10
+        local D, vals = 48, {}
+        for j = 1, D do
+          local m = 2 ^ bits + (j * 37) % 2 ^ bits
+          local e = (j % 7) - 3
+          vals[j] = m * 2 ^ (e - bits)
+          vals[D + j] = (m + 1) * 2 ^ (e - bits)
+        end
+        local src = rl.tensor(vals, { 1, 2, D }, dt)
+        local tt = rl.tensor({ 0.5, 0.25, 0.75, 0.125, 0.5 + 2 ^ -20, 0.5 - 2 ^ -20 }, { 1, 6 })
+        f:write(rl.resample(src, rl.tensor({ 0, 1 }, { 1, 2 }), tt):bytes())
+      end
+      f:close()]]
+    local tmp_fast, tmp_generic = os.tmpname(), os.tmpname()
+    local q = function(x) return "'" .. x:gsub("'", "'\\''") .. "'" end
+    assert(os.execute("RL_OUT=" .. tmp_fast .. " " .. q(bin) .. " -e " .. q(code)))
+    assert(os.execute("ROBOLUA_CPU_ISA=generic RL_OUT=" .. tmp_generic .. " " .. q(bin) .. " -e " .. q(code)))
+    local a, b = io.open(tmp_fast, "rb"):read("a"), io.open(tmp_generic, "rb"):read("a")
+    os.remove(tmp_fast)
+    os.remove(tmp_generic)
+    spec.truthy(#a > 0 and a == b, "identical bytes (" .. #a .. " vs " .. #b .. ")")
+  end)
+end)
+
 describe("targets out of order", function()
   it("unsorted targets are resampled correctly (the cursor search backs up)", function()
     local st = rl.tensor({ 0, 1, 2, 3, 4, 5, 6, 7 }, { 1, 8 })
