@@ -70,8 +70,8 @@ static int embedded_searcher(lua_State *L) {
   const char *name = luaL_checkstring(L, 1);
   const char *dir = getenv("ROBOLUA_PATH");
   if (dir && *dir) {
-    lua_pushfstring(L, "%s/%s", dir, name);
-    const char *base = luaL_gsub(L, lua_tostring(L, -1), ".", "/");
+    const char *rel = luaL_gsub(L, name, ".", "/"); /* only the module name: dir may hold dots */
+    const char *base = lua_pushfstring(L, "%s/%s", dir, rel);
     const char *cands[2];
     cands[0] = lua_pushfstring(L, "%s.lua", base);
     cands[1] = lua_pushfstring(L, "%s/init.lua", base);

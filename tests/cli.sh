@@ -49,5 +49,17 @@ printf 'local t = robolua.tensor({1,2,3}, {3})\nt:close()\nt:close()\ncollectgar
 "$bin" -e 'local lfs = require "lfs"; local cj = require "cjson"; assert(lfs.attributes(".", "mode") == "directory"); assert(cj.decode("[1,2]")[2] == 2)' >"$tmp/out" 2>&1
 check "lfs and cjson are built in" 0 $?
 
+# embedded modules carry their source paths as chunk names; ROBOLUA_PATH overrides them for development
+"$bin" -e 'assert(robolua.core.embedded_chunkname("robolua.stats") == "@lua/robolua/stats.lua")' >"$tmp/out" 2>&1
+check "embedded chunk names point at lua/ files" 0 $?
+"$bin" -e 'local ok, e = pcall(robolua.stats.quantile, {}, 0.5); assert(not ok and e:find("lua/robolua/stats.lua:%d+"), e)' >"$tmp/out" 2>&1
+check "errors inside embedded modules name lua/robolua/<file>:<line>" 0 $?
+mkdir -p "$tmp/override/robolua"
+printf 'return { overridden = true }\n' >"$tmp/override/robolua/fmt.lua"
+ROBOLUA_PATH="$tmp/override" "$bin" -e 'assert(require("robolua.fmt").overridden)' >"$tmp/out" 2>&1
+check "ROBOLUA_PATH overrides an embedded module" 0 $?
+"$bin" -e 'assert(not require("robolua.fmt").overridden)' >"$tmp/out" 2>&1
+check "without ROBOLUA_PATH the embedded module is used" 0 $?
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -33,6 +33,48 @@ function M.table(run)
   return table.concat(out, "\n") .. "\n"
 end
 
+-- One row per configuration, one column group per backend: median, mean ± std and 95% CI side by
+-- side, then the speedup of each backend over the base.
+function M.side_by_side(run)
+  local backends, keys, by = {}, {}, {}
+  for _, b in ipairs(run.backends) do
+    if b ~= "reference" then backends[#backends + 1] = b end
+  end
+  for _, r in ipairs(run.results) do
+    if not by[r.key] then by[r.key] = { label = fmt.config_label(r) }; keys[#keys + 1] = r.key end
+    by[r.key][r.backend] = r
+  end
+  local head, rule = { "| configuration" }, { "|---" }
+  for _, b in ipairs(backends) do
+    head[#head + 1] = string.format(" %s median (ms) | %s mean ± std | %s 95%% CI", b, b, b)
+    rule[#rule + 1] = "|---:|---:|---:"
+  end
+  for _, b in ipairs(backends) do
+    if b ~= run.speedup_base then head[#head + 1] = string.format(" %s vs %s", b, run.speedup_base); rule[#rule + 1] = "|---:" end
+  end
+  local out = { table.concat(head, " |") .. " |", table.concat(rule) .. "|" }
+  for _, key in ipairs(keys) do
+    local row = { "| " .. by[key].label }
+    for _, b in ipairs(backends) do
+      local r = by[key][b]
+      local s = r and r.stats
+      if s then
+        row[#row + 1] = string.format(" %s | %s ± %s | [%s, %s]", fmt.ms(s.median), fmt.ms(s.mean), fmt.ms(s.std), fmt.ms(s.ci_lo), fmt.ms(s.ci_hi))
+      else
+        row[#row + 1] = string.format(" %s | - | -", r and r.status or "-")
+      end
+    end
+    for _, b in ipairs(backends) do
+      if b ~= run.speedup_base then
+        local r = by[key][b]
+        row[#row + 1] = (r and r.speedup) and string.format(" %.2fx", r.speedup) or " -"
+      end
+    end
+    out[#out + 1] = table.concat(row, " |") .. " |"
+  end
+  return table.concat(out, "\n") .. "\n"
+end
+
 function M.gates(run)
   local out = { "| gate | result | detail |", "|---|---|---|" }
   for _, g in ipairs(run.gates) do
@@ -78,6 +120,7 @@ function M.render(run, opts)
       run.warmup, run.repeats))
     add(M.roofline(run))
     if run.interrupted then add("**The run was interrupted; the results below are what was measured before.**\n") end
+    if #run.backends > 1 then add("## Side by side\n\n" .. M.side_by_side(run)) end
     add("## Results\n")
   end
   add(M.table(run))
