@@ -12,6 +12,7 @@ return rl.scenario {
   seeds = { 0, 1, 2, 3, 4 }, -- each seed regenerates values and timestamps
   warmup = 10,
   repeats = 50,
+  interleave = 5, -- five rounds of 10 repeats per seed: drift of the machine spreads over all seeds
   axes = {
     shape = { { 8, 250, 128 }, { 32, 500, 256 }, { 64, 1000, 512 }, { 256, 2000, 512 } }, -- T = S/2
     dtype = { "bf16" },

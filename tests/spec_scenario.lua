@@ -205,6 +205,29 @@ return rl.scenario { name = "badcase", seeds = {0}, warmup = 0, repeats = 3,
   end)
 end)
 
+describe("interleaved seeds", function()
+  it("interleave = 3 splits every seed's repeats over three rounds and keeps them all", function()
+    local code, output, dir = run_scenario("interleave", [[
+local rl = require "robolua"
+return rl.scenario { name = "inter", seeds = {0, 1}, warmup = 1, repeats = 7, interleave = 3,
+  axes = { batch = {2}, source_len = {30}, dim = {8}, dtype = {"bf16"}, backend = {"cpu"} } }
+]])
+    spec.eq(code, 0, "exit code\n" .. output)
+    local doc = cjson.decode(read(dir .. "/results.json"))
+    spec.eq(doc.settings.interleave, 3, "recorded")
+    local r = doc.results[1]
+    spec.eq(r.status, "ok")
+    spec.eq(#r.seeds, 2, "both seeds")
+    spec.eq(#r.seeds[1].samples_ms, 7, "seed 0: all repeats")
+    spec.eq(#r.seeds[2].samples_ms, 7, "seed 1: all repeats")
+    spec.truthy(r.seeds[2].verification.ok, "verified")
+    spec.truthy(read(dir .. "/report.md"):find("interleaved in 3 rounds", 1, true), "said in the report")
+  end)
+  it("interleave must be a positive integer", function()
+    spec.fails(function() rl.scenario { name = "x", interleave = 0 } end, "interleave")
+  end)
+end)
+
 describe("sweeps", function()
   local sweep = rl.sweep
   it("Cartesian product in a stable order", function()

@@ -31,7 +31,7 @@ local function check_def(def)
   for _, k in ipairs { "seeds", "gates", "reports" } do
     if def[k] ~= nil and type(def[k]) ~= "table" then fail(k .. " must be a list", 3) end
   end
-  for _, k in ipairs { "warmup", "repeats", "batch" } do
+  for _, k in ipairs { "warmup", "repeats", "batch", "interleave" } do
     local v = def[k]
     if v ~= nil and (math.type(v) ~= "integer" or v < (k == "warmup" and 0 or 1)) then
       fail(k .. " must be a " .. (k == "warmup" and "non-negative" or "positive") .. " integer", 3)
@@ -266,6 +266,7 @@ function M.run(def)
     warmup = def.warmup or 10,
     repeats = def.repeats or 50,
     graph_batch = def.batch or 20,
+    interleave = def.interleave or 1,
     backends = backends,
     speedup_base = def.speedup_base or "cpu",
     results = {},
@@ -321,62 +322,102 @@ function M.run(def)
       per_backend[#per_backend + 1] = res
     end
 
-    -- One set of buffers per configuration, refilled for every seed: each seed then runs on the same
-    -- memory (placement, huge pages, cache state), so per-seed differences are the data's.
-    local data, ref, dev_inputs, outs = nil, nil, nil, {}
+    -- Per seed: its inputs (host and, for cuda, device copies), the reference and one output per
+    -- device. Without interleaving one set is refilled for every seed (same memory each time); with
+    -- `interleave = R` every seed keeps its own set and the timing runs in R rounds, each round
+    -- taking a chunk of every seed's repeats in rotated order, so a machine that drifts over time
+    -- spreads that drift over all seeds instead of pinning it on whichever seed ran then.
+    local rounds = def.interleave or 1
+    local states, opened = {}, {}
+    local function track(t) opened[#opened + 1] = t; return t end
     local function close_all()
-      local own = data and not def.case -- a user's case may keep its tensors
-      for _, t in ipairs { own and data.src, own and data.src_times, own and data.tgt_times, ref,
-        dev_inputs and dev_inputs.src, dev_inputs and dev_inputs.src_times, dev_inputs and dev_inputs.tgt_times } do
-        if t then t:close() end
+      for _, t in ipairs(opened) do t:close() end
+    end
+    local function prepare(si, seed, st)
+      st = st or { outs = {} }
+      st.si, st.seed = si, seed
+      if st.data and not def.case then
+        rl.trajectories { batch = c.batch, source_len = c.source_len, target_len = c.target_len, dim = c.dim,
+          dtype = c.dtype, seed = seed, timing = c.timing, into = st.data }
+      else
+        st.data = make_inputs(rl, def, c, seed)
+        if not def.case then -- a user's case may keep its tensors
+          track(st.data.src); track(st.data.src_times); track(st.data.tgt_times)
+        end
       end
-      for _, o in pairs(outs) do o:close() end
+      local ref = rl.resample(st.data.src, st.data.src_times, st.data.tgt_times,
+        { backend = "reference", out = st.ref })
+      if not st.ref and rounds == 1 then st.ref = track(ref) end -- refilled by the next seed
+      for _, res in ipairs(per_backend) do
+        if res.status == "ok" then
+          if state.tty or si == 1 then
+            progress(run, state, string.format("%s  %s  seed %d/%d", c.key, res.backend, si, #run.seeds))
+          end
+          local dev = res.backend == "cuda" and "cuda" or "cpu"
+          local inp = st.data
+          if dev == "cuda" then
+            if st.dev then
+              st.dev.src:copy_from(st.data.src)
+              st.dev.src_times:copy_from(st.data.src_times)
+              st.dev.tgt_times:copy_from(st.data.tgt_times)
+            else
+              st.dev = { src = track(st.data.src:to("cuda")), src_times = track(st.data.src_times:to("cuda")),
+                tgt_times = track(st.data.tgt_times:to("cuda")) }
+            end
+            inp = st.dev
+          end
+          st.outs[dev] = st.outs[dev] or track(rl.empty({ c.batch, c.target_len, c.dim }, st.data.src.dtype, { device = dev }))
+          local out = st.outs[dev]:fill(0 / 0) -- poisoned: an element the backend fails to write fails verification
+          rl.resample(inp.src, inp.src_times, inp.tgt_times, { backend = res.backend, out = out, threads = c.threads })
+          local cmp = rl.compare(dev == "cuda" and out:to("cpu") or out, ref)
+          res.verification[si] = { seed = seed, ok = cmp.ok, bad = cmp.bad, max_abs_err = cmp.max_abs_err,
+            max_ulp_err = cmp.max_ulp_err }
+          if not cmp.ok then
+            res.status = "failed_verification"
+            res.reason = string.format("seed %s: %d of %d elements wrong (first #%d: got %.9g, want %.9g)",
+              tostring(seed), cmp.bad, cmp.count, cmp.first_bad, cmp.first_bad_got, cmp.first_bad_want)
+          end
+        end
+      end
+      if ref ~= st.ref then ref:close() end
+      return st
+    end
+    local function time_chunk(st, res, warmup, repeats, round)
+      local dev = res.backend == "cuda" and "cuda" or "cpu"
+      local inp = dev == "cuda" and st.dev or st.data
+      local b = rl.bench.resample(inp.src, inp.src_times, inp.tgt_times, {
+        backend = res.backend, warmup = warmup, repeats = repeats, mode = c.mode,
+        batch = run.graph_batch, threads = c.threads, out = st.outs[dev],
+        nvtx = string.format("%s/%s/%s/seed=%s%s", run.scenario, c.key, res.backend, tostring(st.seed),
+          rounds > 1 and ("/round=" .. round) or "") })
+      local samples = res.samples[st.si] or {}
+      local clocks = res.sm_clock_mhz[st.si] or {}
+      table.move(b.samples_ms, 1, #b.samples_ms, #samples + 1, samples)
+      if b.sm_clock_mhz then table.move(b.sm_clock_mhz, 1, #b.sm_clock_mhz, #clocks + 1, clocks) end
+      res.samples[st.si], res.sm_clock_mhz[st.si] = samples, clocks
+      res.threads = b.threads
     end
     local ok, err = pcall(function()
-      for si, seed in ipairs(run.seeds) do
-        if data and not def.case then
-          rl.trajectories { batch = c.batch, source_len = c.source_len, target_len = c.target_len, dim = c.dim,
-            dtype = c.dtype, seed = seed, timing = c.timing, into = data }
-        else
-          data = make_inputs(rl, def, c, seed)
+      if rounds == 1 then
+        local st
+        for si, seed in ipairs(run.seeds) do
+          st = prepare(si, seed, st)
+          for _, res in ipairs(per_backend) do
+            if res.status == "ok" then time_chunk(st, res, run.warmup, run.repeats, 1) end
+          end
         end
-        ref = rl.resample(data.src, data.src_times, data.tgt_times,
-          { backend = "reference", out = (ref and not def.case) and ref or nil })
-        for _, res in ipairs(per_backend) do
-          if res.status == "ok" then
-            if state.tty or si == 1 then
-              progress(run, state, string.format("%s  %s  seed %d/%d", c.key, res.backend, si, #run.seeds))
-            end
-            local inp = data
-            local dev = res.backend == "cuda" and "cuda" or "cpu"
-            if dev == "cuda" then
-              if dev_inputs and not def.case then
-                dev_inputs.src:copy_from(data.src)
-                dev_inputs.src_times:copy_from(data.src_times)
-                dev_inputs.tgt_times:copy_from(data.tgt_times)
-              else
-                dev_inputs = { src = data.src:to("cuda"), src_times = data.src_times:to("cuda"), tgt_times = data.tgt_times:to("cuda") }
-              end
-              inp = dev_inputs
-            end
-            outs[dev] = outs[dev] or rl.empty({ c.batch, c.target_len, c.dim }, data.src.dtype, { device = dev })
-            local out = outs[dev]:fill(0 / 0) -- poisoned: an element the backend fails to write fails verification
-            rl.resample(inp.src, inp.src_times, inp.tgt_times, { backend = res.backend, out = out, threads = c.threads })
-            local cmp = rl.compare(dev == "cuda" and out:to("cpu") or out, ref)
-            res.verification[si] = { seed = seed, ok = cmp.ok, bad = cmp.bad, max_abs_err = cmp.max_abs_err,
-              max_ulp_err = cmp.max_ulp_err }
-            if not cmp.ok then
-              res.status = "failed_verification"
-              res.reason = string.format("seed %s: %d of %d elements wrong (first #%d: got %.9g, want %.9g)",
-                tostring(seed), cmp.bad, cmp.count, cmp.first_bad, cmp.first_bad_got, cmp.first_bad_want)
-            else
-              local b = rl.bench.resample(inp.src, inp.src_times, inp.tgt_times, {
-                backend = res.backend, warmup = run.warmup, repeats = run.repeats, mode = c.mode,
-                batch = run.graph_batch, threads = c.threads, out = out,
-                nvtx = string.format("%s/%s/%s/seed=%s", run.scenario, c.key, res.backend, tostring(seed)) })
-              res.samples[si] = b.samples_ms
-              res.sm_clock_mhz[si] = b.sm_clock_mhz
-              res.threads = b.threads
+        return
+      end
+      for si, seed in ipairs(run.seeds) do states[si] = prepare(si, seed, nil) end
+      local n = #run.seeds
+      for r = 1, rounds do
+        -- chunk sizes add up to repeats; warm up fully once, then briefly per chunk (new data in cache)
+        local chunk = run.repeats * r // rounds - run.repeats * (r - 1) // rounds
+        if chunk > 0 then
+          for k = 0, n - 1 do
+            local st = states[(k + r - 1) % n + 1]
+            for _, res in ipairs(per_backend) do
+              if res.status == "ok" then time_chunk(st, res, r == 1 and run.warmup or math.min(run.warmup, 2), chunk, r) end
             end
           end
         end

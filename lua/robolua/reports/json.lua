@@ -46,6 +46,7 @@ function M.document(run)
     started_utc = run.started_utc, finished_utc = run.finished_utc, command = run.command,
     passed = run.passed, interrupted = run.interrupted,
     settings = { seeds = run.seeds, warmup = run.warmup, repeats = run.repeats, graph_batch = run.graph_batch,
+      interleave = run.interleave,
       backends = run.backends },
     env = run.env, roofline = run.roofline, results = {}, gates = run.gates, reports = run.report_files,
     profile_dir = run.profile_dir,

@@ -115,9 +115,10 @@ function M.render(run, opts)
     else
       add("- gpu: none (" .. tostring(e.cuda.reason) .. ")")
     end
-    add(string.format("- seeds: %s; warmup %d, repeats %d per seed; times are per launch; bytes = inputs read once + output written once",
+    add(string.format("- seeds: %s; warmup %d, repeats %d per seed%s; times are per launch; bytes = inputs read once + output written once",
       table.concat((function() local t = {} for i, s in ipairs(run.seeds) do t[i] = tostring(s) end return t end)(), ", "),
-      run.warmup, run.repeats))
+      run.warmup, run.repeats, (run.interleave or 1) > 1 and
+        string.format(", interleaved in %d rounds (each round times a chunk of every seed, in rotated order)", run.interleave) or ""))
     add(M.roofline(run))
     if run.interrupted then add("**The run was interrupted; the results below are what was measured before.**\n") end
     if #run.backends > 1 then add("## Side by side\n\n" .. M.side_by_side(run)) end
