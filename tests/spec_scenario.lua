@@ -165,6 +165,24 @@ return rl.scenario { name = "caseerr", seeds = {0}, warmup = 0, repeats = 2,
     spec.eq(doc.results[2].status, "error", "second point errored")
     spec.truthy(doc.results[2].reason:find("scenario.lua:5: no data for dim 8", 1, true), "reason has file:line")
   end)
+  it("Ctrl-C (SIGINT) mid-run keeps what was measured, marks the run interrupted and exits 2", function()
+    local code, output, dir = run_scenario("sigint", [[
+local rl = require "robolua"
+local pid = io.open("/proc/self/stat"):read("n")
+return rl.scenario { name = "sigint", seeds = {0}, warmup = 0, repeats = 3,
+  axes = { dim = { 4, 8, 16 }, batch = {1}, source_len = {10}, backend = {"cpu"} },
+  case = function(c, seed)
+    if c.dim == 8 then io.popen("kill -INT " .. pid):close() end -- (system() would ignore SIGINT)
+    return rl.trajectories { batch = c.batch, source_len = c.source_len, dim = c.dim, seed = seed }
+  end }
+]])
+    spec.eq(code, 2, "exit code\n" .. output)
+    local doc = cjson.decode(read(dir .. "/results.json"))
+    spec.eq(doc.interrupted, true, "marked interrupted")
+    spec.eq(doc.results[1].status, "ok", "the first point was measured and kept")
+    spec.eq(#doc.results, 2, "nothing after the interrupted point was started")
+    spec.truthy(read(dir .. "/report.md"):find("interrupted", 1, true), "the report says so")
+  end)
   it("skipped gates are never passes; --strict fails them", function()
     local src = tiny:format("rl.gate.speedup { base = 'cpu', cand = 'cuda', min = 1 }")
     if rl.cuda.available() then return end -- needs a machine where cuda is skipped
