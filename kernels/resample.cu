@@ -268,12 +268,16 @@ template <int DT> void launch(const rl_cuda_resample_args *a, cudaStream_t s) {
     static int resident = 0;
     if (!resident) {
       int dev = 0, sms = 0, per_sm = 0;
-      cudaGetDevice(&dev);
-      cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
-      cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, resample_tiled_kernel<DT>, threads,
-                                                    kMaxTiledSourceLen * sizeof(float));
-      resident = sms * (per_sm > 0 ? per_sm : 1);
-      if (resident < 1) resident = 1;
+      // On any failure fall back to one block per SM: the kernel is correct for any grid size.
+      if (cudaGetDevice(&dev) != cudaSuccess ||
+          cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess || sms < 1)
+        sms = 1;
+      if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, resample_tiled_kernel<DT>, threads,
+                                                        kMaxTiledSourceLen * sizeof(float)) != cudaSuccess ||
+          per_sm < 1)
+        per_sm = 1;
+      (void)cudaGetLastError(); // a failed query must not surface as the launch's error
+      resident = sms * per_sm;
     }
     // Few chunks per resident block: one chunk per block, so that blocks overlap each other's
     // phases (search, then stream). Many: exactly the resident blocks, balanced, so there is no
