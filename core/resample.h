@@ -22,29 +22,6 @@ typedef struct {
   int64_t batch, source_len, target_len, dim;
 } rl_resample_args;
 
-/* Interval search shared by the CPU paths: returns i0, i1 and the weight for target x in row st[0..S). */
-static inline void rl_find_interval(const float *st, int64_t S, float x, int64_t *i0, int64_t *i1,
-                                    float *w) {
-  if (!(x >= st[0]) || S == 1) { /* before the range (or NaN): clamp to row 0 */
-    *i0 = *i1 = 0;
-    *w = 0.0f;
-    return;
-  }
-  if (x >= st[S - 1]) {
-    *i0 = *i1 = S - 1;
-    *w = 0.0f;
-    return;
-  }
-  int64_t lo = 0, hi = S - 1; /* st[lo] <= x < st[hi] */
-  while (hi - lo > 1) {
-    int64_t mid = lo + (hi - lo) / 2;
-    if (st[mid] <= x) lo = mid; else hi = mid;
-  }
-  *i0 = lo;
-  *i1 = lo + 1;
-  *w = (x - st[lo]) / (st[lo + 1] - st[lo]);
-}
-
 /* CPU resampler, fp32 arithmetic, on `threads` threads (0 = choose: all cores, fewer when the problem is
    too small to split). Returns the thread count used. */
 int rl_resample_cpu(const rl_resample_args *a, int threads);

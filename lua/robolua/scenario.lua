@@ -74,7 +74,6 @@ local function min_bytes(c)
   return c.batch * c.source_len * c.dim * es + c.batch * c.source_len * 4 + c.batch * c.target_len * 4 +
       c.batch * c.target_len * c.dim * es
 end
-M.min_bytes = min_bytes
 
 local function utc_stamp()
   return os.date("!%Y%m%dT%H%M%SZ")
