@@ -46,8 +46,7 @@ static int l_bench_resample(lua_State *L) {
     if (range) rl_nvtx_pop();
     if (threads < 0) return luaL_error(L, "bench.resample: cannot allocate the cache-flush buffer");
   } else {
-    rl_cuda_resample_args g = {c.args.dtype, c.args.src, c.args.src_times, c.args.tgt_times, c.args.out,
-                               c.args.batch, c.args.source_len, c.args.target_len, c.args.dim};
+    rl_cuda_resample_args g = rl_to_cuda_args(&c.args);
     int rc = rl_cuda_time_resample(&g, mode, warmup, repeats, batch, samples, clocks);
     if (range) rl_nvtx_pop();
     if (rc != 0) return luaL_error(L, "bench.resample: CUDA failed: %s", rl_cuda_last_error());

@@ -183,8 +183,7 @@ void rl_check_resample_call(lua_State *L, int idx, const char *fname, rl_resampl
 }
 
 static int run_cuda(const rl_resample_args *a) {
-  rl_cuda_resample_args g = {a->dtype, a->src, a->src_times, a->tgt_times, a->out,
-                             a->batch, a->source_len, a->target_len, a->dim};
+  rl_cuda_resample_args g = rl_to_cuda_args(a);
   if (rl_cuda_resample(&g) != 0) return -1;
   return rl_cuda_synchronize();
 }

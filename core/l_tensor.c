@@ -259,6 +259,17 @@ static int t_bytes(lua_State *L) {
   return 1;
 }
 
+/* Copies src's bytes into dst (same byte count) across any pair of devices; 0 or -1 (CUDA error). */
+static int copy_between(rl_tensor *dst, const rl_tensor *src) {
+  if (dst->device == RL_HOST && src->device == RL_HOST) {
+    memmove(dst->data, src->data, dst->nbytes);
+    return 0;
+  }
+  if (src->device == RL_HOST) return rl_cuda_memcpy_h2d(dst->data, src->data, dst->nbytes);
+  if (dst->device == RL_HOST) return rl_cuda_memcpy_d2h(dst->data, src->data, dst->nbytes);
+  return rl_cuda_memcpy_d2d(dst->data, src->data, dst->nbytes);
+}
+
 /* dst:copy_from(src): same shape and dtype, any pair of devices; returns dst. */
 static int t_copy_from(lua_State *L) {
   rl_tensor *d = rl_check_tensor(L, 1, "self");
@@ -268,12 +279,7 @@ static int t_copy_from(lua_State *L) {
                       (lua_Integer)s->numel, rl_dtype_name(d->dtype), (lua_Integer)d->numel);
   for (int i = 0; i < d->ndim; i++)
     if (d->shape[i] != s->shape[i]) return luaL_error(L, "copy_from: shapes differ in dimension %d", i + 1);
-  int rc = 0;
-  if (d->device == RL_HOST && s->device == RL_HOST) memmove(d->data, s->data, d->nbytes);
-  else if (s->device == RL_HOST) rc = rl_cuda_memcpy_h2d(d->data, s->data, d->nbytes);
-  else if (d->device == RL_HOST) rc = rl_cuda_memcpy_d2h(d->data, s->data, d->nbytes);
-  else rc = rl_cuda_memcpy_d2d(d->data, s->data, d->nbytes);
-  if (rc != 0) return luaL_error(L, "copy_from: copy failed: %s", rl_cuda_last_error());
+  if (copy_between(d, s) != 0) return luaL_error(L, "copy_from: copy failed: %s", rl_cuda_last_error());
   lua_settop(L, 1);
   return 1;
 }
@@ -282,12 +288,7 @@ static int t_to(lua_State *L) {
   rl_tensor *t = rl_check_tensor(L, 1, "self");
   rl_device dev = rl_check_device(L, 2, "device");
   rl_tensor *n = rl_push_tensor(L, dev, t->dtype, t->ndim, t->shape);
-  int rc = 0;
-  if (t->device == RL_HOST && dev == RL_HOST) memcpy(n->data, t->data, t->nbytes);
-  else if (t->device == RL_HOST) rc = rl_cuda_memcpy_h2d(n->data, t->data, t->nbytes);
-  else if (dev == RL_HOST) rc = rl_cuda_memcpy_d2h(n->data, t->data, t->nbytes);
-  else rc = rl_cuda_memcpy_d2d(n->data, t->data, t->nbytes);
-  if (rc != 0) return luaL_error(L, "to: copy failed: %s", rl_cuda_last_error());
+  if (copy_between(n, t) != 0) return luaL_error(L, "to: copy failed: %s", rl_cuda_last_error());
   return 1;
 }
 

@@ -49,4 +49,11 @@ typedef struct {
    output tensor (opts.out or a new one) and sets call->args.out. Every failure is a Lua error. */
 void rl_check_resample_call(lua_State *L, int idx, const char *fname, rl_resample_call *call);
 const char *rl_backend_name(rl_backend b);
+/* The same call in the CUDA ABI's terms. */
+#include "rl_cuda.h"
+static inline rl_cuda_resample_args rl_to_cuda_args(const rl_resample_args *a) {
+  rl_cuda_resample_args g = {a->dtype, a->src, a->src_times, a->tgt_times, a->out,
+                             a->batch, a->source_len, a->target_len, a->dim};
+  return g;
+}
 #endif

@@ -147,14 +147,7 @@ function M.kernels_by_key(kernels, cuda_keys)
   return by
 end
 
-local function median(xs)
-  local s = {}
-  for i, v in ipairs(xs) do s[i] = v end
-  table.sort(s)
-  local n = #s
-  if n == 0 then return nil end
-  return n % 2 == 1 and s[(n + 1) // 2] or 0.5 * (s[n // 2] + s[n // 2 + 1])
-end
+local median = require("robolua.stats").median
 
 -- Per cuda result of a run: the ncu figures (median over the profiled launches), or nil, why.
 function M.attach(run, profile_dir)

@@ -138,6 +138,13 @@ local function make_inputs(rl, def, c, seed)
     dtype = c.dtype, seed = seed, timing = c.timing }
 end
 
+-- Device copies of a case's three inputs; keep(t) (optional) is told about each new tensor.
+local function to_device(data, keep)
+  keep = keep or function(t) return t end
+  return { src = keep(data.src:to("cuda")), src_times = keep(data.src_times:to("cuda")),
+    tgt_times = keep(data.tgt_times:to("cuda")) }
+end
+
 local function finalize(run, res)
   if res.status ~= "ok" then return end
   local all, medians = {}, {}
@@ -225,7 +232,7 @@ local function run_profile_mode(run, rl, def, configs, backends)
       if backend ~= "cuda" or rl.cuda.available() then
         local inp = data
         if backend == "cuda" then
-          inp = { src = data.src:to("cuda"), src_times = data.src_times:to("cuda"), tgt_times = data.tgt_times:to("cuda") }
+          inp = to_device(data)
         end
         local name = string.format("%s/%s/%s/profile", run.scenario, c.key, backend)
         local out
@@ -360,8 +367,7 @@ function M.run(def)
               st.dev.src_times:copy_from(st.data.src_times)
               st.dev.tgt_times:copy_from(st.data.tgt_times)
             else
-              st.dev = { src = track(st.data.src:to("cuda")), src_times = track(st.data.src_times:to("cuda")),
-                tgt_times = track(st.data.tgt_times:to("cuda")) }
+              st.dev = to_device(st.data, track)
             end
             inp = st.dev
           end
