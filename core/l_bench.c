@@ -17,13 +17,6 @@ static int l_clock(lua_State *L) {
   return 1;
 }
 
-static int parse_mode(lua_State *L, const char *mode) {
-  if (strcmp(mode, "hot") == 0) return 0;
-  if (strcmp(mode, "cold") == 0) return 1;
-  if (strcmp(mode, "graph") == 0) return 2;
-  return luaL_error(L, "opts.mode: unknown mode '%s' (expected hot, cold or graph)", mode);
-}
-
 static int l_bench_resample(lua_State *L) {
   lua_settop(L, 4);
   rl_resample_call c;
@@ -31,8 +24,8 @@ static int l_bench_resample(lua_State *L) {
   int warmup = (int)rl_opt_integer(L, 4, "warmup", 10, 0, 1000000);
   int repeats = (int)rl_opt_integer(L, 4, "repeats", 50, 1, 10000000);
   int batch = (int)rl_opt_integer(L, 4, "batch", 20, 1, 100000);
-  const char *mode_name = rl_opt_string(L, 4, "mode", "hot");
-  int mode = parse_mode(L, mode_name);
+  const char *mode_name;
+  int mode = rl_opt_timing_mode(L, 4, &mode_name);
   const char *range = rl_opt_string(L, 4, "nvtx", NULL);
   if (c.backend == RL_BACKEND_REFERENCE) return luaL_error(L, "opts.backend: the reference is not timed");
   if (c.backend == RL_BACKEND_CPU && mode == 2)

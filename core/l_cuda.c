@@ -2,6 +2,7 @@
    still exists: available() is false and the others raise a clear error. */
 #include "lrobolua.h"
 #include "rl_cuda.h"
+#include <stdlib.h>
 
 static int l_available(lua_State *L) {
   int ok = rl_cuda_available();
@@ -41,19 +42,36 @@ static int l_info(lua_State *L) {
   return 1;
 }
 
-/* rl.cuda.copy_bandwidth{bytes=, repeats=} -> {bytes_per_s=, median_ms=, bytes=} */
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* rl.cuda.copy_bandwidth{bytes=, repeats=, warmup=, mode=, batch=}
+     -> {bytes_per_s=, median_ms=, bytes=, mode=, samples_ms={...}}
+   cudaMemcpy device-to-device of `bytes`, timed by the resampler's loop (same modes, same per-launch
+   costs); bytes_per_s counts bytes read + written (2 * bytes) over the median. */
 static int l_copy_bandwidth(lua_State *L) {
   rl_check_opts(L, 1, "cuda.copy_bandwidth");
   lua_Integer bytes = rl_opt_integer(L, 1, "bytes", (lua_Integer)1 << 29, 1 << 12, (lua_Integer)1 << 40);
-  int repeats = (int)rl_opt_integer(L, 1, "repeats", 20, 1, 100000);
+  int repeats = (int)rl_opt_integer(L, 1, "repeats", 20, 1, 1000000);
+  int warmup = (int)rl_opt_integer(L, 1, "warmup", 2, 0, 1000000);
+  int batch = (int)rl_opt_integer(L, 1, "batch", 20, 1, 100000);
+  const char *mode_name;
+  int mode = rl_opt_timing_mode(L, 1, &mode_name);
   need_cuda(L, "copy_bandwidth");
-  double bps, ms;
-  if (rl_cuda_copy_bandwidth((size_t)bytes, repeats, &bps, &ms) != 0)
+  double *samples = lua_newuserdatauv(L, sizeof(double) * (size_t)repeats, 0); /* freed by the GC */
+  if (rl_cuda_time_copy((size_t)bytes, mode, warmup, repeats, batch, samples) != 0)
     return luaL_error(L, "cuda.copy_bandwidth: %s", rl_cuda_last_error());
-  lua_createtable(L, 0, 3);
-  lua_pushnumber(L, bps); lua_setfield(L, -2, "bytes_per_s");
-  lua_pushnumber(L, ms); lua_setfield(L, -2, "median_ms");
+  lua_createtable(L, 0, 5);
+  rl_push_array(L, samples, repeats);
+  lua_setfield(L, -2, "samples_ms");
+  qsort(samples, (size_t)repeats, sizeof(double), cmp_double);
+  double med = repeats % 2 ? samples[repeats / 2] : 0.5 * (samples[repeats / 2 - 1] + samples[repeats / 2]);
+  lua_pushnumber(L, 2.0 * (double)bytes / (med * 1e-3)); lua_setfield(L, -2, "bytes_per_s");
+  lua_pushnumber(L, med); lua_setfield(L, -2, "median_ms");
   lua_pushinteger(L, bytes); lua_setfield(L, -2, "bytes");
+  lua_pushstring(L, mode_name); lua_setfield(L, -2, "mode");
   return 1;
 }
 

@@ -117,6 +117,17 @@ const char *rl_opt_string(lua_State *L, int t, const char *key, const char *def)
   return v;
 }
 
+int rl_opt_timing_mode(lua_State *L, int t, const char **name) {
+  static const char *const modes[] = {"hot", "cold", "graph"};
+  const char *m = rl_opt_string(L, t, "mode", "hot");
+  for (int i = 0; i < 3; i++)
+    if (strcmp(m, modes[i]) == 0) {
+      *name = modes[i];
+      return i;
+    }
+  return luaL_error(L, "opts.mode: unknown mode '%s' (expected hot, cold or graph)", m);
+}
+
 int rl_opt_boolean(lua_State *L, int t, const char *key, int def) {
   push_field(L, t, key);
   int v = def;

@@ -23,6 +23,8 @@ double rl_opt_number(lua_State *L, int t, const char *key, double def);
 const char *rl_opt_string(lua_State *L, int t, const char *key, const char *def);
 int rl_opt_boolean(lua_State *L, int t, const char *key, int def);
 void rl_check_opts(lua_State *L, int t, const char *fname);
+/* opts.mode of a timed loop: "hot" (0), "cold" (1) or "graph" (2); sets *name to the string read. */
+int rl_opt_timing_mode(lua_State *L, int t, const char **name);
 
 /* Pushes a Lua array of doubles. */
 void rl_push_array(lua_State *L, const double *v, int n);

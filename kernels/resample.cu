@@ -16,7 +16,10 @@
 #include "rl_cuda.h"
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
+#include <algorithm>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 
 namespace {
 
@@ -162,6 +165,42 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
   });
 }
 
+// Interval of x in one batch row's times s[0..S) held in shared memory: s[i0] <= x < s[i1] (i1 = i0 + 1)
+// with weight w, or i0 = i1 (w = 0) where x clamps to the first or last time. Same rules as the CPU.
+__device__ __forceinline__ void find_in_shared(const float *s, int S, float x, int &i0, int &i1, float &w) {
+  i0 = i1 = 0;
+  w = 0.0f;
+  if (S == 1 || !(x >= s[0])) return;
+  if (x >= s[S - 1]) { i0 = i1 = S - 1; return; }
+  int lo = 0, hi = S - 1; // s[lo] <= x < s[hi]
+  while (hi - lo > 1) {
+    const int mid = (lo + hi) >> 1;
+    if (s[mid] <= x) lo = mid; else hi = mid;
+  }
+  i0 = lo;
+  i1 = hi;
+  w = __fdiv_rn(__fsub_rn(x, s[lo]), __fsub_rn(s[hi], s[lo]));
+}
+
+// Streams rows 0..nlive-1 (nlive <= R) for one warp: row k lerps the source rows starting at
+// vectors ia[k], ib[k] into the output row starting at vector io[k] (32-bit offsets, in 16-byte
+// vectors: the launcher checks they fit; fewer registers than 64-bit pointers). All of a step's loads
+// (both source rows of every live row) are issued before the first use.
+template <int DT, int R>
+__device__ __forceinline__ void stream_rows(const uint4 *__restrict__ src, uint4 *__restrict__ out, int vecs,
+                                            int lane, const unsigned (&ia)[R], const unsigned (&ib)[R],
+                                            const unsigned (&io)[R], const float (&w)[R], int nlive) {
+  for (unsigned v = lane; v < (unsigned)vecs; v += 32) {
+    uint4 va[R], vb[R];
+#pragma unroll
+    for (int k = 0; k < R; k++)
+      if (k < nlive) { va[k] = __ldg(src + (ia[k] + v)); vb[k] = __ldg(src + (ib[k] + v)); }
+#pragma unroll
+    for (int k = 0; k < R; k++) // streaming stores: the output is not re-read
+      if (k < nlive) __stcs(out + (io[k] + v), lerp_vec<DT>(va[k], vb[k], w[k]));
+  }
+}
+
 // Tiled vector path (the fast one). Either one block per tile (kTileRows targets of one batch row) or,
 // for large problems, exactly the blocks that fit on the GPU at once, block k of G taking rows
 // [k*R/G, (k+1)*R/G) of the R = B*T output rows (balanced, so there is no partial last wave). A block walks its rows in
@@ -205,23 +244,9 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32, 3) // <= 85 registers: 3 
       __syncthreads();
     }
     if (tid < nrows) {
-      const float x = __ldg(tt + pos + tid);
-      int i0 = 0, i1 = 0;
-      float w = 0.0f;
-      if (S > 1 && x >= s_times[0]) {
-        if (x >= s_times[S - 1]) {
-          i0 = i1 = S - 1;
-        } else { // s[lo] <= x < s[hi]
-          int lo = 0, hi = S - 1;
-          while (hi - lo > 1) {
-            const int mid = (lo + hi) >> 1;
-            if (s_times[mid] <= x) lo = mid; else hi = mid;
-          }
-          i0 = lo;
-          i1 = hi;
-          w = __fdiv_rn(__fsub_rn(x, s_times[lo]), __fsub_rn(s_times[hi], s_times[lo]));
-        }
-      }
+      int i0, i1;
+      float w;
+      find_in_shared(s_times, S, __ldg(tt + pos + tid), i0, i1, w);
       s_i0[tid] = i0;
       s_i1[tid] = i1;
       s_w[tid] = w;
@@ -255,41 +280,106 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32, 3) // <= 85 registers: 3 
   }
 }
 
+// Balanced vector path (v4). The grid is at most the blocks resident at once; block k of G takes rows
+// [k*R/G, (k+1)*R/G) of the R = B*T output rows, so every block has the same work and there is no
+// partial last wave. The block stages the source times of the batch rows its range touches in shared
+// memory (whole batch rows, up to kStageFloats floats per stage; one stage unless the range spans
+// more batch rows than fit), then each warp takes a consecutive, equal share of the stage's rows and
+// walks it kRowsPerWarp rows at a time without further barriers: lanes 0..3 binary-search one row each
+// in shared memory (their target times were loaded one group ahead), the results are shuffled to the
+// warp, and the warp streams the rows. Warps never wait for each other inside a stage, so one warp's
+// search overlaps the others' loads.
+constexpr int kStageFloats = kMaxTiledSourceLen;
+
+template <int DT>
+__global__ void __launch_bounds__(kWarpsPerBlock * 32, 3)
+    resample_balanced_kernel(const uint4 *__restrict__ src, const float *__restrict__ st,
+                             const float *__restrict__ tt, uint4 *__restrict__ out, int S, int T, int vecs,
+                             long long rows, int batches_per_stage) {
+  extern __shared__ float s_times[];
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  const long long end = rows * (blockIdx.x + 1) / gridDim.x;
+  for (long long pos = rows * blockIdx.x / gridDim.x; pos < end;) {
+    const long long b0 = pos / T;
+    const long long stage_end = min(end, (b0 + batches_per_stage) * (long long)T);
+    const long long n = stage_end - pos;
+    long long r = pos + n * warp / kWarpsPerBlock; // this warp's rows: [r, r_end)
+    const long long r_end = pos + n * (warp + 1) / kWarpsPerBlock;
+    float x = lane < kRowsPerWarp && r + lane < r_end ? __ldg(tt + r + lane) : 0.0f; // in flight across the staging
+    const int nt = (int)((stage_end - 1) / T - b0 + 1) * S;
+    for (int i = threadIdx.x; i < nt; i += blockDim.x) s_times[i] = __ldg(st + b0 * S + i);
+    __syncthreads();
+    for (; r < r_end; r += kRowsPerWarp) {
+      unsigned my_a = 0, my_b = 0;
+      float my_w = 0.0f;
+      if (lane < kRowsPerWarp && r + lane < r_end) {
+        const long long b = (r + lane) / T;
+        int i0, i1;
+        find_in_shared(s_times + (b - b0) * S, S, x, i0, i1, my_w);
+        my_a = (unsigned)(b * S + i0);
+        my_b = (unsigned)(b * S + i1);
+      }
+      const long long next = r + kRowsPerWarp;
+      x = lane < kRowsPerWarp && next + lane < r_end ? __ldg(tt + next + lane) : 0.0f;
+      unsigned ia[kRowsPerWarp], ib[kRowsPerWarp], io[kRowsPerWarp];
+      float w[kRowsPerWarp];
+#pragma unroll
+      for (int k = 0; k < kRowsPerWarp; k++) {
+        ia[k] = __shfl_sync(0xffffffffu, my_a, k) * (unsigned)vecs;
+        ib[k] = __shfl_sync(0xffffffffu, my_b, k) * (unsigned)vecs;
+        io[k] = (unsigned)(r + k) * (unsigned)vecs;
+        w[k] = __shfl_sync(0xffffffffu, my_w, k);
+      }
+      stream_rows<DT>(src, out, vecs, lane, ia, ib, io, w, (int)min((long long)kRowsPerWarp, r_end - r));
+    }
+    pos = stage_end;
+    if (pos < end) __syncthreads(); // every warp is done with s_times before the next stage rewrites it
+  }
+}
+
+// Blocks of `kernel` resident at once on the current device. On any failure one block per SM (or
+// one block): the kernels are correct for any grid size.
+template <typename K> int resident_blocks(K kernel, int threads, size_t smem) {
+  int dev = 0, sms = 0, per_sm = 0;
+  if (cudaGetDevice(&dev) != cudaSuccess ||
+      cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess || sms < 1)
+    sms = 1;
+  if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, threads, smem) != cudaSuccess || per_sm < 1)
+    per_sm = 1;
+  (void)cudaGetLastError(); // a failed query must not surface as the launch's error
+  return sms * per_sm;
+}
+
 template <int DT> void launch(const rl_cuda_resample_args *a, cudaStream_t s) {
   const long long rows = a->batch * a->target_len;
   const size_t es = DT == kF32 ? 4 : 2;
   const size_t row_bytes = (size_t)a->dim * es;
   const bool vec = row_bytes % 16 == 0 && (uintptr_t)a->src % 16 == 0 && (uintptr_t)a->out % 16 == 0;
   const int threads = kWarpsPerBlock * 32;
-  const bool rows_fit_32bit = a->batch * a->source_len < (1ll << 32) && rows < (1ll << 32);
+  const long long vecs = (long long)(row_bytes / 16);
+  // the fast paths index in 32 bits: source and output offsets in 16-byte vectors must fit
+  const bool rows_fit_32bit = a->batch * a->source_len * vecs < (1ll << 32) && rows * vecs < (1ll << 32);
   if (vec && a->source_len <= kMaxTiledSourceLen && rows_fit_32bit) {
-    // as many blocks as are resident at once (asked of the occupancy calculator once per dtype), but
-    // no more than one chunk of rows each
-    static int resident = 0;
-    if (!resident) {
-      int dev = 0, sms = 0, per_sm = 0;
-      // On any failure fall back to one block per SM: the kernel is correct for any grid size.
-      if (cudaGetDevice(&dev) != cudaSuccess ||
-          cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess || sms < 1)
-        sms = 1;
-      if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, resample_tiled_kernel<DT>, threads,
-                                                        kMaxTiledSourceLen * sizeof(float)) != cudaSuccess ||
-          per_sm < 1)
-        per_sm = 1;
-      (void)cudaGetLastError(); // a failed query must not surface as the launch's error
-      resident = sms * per_sm;
+    static int resident = 0; // blocks resident at once, asked of the occupancy calculator once per dtype
+    if (!resident) resident = resident_blocks(resample_balanced_kernel<DT>, threads, kStageFloats * sizeof(float));
+    static const char *variant = getenv("ROBOLUA_CUDA_KERNEL"); // A/B against v3 (temporary)
+    if (variant && strcmp(variant, "tiled") == 0) {
+      const int tiles_per_batch = (int)((a->target_len + kTileRows - 1) / kTileRows);
+      const long long tiles = a->batch * tiles_per_batch;
+      const bool balanced = tiles >= 8ll * resident;
+      const long long blocks = balanced ? resident : tiles;
+      resample_tiled_kernel<DT><<<(unsigned)blocks, threads, a->source_len * sizeof(float), s>>>(
+          (const uint4 *)a->src, a->src_times, a->tgt_times, (uint4 *)a->out, (int)a->source_len,
+          (int)a->target_len, (int)(row_bytes / 16), rows, balanced ? 0 : tiles_per_batch);
+      return;
     }
-    // Few chunks per resident block: one chunk per block, so that blocks overlap each other's
-    // phases (search, then stream). Many: exactly the resident blocks, balanced, so there is no
-    // partial last wave and each block stages a batch row's times once for many chunks.
-    // (Measured on an H100, kernels/NOTES.md: v2 vs v3.)
-    const int tiles_per_batch = (int)((a->target_len + kTileRows - 1) / kTileRows);
-    const long long tiles = a->batch * tiles_per_batch;
-    const bool balanced = tiles >= 8ll * resident;
-    const long long blocks = balanced ? resident : tiles;
-    resample_tiled_kernel<DT><<<(unsigned)blocks, threads, a->source_len * sizeof(float), s>>>(
+    // at least a warp's group of rows per warp: small problems get fewer blocks, not idle warps
+    long long blocks = (rows + kTileRows - 1) / kTileRows;
+    if (blocks > resident) blocks = resident;
+    const int per_stage = (int)std::min<long long>(a->batch, kStageFloats / a->source_len);
+    resample_balanced_kernel<DT><<<(unsigned)blocks, threads, (size_t)per_stage * a->source_len * sizeof(float), s>>>(
         (const uint4 *)a->src, a->src_times, a->tgt_times, (uint4 *)a->out, (int)a->source_len,
-        (int)a->target_len, (int)(row_bytes / 16), rows, balanced ? 0 : tiles_per_batch);
+        (int)a->target_len, (int)(row_bytes / 16), rows, per_stage);
     return;
   }
   long long blocks = (rows + kWarpsPerBlock - 1) / kWarpsPerBlock;

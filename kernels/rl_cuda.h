@@ -50,17 +50,18 @@ typedef struct {
 /* Launches asynchronously on the engine's stream; rl_cuda_synchronize() reports launch/run errors. */
 int rl_cuda_resample(const rl_cuda_resample_args *a);
 
-/* Timed loops, all in C/CUDA: warmup launches, then `repeats` samples, each sample's time in ms written
-   to samples_ms[i]. Samples are queued back to back with an event pair around each behind a kernel
-   that holds the stream until the batch (128 samples) is queued, then read after a synchronize. mode: 0 hot, 1 cold (L2 flushed by writing a buffer of twice the L2
-   size before each sample, outside the events), 2 graph (`batch` launches captured in one CUDA graph;
-   each sample is one replay, reported per launch). sm_clock_mhz (optional, may be NULL) receives the
-   SM clock read after the sample's batch, -1 where NVML is unavailable. */
+/* Timed loops, all in C/CUDA: warmup units, then `repeats` samples, each sample's time in ms written
+   to samples_ms[i]. Samples are queued back to back behind a kernel that holds the stream until the
+   batch (128 samples) is queued, then read after a synchronize. mode: 0 hot (consecutive units share
+   an event: sample i is from the end of unit i-1 to the end of unit i), 1 cold (L2 flushed by writing
+   a buffer of twice the L2 size before each sample, outside its event pair), 2 graph (`batch` units
+   captured in one CUDA graph; each sample is one replay, reported per unit). sm_clock_mhz (optional,
+   may be NULL) receives the SM clock read after the sample's batch, -1 where NVML is unavailable. */
 int rl_cuda_time_resample(const rl_cuda_resample_args *a, int mode, int warmup, int repeats, int batch,
                           double *samples_ms, int *sm_clock_mhz);
-/* Device-to-device copy bandwidth: median over repeats of cudaMemcpy of `bytes`, in bytes per second
-   counting bytes read plus bytes written (2 * bytes). */
-int rl_cuda_copy_bandwidth(size_t bytes, int repeats, double *bytes_per_s, double *median_ms);
+/* The same loop over cudaMemcpyAsync device-to-device of `bytes` between two fresh buffers: the copy
+   roofline (bytes read + written = 2 * bytes per sample). */
+int rl_cuda_time_copy(size_t bytes, int mode, int warmup, int repeats, int batch, double *samples_ms);
 
 void rl_nvtx_push(const char *name);
 void rl_nvtx_pop(void);

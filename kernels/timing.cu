@@ -1,7 +1,7 @@
 // GPU timing loops: CUDA events around each sample, the loop in C++ so no interpreter is in the
 // measured region. Modes: hot, cold (L2 flushed before each sample), graph (a batch of launches in
-// one CUDA graph, reported per launch). Plus the device-to-device copy bandwidth probe that every
-// report divides by.
+// one CUDA graph, reported per launch). The same loop times the resampler and the device-to-device
+// copy that every report divides by, so both carry the same per-launch costs.
 #include "cuda_check.h"
 #include "rl_cuda.h"
 #include <algorithm>
@@ -43,7 +43,11 @@ __global__ void hold_stream(const volatile int *release, unsigned long long time
 struct HostFlag {
   int *host = nullptr;
   int *dev = nullptr;
-  ~HostFlag() { if (host) cudaFreeHost(host); }
+  ~HostFlag() { // release a hold still spinning (an error left its batch unreleased) before freeing
+    if (!host) return;
+    __atomic_store_n(host, 1, __ATOMIC_SEQ_CST);
+    cudaFreeHost(host);
+  }
 };
 
 struct Graph {
@@ -55,13 +59,15 @@ struct Graph {
   }
 };
 
-} // namespace
-
-extern "C" int rl_cuda_time_resample(const rl_cuda_resample_args *a, int mode, int warmup, int repeats,
-                                     int batch, double *samples_ms, int *sm_clock_mhz) {
-  cudaStream_t s = rl_cuda_stream();
-  if (!s) { rl_cuda_set_message("no CUDA stream"); return -1; }
-  if (repeats < 1 || warmup < 0 || batch < 1) { rl_cuda_set_message("time_resample: bad loop counts"); return -1; }
+// The timed loop shared by every GPU measurement. run_once queues one unit of work (a launch, a graph
+// replay, a copy) on s; each sample is divided by per_sample (launches per graph replay).
+// Hot and graph samples share events: sample i runs from the event after unit i-1 to the event after
+// unit i, so back-to-back units carry one event record between them, not two. Cold samples need a
+// pair each, since the L2 flush between units must stay outside the measured interval.
+template <typename Run>
+int time_loop(cudaStream_t s, Run run_once, int mode, int warmup, int repeats, int per_sample,
+              double *samples_ms, int *sm_clock_mhz) {
+  if (repeats < 1 || warmup < 0 || per_sample < 1) { rl_cuda_set_message("timed loop: bad loop counts"); return -1; }
   DeviceBuffer flush;
   size_t flush_bytes = 0;
   if (mode == 1) {
@@ -71,62 +77,48 @@ extern "C" int rl_cuda_time_resample(const rl_cuda_resample_args *a, int mode, i
     flush_bytes = 2 * (size_t)(l2 > 0 ? l2 : (64 << 20));
     RL_CU(cudaMalloc(&flush.p, flush_bytes));
   }
-  Graph graph;
-  if (mode == 2) {
-    RL_CU(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
-    for (int i = 0; i < batch; i++) {
-      if (rl_cuda_launch_resample(a, s) != 0) {
-        cudaGraph_t dummy;
-        cudaStreamEndCapture(s, &dummy);
-        if (dummy) cudaGraphDestroy(dummy);
-        return -1;
-      }
-    }
-    RL_CU(cudaStreamEndCapture(s, &graph.g));
-    RL_CU(cudaGraphInstantiate(&graph.x, graph.g, 0));
-  }
-  auto run_once = [&]() -> int {
-    if (mode == 2) { RL_CU(cudaGraphLaunch(graph.x, s)); return 0; }
-    return rl_cuda_launch_resample(a, s);
-  };
-
   rl_nvtx_push("warmup");
   for (int i = 0; i < warmup; i++)
     if (run_once() != 0) { rl_nvtx_pop(); return -1; }
   rl_nvtx_pop();
   RL_CU(cudaStreamSynchronize(s));
 
-  // Samples are queued back to back (an event pair around each) behind hold_stream, released, and
-  // read after a synchronize, in batches of kBatch: each sample is the GPU time of its launch with the
-  // next one already queued, so host launch latency stays out of the numbers (graph mode also
-  // removes the per-launch gap). The SM clock (NVML) is read after each batch for its samples.
+  // Samples are queued back to back behind hold_stream, released, and read after a synchronize, in
+  // batches of kBatch: each sample is the GPU time of its unit with the next one already queued, so
+  // host launch latency stays out of the numbers. The SM clock (NVML) is read after each batch.
   constexpr int kBatch = 128; // samples queued behind one hold: well inside the launch queue
   HostFlag flag;
   RL_CU(cudaHostAlloc((void **)&flag.host, sizeof(int), cudaHostAllocMapped));
   RL_CU(cudaHostGetDevicePointer((void **)&flag.dev, flag.host, 0));
+  const bool paired = mode == 1;
+  const int nmax = repeats < kBatch ? repeats : kBatch;
   Events ev;
-  const int nev = repeats < kBatch ? repeats : kBatch;
-  if (ev.make(2 * (size_t)nev) != 0) return -1;
+  if (ev.make(paired ? 2 * (size_t)nmax : (size_t)nmax + 1) != 0) return -1;
+  auto start_of = [&](int i) { return paired ? ev.ev[2 * i] : ev.ev[i]; };
+  auto end_of = [&](int i) { return paired ? ev.ev[2 * i + 1] : ev.ev[i + 1]; };
   rl_nvtx_push("timed");
   for (int first = 0; first < repeats; first += kBatch) {
     const int n = repeats - first < kBatch ? repeats - first : kBatch;
     *(volatile int *)flag.host = 0;
     hold_stream<<<1, 1, 0, s>>>(flag.dev, 200000000ull);
     RL_CU(cudaGetLastError());
+    if (!paired) RL_CU(cudaEventRecord(start_of(0), s));
     for (int i = 0; i < n; i++) {
-      if (mode == 1) RL_CU(cudaMemsetAsync(flush.p, (first + i) & 0xff, flush_bytes, s));
-      RL_CU(cudaEventRecord(ev.ev[2 * i], s));
+      if (paired) {
+        RL_CU(cudaMemsetAsync(flush.p, (first + i) & 0xff, flush_bytes, s));
+        RL_CU(cudaEventRecord(start_of(i), s));
+      }
       if (run_once() != 0) { rl_nvtx_pop(); return -1; }
-      RL_CU(cudaEventRecord(ev.ev[2 * i + 1], s));
+      RL_CU(cudaEventRecord(end_of(i), s));
     }
     __atomic_store_n(flag.host, 1, __ATOMIC_SEQ_CST); // release the batch
-    cudaError_t e = cudaEventSynchronize(ev.ev[2 * n - 1]);
+    cudaError_t e = cudaEventSynchronize(end_of(n - 1));
     if (e != cudaSuccess) { rl_nvtx_pop(); rl_cuda_set_error("cudaEventSynchronize", e, __FILE__, __LINE__); return -1; }
     const int clock = sm_clock_mhz ? rl_cuda_sm_clock_now() : -1;
     for (int i = 0; i < n; i++) {
       float ms = 0.0f;
-      RL_CU(cudaEventElapsedTime(&ms, ev.ev[2 * i], ev.ev[2 * i + 1]));
-      samples_ms[first + i] = mode == 2 ? (double)ms / batch : (double)ms;
+      RL_CU(cudaEventElapsedTime(&ms, start_of(i), end_of(i)));
+      samples_ms[first + i] = (double)ms / per_sample;
       if (sm_clock_mhz) sm_clock_mhz[first + i] = clock;
     }
   }
@@ -135,33 +127,56 @@ extern "C" int rl_cuda_time_resample(const rl_cuda_resample_args *a, int mode, i
   return 0;
 }
 
-extern "C" int rl_cuda_copy_bandwidth(size_t bytes, int repeats, double *bytes_per_s, double *median_ms) {
+// Captures `batch` units into one CUDA graph (graph mode).
+template <typename Unit>
+int make_graph(cudaStream_t s, Unit unit, int batch, Graph &graph) {
+  RL_CU(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
+  for (int i = 0; i < batch; i++) {
+    if (unit() != 0) {
+      cudaGraph_t dummy = nullptr;
+      cudaStreamEndCapture(s, &dummy);
+      if (dummy) cudaGraphDestroy(dummy);
+      return -1;
+    }
+  }
+  RL_CU(cudaStreamEndCapture(s, &graph.g));
+  RL_CU(cudaGraphInstantiate(&graph.x, graph.g, 0));
+  return 0;
+}
+
+// Times one unit per sample (hot, cold) or one graph of `batch` units per sample, reported per unit.
+template <typename Unit>
+int time_unit(cudaStream_t s, Unit unit, int mode, int warmup, int repeats, int batch, double *samples_ms,
+              int *sm_clock_mhz) {
+  if (mode < 0 || mode > 2 || batch < 1) { rl_cuda_set_message("timed loop: bad mode or batch"); return -1; }
+  if (mode != 2) return time_loop(s, unit, mode, warmup, repeats, 1, samples_ms, sm_clock_mhz);
+  Graph graph;
+  if (make_graph(s, unit, batch, graph) != 0) return -1;
+  auto replay = [&]() -> int { RL_CU(cudaGraphLaunch(graph.x, s)); return 0; };
+  return time_loop(s, replay, mode, warmup, repeats, batch, samples_ms, sm_clock_mhz);
+}
+
+} // namespace
+
+extern "C" int rl_cuda_time_resample(const rl_cuda_resample_args *a, int mode, int warmup, int repeats,
+                                     int batch, double *samples_ms, int *sm_clock_mhz) {
   cudaStream_t s = rl_cuda_stream();
   if (!s) { rl_cuda_set_message("no CUDA stream"); return -1; }
-  if (repeats < 1) repeats = 1;
+  auto unit = [&]() -> int { return rl_cuda_launch_resample(a, s); };
+  return time_unit(s, unit, mode, warmup, repeats, batch, samples_ms, sm_clock_mhz);
+}
+
+extern "C" int rl_cuda_time_copy(size_t bytes, int mode, int warmup, int repeats, int batch, double *samples_ms) {
+  cudaStream_t s = rl_cuda_stream();
+  if (!s) { rl_cuda_set_message("no CUDA stream"); return -1; }
   DeviceBuffer a, b;
   RL_CU(cudaMalloc(&a.p, bytes));
   RL_CU(cudaMalloc(&b.p, bytes));
   RL_CU(cudaMemsetAsync(a.p, 1, bytes, s));
   RL_CU(cudaMemsetAsync(b.p, 2, bytes, s));
-  Events ev;
-  if (ev.make(2) != 0) return -1;
-  std::vector<double> t;
+  auto unit = [&]() -> int { RL_CU(cudaMemcpyAsync(b.p, a.p, bytes, cudaMemcpyDeviceToDevice, s)); return 0; };
   rl_nvtx_push("copy_bandwidth");
-  for (int i = -2; i < repeats; i++) { // two warm-up copies
-    RL_CU(cudaEventRecord(ev.ev[0], s));
-    RL_CU(cudaMemcpyAsync(b.p, a.p, bytes, cudaMemcpyDeviceToDevice, s));
-    RL_CU(cudaEventRecord(ev.ev[1], s));
-    RL_CU(cudaEventSynchronize(ev.ev[1]));
-    float ms = 0.0f;
-    RL_CU(cudaEventElapsedTime(&ms, ev.ev[0], ev.ev[1]));
-    if (i >= 0) t.push_back(ms);
-  }
+  const int rc = time_unit(s, unit, mode, warmup, repeats, batch, samples_ms, nullptr);
   rl_nvtx_pop();
-  std::sort(t.begin(), t.end());
-  const size_t n = t.size();
-  const double med = n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
-  *median_ms = med;
-  *bytes_per_s = 2.0 * (double)bytes / (med * 1e-3);
-  return 0;
+  return rc;
 }

@@ -12,7 +12,10 @@ local shapes = { -- B, S, T, D
   { 1, 1, 5, 3 }, { 1, 2, 7, 8 }, { 3, 17, 9, 5 }, { 2, 50, 130, 7 }, { 8, 250, 125, 128 },
   { 5, 33, 100, 13 }, { 2, 1000, 500, 24 }, { 7, 64, 32, 1 }, { 3, 129, 257, 67 }, { 2, 2000, 1000, 512 },
   { 1, 3000, 4000, 64 }, { 4, 40, 20, 4 }, { 2, 31, 33, 33 },
-  { 2, 9000, 700, 64 }, { 300, 40, 3000, 16 }, -- balanced grid; S over the tiled kernel's shared-memory limit: the warp kernel
+  { 2, 9000, 700, 64 }, { 300, 40, 3000, 16 }, -- S over the shared-memory limit: the warp kernel; a full grid
+  -- a block's rows span more batch rows than one shared-memory stage holds (several stages per block),
+  -- T below a warp's group of 4 rows (groups cross batch rows), S at the shared-memory limit
+  { 40, 4096, 3, 16 }, { 64, 3000, 1, 8 }, { 33, 8192, 5, 8 }, { 9, 7, 2, 16 },
 }
 
 describe("cuda resampler", function()
@@ -87,9 +90,17 @@ describe("gpu timing primitives", function()
       spec.eq(#r.sm_clock_mhz, 7, "clock per sample")
     end)
   end
-  it("copy bandwidth is measured", function()
-    local bw = rl.cuda.copy_bandwidth { bytes = 64 * 2 ^ 20, repeats = 3 }
-    spec.truthy(bw.bytes_per_s > 1e11, "more than 100 GB/s")
+  for _, mode in ipairs { "hot", "cold", "graph" } do
+    it("copy bandwidth is measured in " .. mode .. " mode", function()
+      local bw = rl.cuda.copy_bandwidth { bytes = 64 * 2 ^ 20, repeats = 5, mode = mode, batch = 3 }
+      spec.eq(bw.mode, mode)
+      spec.eq(#bw.samples_ms, 5, "samples")
+      spec.truthy(bw.bytes_per_s > 1e11, "more than 100 GB/s")
+      spec.near(bw.bytes_per_s, 2 * bw.bytes / (bw.median_ms * 1e-3), 1e-6 * bw.bytes_per_s, "read + write bytes over the median")
+    end)
+  end
+  it("copy bandwidth rejects a bad mode", function()
+    spec.fails(function() rl.cuda.copy_bandwidth { bytes = 2 ^ 20, mode = "warm" } end, "opts.mode", "warm")
   end)
   it("device info", function()
     local i = rl.cuda.info()

@@ -210,6 +210,24 @@ return rl.scenario { name = "badcase", seeds = {0}, warmup = 0, repeats = 3,
     spec.truthy(g.msg:find("3 elements wrong", 1, true), "reason shown")
     spec.truthy(dir ~= nil, "folder")
   end)
+  it("roofline gate: against the large copy by default, against a same-size copy on request", function()
+    local gates = require "robolua.gates"
+    local fake = { results = {
+      { key = "a", backend = "cuda", status = "ok", config = {}, roofline_pct = 85, copy_same_pct = 97 },
+      { key = "b", backend = "cuda", status = "ok", config = {}, roofline_pct = 95, copy_same_pct = 93 } } }
+    local g = gates.evaluate(gates.roofline { min_pct = 90 }, fake, 1)
+    spec.eq(g.status, "fail", "85% of the large copy fails")
+    spec.truthy(g.msg:find("a cuda: 85.0%", 1, true), "names the result\n" .. g.msg)
+    g = gates.evaluate(gates.roofline { min_pct = 90, against = "same_size" }, fake, 1)
+    spec.eq(g.status, "pass", "both >= 90% of their same-size copy")
+    spec.truthy(g.name:find("same-size copy", 1, true) and g.msg:find("lowest 93.0%", 1, true), g.name .. " / " .. g.msg)
+    g = gates.evaluate(gates.roofline { min_pct = 95, against = "same_size" }, fake, 1)
+    spec.eq(g.status, "fail", "93% < 95%")
+    fake.results[2].copy_same_pct = nil
+    g = gates.evaluate(gates.roofline { min_pct = 90, against = "same_size" }, fake, 1)
+    spec.eq(g.status, "skip", "no same-size copy measured is a skip, never a pass")
+    spec.fails(function() gates.roofline { against = "memcpy" } end, "against")
+  end)
   it("--report json prints a parseable report to stdout", function()
     local dir = tmp .. "/stdout"
     lfs.mkdir(dir)

@@ -1,9 +1,13 @@
--- Quick kernel timing on a GPU machine (development aid): median per launch, hot and graph, vs the
--- copy bandwidth of the same run.   robolua tools/gpu_quick.lua
+-- Quick kernel timing on a GPU machine (development aid): median per launch, hot and graph, as % of
+-- the large-buffer copy bandwidth and of a same-size copy timed the same way, in one run.
+--   robolua tools/gpu_quick.lua [bf16|f32 ...]
 local rl = require "robolua"
 local bw = rl.cuda.copy_bandwidth { bytes = 1 << 30, repeats = 20 }
-print(string.format("%s  copy %.0f GB/s", rl.cuda.info().name, bw.bytes_per_s / 1e9))
-for _, dtype in ipairs { "bf16", "f32" } do
+print(string.format("%s  copy %.0f GB/s  kernel %s", rl.cuda.info().name, bw.bytes_per_s / 1e9,
+  os.getenv("ROBOLUA_CUDA_KERNEL") or "default"))
+local dtypes = { ... }
+if #dtypes == 0 then dtypes = { "bf16", "f32" } end
+for _, dtype in ipairs(dtypes) do
   for _, timing in ipairs { "jitter", "uniform" } do
     for _, s in ipairs { { 8, 250, 128 }, { 32, 500, 256 }, { 64, 1000, 512 }, { 256, 2000, 512 } } do
       local B, S, D = s[1], s[2], s[3]
@@ -15,7 +19,9 @@ for _, dtype in ipairs { "bf16", "f32" } do
       for _, mode in ipairs { "hot", "graph" } do
         local r = rl.bench.resample(d.src, d.src_times, d.tgt_times, { backend = "cuda", mode = mode, warmup = 20, repeats = 100, batch = 20 })
         local ms = rl.stats.median(r.samples_ms)
-        row[#row + 1] = string.format("%s %8.2f us %6.0f GB/s %5.1f%%", mode, ms * 1e3, bytes / ms / 1e6, 100 * bytes / ms / 1e6 / (bw.bytes_per_s / 1e9))
+        local same = rl.cuda.copy_bandwidth { bytes = (bytes + 1) // 2, mode = mode, warmup = 5, repeats = 100, batch = 20 }
+        row[#row + 1] = string.format("%s %8.2f us %5.1f%% (copy %7.2f us: %5.1f%%)", mode, ms * 1e3,
+          100 * bytes / ms / 1e6 / (bw.bytes_per_s / 1e9), same.median_ms * 1e3, 100 * same.median_ms / ms)
       end
       print(table.concat(row, " | "))
       d.src:close()

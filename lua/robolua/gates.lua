@@ -151,20 +151,28 @@ function M.throughput(o)
     end }
 end
 
--- Effective bandwidth as % of the copy bandwidth measured in the same run on the same device.
+-- Effective bandwidth as % of the copy bandwidth measured in the same run on the same device: the
+-- large-buffer copy (default), or with against = "same_size" a copy of each result's own bytes timed
+-- the same way (CUDA results).
 function M.roofline(o)
   o = o or {}
   local min_pct = o.min_pct or 80
-  return { name = string.format("roofline: >= %g%% of same-run copy bandwidth%s%s", min_pct,
+  local same = o.against == "same_size"
+  if o.against ~= nil and not same then error("gate.roofline: against must be nil or \"same_size\"", 2) end
+  local field = same and "copy_same_pct" or "roofline_pct"
+  return { name = string.format("roofline: >= %g%% of %s%s%s", min_pct,
+      same and "a same-size copy timed the same way" or "same-run copy bandwidth",
       o.backend and (" (" .. o.backend .. ")") or "", o.label and (" " .. o.label) or ""),
     check = function(run)
       local rs = ok_results(run, o.backend, o.where)
       if #rs == 0 then return { skip = true, msg = skip_msg(run, o.backend) } end
       local bad, worst = {}, math.huge
       for _, r in ipairs(rs) do
-        if not r.roofline_pct then return { skip = true, msg = "no copy bandwidth was measured for " .. r.backend } end
-        worst = math.min(worst, r.roofline_pct)
-        if r.roofline_pct < min_pct then bad[#bad + 1] = string.format("%s %s: %.1f%%", r.key, r.backend, r.roofline_pct) end
+        if not r[field] then
+          return { skip = true, msg = (same and "no same-size copy was measured for " or "no copy bandwidth was measured for ") .. r.backend }
+        end
+        worst = math.min(worst, r[field])
+        if r[field] < min_pct then bad[#bad + 1] = string.format("%s %s: %.1f%%", r.key, r.backend, r[field]) end
       end
       if #bad > 0 then return { ok = false, msg = fmt_list(bad) } end
       return { ok = true, msg = string.format("lowest %.1f%% over %d results", worst, #rs) }

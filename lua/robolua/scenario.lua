@@ -158,6 +158,8 @@ local function finalize(run, res)
   res.gbps = res.bytes / (res.stats.median * 1e-3) / 1e9
   local roof = run.roofline[res.backend == "cuda" and "cuda" or "cpu"]
   if roof and roof.bytes_per_s then res.roofline_pct = 100 * res.gbps * 1e9 / roof.bytes_per_s end
+  local same = res.copy_same
+  if same and same.bytes_per_s then res.copy_same_pct = 100 * res.gbps * 1e9 / same.bytes_per_s end
   local mn, mx
   for _, per_seed in ipairs(res.sm_clock_mhz or {}) do
     for _, v in ipairs(per_seed) do
@@ -202,6 +204,22 @@ local function measure_rooflines(run, rl, def, backends)
     run.roofline.cuda = { bytes_per_s = r.bytes_per_s, bytes = r.bytes, median_ms = r.median_ms,
       what = "cudaMemcpy device-to-device, bytes read + written" }
   end
+end
+
+-- The copy roofline at a result's own size: cudaMemcpy moving the same bytes (half read, half
+-- written), timed by the same loop in the same mode. Below a few hundred MB even a copy pays launch,
+-- ramp-up and drain costs that the large-buffer rate hides; this says how much of that a kernel of
+-- this size could ever avoid. One measurement per (bytes, mode), shared by the results that need it.
+local function measure_same_size_copy(run, rl, res, cache)
+  local half = (res.bytes + 1) // 2
+  local key = half .. "/" .. res.config.mode
+  if cache[key] == nil then
+    local ok, r = pcall(rl.cuda.copy_bandwidth, { bytes = math.max(half, 4096), mode = res.config.mode,
+      warmup = math.min(run.warmup, 5), repeats = run.repeats, batch = run.graph_batch })
+    cache[key] = ok and { bytes = r.bytes, mode = r.mode, median_ms = r.median_ms, bytes_per_s = r.bytes_per_s }
+      or { error = tostring(r) }
+  end
+  res.copy_same = cache[key]
 end
 
 -- Looks for this scenario's profile folder made at this commit (tools/profile.sh writes
@@ -306,6 +324,7 @@ function M.run(def)
   if cli.profile then return run_profile_mode(run, rl, def, configs, backends) end
 
   local cuda_ok, cuda_why = rl.cuda.available()
+  local copy_cache = {}
   local state = { t0 = rl.clock(), done = 0, total = #configs * #backends, tty = is_tty() }
   local interrupted, script_error
 
@@ -438,6 +457,9 @@ function M.run(def)
       if not run.quiet then io.stderr:write("\nrobolua: " .. c.key .. ": " .. err .. "\n") end
     end
     for _, res in ipairs(per_backend) do
+      if res.status == "ok" and res.backend == "cuda" and def.same_size_copy ~= false and not interrupted then
+        measure_same_size_copy(run, rl, res, copy_cache)
+      end
       finalize(run, res)
       run.results[#run.results + 1] = res
       state.done = state.done + 1

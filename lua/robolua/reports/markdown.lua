@@ -13,21 +13,21 @@ local function escape(s) return (tostring(s):gsub("|", "\\|"):gsub("\n", " ")) e
 
 function M.table(run)
   local out = {
-    "| configuration | backend | mean ± std (ms) | median (ms) | 95% CI of mean (ms) | seed spread | GB/s | % copy BW | speedup vs " .. run.speedup_base .. " | outliers (mild/severe) | n | status |",
-    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    "| configuration | backend | mean ± std (ms) | median (ms) | 95% CI of mean (ms) | seed spread | GB/s | % copy BW | % same-size copy | speedup vs " .. run.speedup_base .. " | outliers (mild/severe) | n | status |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
   }
   for _, r in ipairs(run.results) do
     local s = r.stats
     local label = fmt.config_label(r)
     local backend = r.backend .. (r.backend == "cpu" and r.threads and (" (" .. r.threads .. " thr)") or "")
     if s then
-      out[#out + 1] = string.format("| %s | %s | %s ± %s | %s | [%s, %s] | %s%% | %s | %s | %s | %d/%d | %d | %s |",
+      out[#out + 1] = string.format("| %s | %s | %s ± %s | %s | [%s, %s] | %s%% | %s | %s | %s | %s | %d/%d | %d | %s |",
         label, backend, fmt.ms(s.mean), fmt.ms(s.std), fmt.ms(s.median), fmt.ms(s.ci_lo), fmt.ms(s.ci_hi),
-        fmt.num(r.seed_spread_pct, 2), fmt.num(r.gbps, 1), fmt.num(r.roofline_pct, 1),
+        fmt.num(r.seed_spread_pct, 2), fmt.num(r.gbps, 1), fmt.num(r.roofline_pct, 1), fmt.num(r.copy_same_pct, 1),
         r.speedup and string.format("%.2fx", r.speedup) or "-", s.outliers_mild, s.outliers_severe, s.n,
         escape(status_cell(r)))
     else
-      out[#out + 1] = string.format("| %s | %s | - | - | - | - | - | - | - | - | 0 | %s |", label, backend, escape(status_cell(r)))
+      out[#out + 1] = string.format("| %s | %s | - | - | - | - | - | - | - | - | - | 0 | %s |", label, backend, escape(status_cell(r)))
     end
   end
   return table.concat(out, "\n") .. "\n"
@@ -91,6 +91,13 @@ function M.roofline(run)
     if r then
       lines[#lines + 1] = string.format("- %s copy bandwidth (same run): **%.1f GB/s** (%s, %s buffers)", dev,
         r.bytes_per_s / 1e9, r.what, fmt.bytes(r.bytes))
+    end
+  end
+  for _, r in ipairs(run.results) do
+    if r.copy_same then
+      lines[#lines + 1] = "- % same-size copy: each CUDA result's bytes moved by a cudaMemcpy (half read, half written), " ..
+        "timed by the same loop in the same mode (launch, ramp-up and drain costs included)"
+      break
     end
   end
   return table.concat(lines, "\n") .. (#lines > 0 and "\n" or "")
