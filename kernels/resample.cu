@@ -295,7 +295,7 @@ template <int DT>
 __global__ void __launch_bounds__(kWarpsPerBlock * 32, 3)
     resample_balanced_kernel(const uint4 *__restrict__ src, const float *__restrict__ st,
                              const float *__restrict__ tt, uint4 *__restrict__ out, int S, int T, int vecs,
-                             long long rows, int batches_per_stage) {
+                             long long rows, int batches_per_stage, int interleave) {
   extern __shared__ float s_times[];
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   const long long end = rows * (blockIdx.x + 1) / gridDim.x;
@@ -303,13 +303,15 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32, 3)
     const long long b0 = pos / T;
     const long long stage_end = min(end, (b0 + batches_per_stage) * (long long)T);
     const long long n = stage_end - pos;
-    long long r = pos + n * warp / kWarpsPerBlock; // this warp's rows: [r, r_end)
-    const long long r_end = pos + n * (warp + 1) / kWarpsPerBlock;
+    // this warp's groups: [r, min(r + kRowsPerWarp, r_end)), r advancing by step
+    const long long step = interleave ? kRowsPerWarp * kWarpsPerBlock : kRowsPerWarp;
+    long long r = interleave ? pos + kRowsPerWarp * warp : pos + n * warp / kWarpsPerBlock;
+    const long long r_end = interleave ? stage_end : pos + n * (warp + 1) / kWarpsPerBlock;
     float x = lane < kRowsPerWarp && r + lane < r_end ? __ldg(tt + r + lane) : 0.0f; // in flight across the staging
     const int nt = (int)((stage_end - 1) / T - b0 + 1) * S;
     for (int i = threadIdx.x; i < nt; i += blockDim.x) s_times[i] = __ldg(st + b0 * S + i);
     __syncthreads();
-    for (; r < r_end; r += kRowsPerWarp) {
+    for (; r < r_end; r += step) {
       unsigned my_a = 0, my_b = 0;
       float my_w = 0.0f;
       if (lane < kRowsPerWarp && r + lane < r_end) {
@@ -319,7 +321,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32, 3)
         my_a = (unsigned)(b * S + i0);
         my_b = (unsigned)(b * S + i1);
       }
-      const long long next = r + kRowsPerWarp;
+      const long long next = r + step;
       x = lane < kRowsPerWarp && next + lane < r_end ? __ldg(tt + next + lane) : 0.0f;
       unsigned ia[kRowsPerWarp], ib[kRowsPerWarp], io[kRowsPerWarp];
       float w[kRowsPerWarp];
@@ -375,11 +377,11 @@ template <int DT> void launch(const rl_cuda_resample_args *a, cudaStream_t s) {
     }
     // at least a warp's group of rows per warp: small problems get fewer blocks, not idle warps
     long long blocks = (rows + kTileRows - 1) / kTileRows;
-    if (blocks > resident) blocks = resident;
+    if (blocks > resident && !(variant && strcmp(variant, "v4t") == 0)) blocks = resident;
     const int per_stage = (int)std::min<long long>(a->batch, kStageFloats / a->source_len);
     resample_balanced_kernel<DT><<<(unsigned)blocks, threads, (size_t)per_stage * a->source_len * sizeof(float), s>>>(
         (const uint4 *)a->src, a->src_times, a->tgt_times, (uint4 *)a->out, (int)a->source_len,
-        (int)a->target_len, (int)(row_bytes / 16), rows, per_stage);
+        (int)a->target_len, (int)(row_bytes / 16), rows, per_stage, variant && strcmp(variant, "v4i") == 0);
     return;
   }
   long long blocks = (rows + kWarpsPerBlock - 1) / kWarpsPerBlock;
