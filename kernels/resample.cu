@@ -280,59 +280,58 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32, 3) // <= 85 registers: 3 
   }
 }
 
-// Balanced vector path (v4). The grid is at most the blocks resident at once; block k of G takes rows
-// [k*R/G, (k+1)*R/G) of the R = B*T output rows, so every block has the same work and there is no
-// partial last wave. The block stages the source times of the batch rows its range touches in shared
-// memory (whole batch rows, up to kStageFloats floats per stage; one stage unless the range spans
-// more batch rows than fit), then each warp takes a consecutive, equal share of the stage's rows and
-// walks it kRowsPerWarp rows at a time without further barriers: lanes 0..3 binary-search one row each
-// in shared memory (their target times were loaded one group ahead), the results are shuffled to the
-// warp, and the warp streams the rows. Warps never wait for each other inside a stage, so one warp's
-// search overlaps the others' loads.
+// Row-block vector path (v5, the fast one). Block k of G takes an equal share of the R = B*T output
+// rows: [k*q + min(k, rem), ...) with q = R / G, rem = R % G (computed on the host, so no 64-bit
+// division runs on the device). It stages the source times of the batch rows its share touches in
+// shared memory (whole batch rows, up to kStageFloats floats per stage; one stage unless the share
+// spans more batch rows than fit), then the warps walk the stage in groups of kRowsPerWarp consecutive
+// rows, warp w taking groups w, w + 8, ... (so the block streams a window of neighbouring rows at any
+// time) with no further barriers: lanes 0..3 binary-search one row each in shared memory (their
+// target times loaded one group ahead), shuffle the results to the warp, and the warp streams the
+// rows. Warps never wait for each other inside a stage: one warp's search overlaps the others' loads.
+// All index arithmetic is 32-bit: the launcher checks that rows, source rows and vector offsets fit.
 constexpr int kStageFloats = kMaxTiledSourceLen;
+constexpr int kGroupStride = kRowsPerWarp * kWarpsPerBlock;
 
 template <int DT>
 __global__ void __launch_bounds__(kWarpsPerBlock * 32, 3)
-    resample_balanced_kernel(const uint4 *__restrict__ src, const float *__restrict__ st,
-                             const float *__restrict__ tt, uint4 *__restrict__ out, int S, int T, int vecs,
-                             long long rows, int batches_per_stage, int interleave) {
+    resample_rows_kernel(const uint4 *__restrict__ src, const float *__restrict__ st,
+                         const float *__restrict__ tt, uint4 *__restrict__ out, unsigned S, unsigned T,
+                         unsigned vecs, unsigned q, unsigned rem, unsigned batches_per_stage) {
   extern __shared__ float s_times[];
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  const long long end = rows * (blockIdx.x + 1) / gridDim.x;
-  for (long long pos = rows * blockIdx.x / gridDim.x; pos < end;) {
-    const long long b0 = pos / T;
-    const long long stage_end = min(end, (b0 + batches_per_stage) * (long long)T);
-    const long long n = stage_end - pos;
-    // this warp's groups: [r, min(r + kRowsPerWarp, r_end)), r advancing by step
-    const long long step = interleave ? kRowsPerWarp * kWarpsPerBlock : kRowsPerWarp;
-    long long r = interleave ? pos + kRowsPerWarp * warp : pos + n * warp / kWarpsPerBlock;
-    const long long r_end = interleave ? stage_end : pos + n * (warp + 1) / kWarpsPerBlock;
-    float x = lane < kRowsPerWarp && r + lane < r_end ? __ldg(tt + r + lane) : 0.0f; // in flight across the staging
-    const int nt = (int)((stage_end - 1) / T - b0 + 1) * S;
-    for (int i = threadIdx.x; i < nt; i += blockDim.x) s_times[i] = __ldg(st + b0 * S + i);
+  const unsigned lane = threadIdx.x & 31, warp = threadIdx.x >> 5, k = blockIdx.x;
+  unsigned pos = k * q + min(k, rem);
+  const unsigned end = pos + q + (k < rem ? 1u : 0u);
+  while (pos < end) {
+    const unsigned b0 = pos / T;
+    const unsigned stage_end = (unsigned)min((unsigned long long)end, (unsigned long long)(b0 + batches_per_stage) * T);
+    unsigned r = pos + kRowsPerWarp * warp; // this warp's first group: [r, min(r + 4, stage_end))
+    float x = lane < kRowsPerWarp && r + lane < stage_end ? __ldg(tt + r + lane) : 0.0f; // in flight across the staging
+    const unsigned nt = ((stage_end - 1) / T - b0 + 1) * S;
+    for (unsigned i = threadIdx.x; i < nt; i += blockDim.x) s_times[i] = __ldg(st + (size_t)b0 * S + i);
     __syncthreads();
-    for (; r < r_end; r += step) {
+    for (; r < stage_end; r += kGroupStride) {
       unsigned my_a = 0, my_b = 0;
       float my_w = 0.0f;
-      if (lane < kRowsPerWarp && r + lane < r_end) {
-        const long long b = (r + lane) / T;
+      if (lane < kRowsPerWarp && r + lane < stage_end) {
+        const unsigned b = (r + lane) / T;
         int i0, i1;
-        find_in_shared(s_times + (b - b0) * S, S, x, i0, i1, my_w);
-        my_a = (unsigned)(b * S + i0);
-        my_b = (unsigned)(b * S + i1);
+        find_in_shared(s_times + (b - b0) * S, (int)S, x, i0, i1, my_w);
+        my_a = b * S + (unsigned)i0;
+        my_b = b * S + (unsigned)i1;
       }
-      const long long next = r + step;
-      x = lane < kRowsPerWarp && next + lane < r_end ? __ldg(tt + next + lane) : 0.0f;
+      const unsigned next = r + kGroupStride;
+      x = lane < kRowsPerWarp && next + lane < stage_end ? __ldg(tt + next + lane) : 0.0f;
       unsigned ia[kRowsPerWarp], ib[kRowsPerWarp], io[kRowsPerWarp];
       float w[kRowsPerWarp];
 #pragma unroll
-      for (int k = 0; k < kRowsPerWarp; k++) {
-        ia[k] = __shfl_sync(0xffffffffu, my_a, k) * (unsigned)vecs;
-        ib[k] = __shfl_sync(0xffffffffu, my_b, k) * (unsigned)vecs;
-        io[k] = (unsigned)(r + k) * (unsigned)vecs;
-        w[k] = __shfl_sync(0xffffffffu, my_w, k);
+      for (int j = 0; j < kRowsPerWarp; j++) {
+        ia[j] = __shfl_sync(0xffffffffu, my_a, j) * vecs;
+        ib[j] = __shfl_sync(0xffffffffu, my_b, j) * vecs;
+        io[j] = (r + j) * vecs;
+        w[j] = __shfl_sync(0xffffffffu, my_w, j);
       }
-      stream_rows<DT>(src, out, vecs, lane, ia, ib, io, w, (int)min((long long)kRowsPerWarp, r_end - r));
+      stream_rows<DT>(src, out, (int)vecs, (int)lane, ia, ib, io, w, (int)min((unsigned)kRowsPerWarp, stage_end - r));
     }
     pos = stage_end;
     if (pos < end) __syncthreads(); // every warp is done with s_times before the next stage rewrites it
@@ -359,11 +358,13 @@ template <int DT> void launch(const rl_cuda_resample_args *a, cudaStream_t s) {
   const bool vec = row_bytes % 16 == 0 && (uintptr_t)a->src % 16 == 0 && (uintptr_t)a->out % 16 == 0;
   const int threads = kWarpsPerBlock * 32;
   const long long vecs = (long long)(row_bytes / 16);
-  // the fast paths index in 32 bits: source and output offsets in 16-byte vectors must fit
-  const bool rows_fit_32bit = a->batch * a->source_len * vecs < (1ll << 32) && rows * vecs < (1ll << 32);
+  // the fast paths index in 32 bits: source and output offsets in 16-byte vectors must fit (with room
+  // for a row index to run a group stride past the end)
+  const long long lim = (1ll << 32) - 64;
+  const bool rows_fit_32bit = a->batch * a->source_len * vecs < lim && rows * vecs < lim;
   if (vec && a->source_len <= kMaxTiledSourceLen && rows_fit_32bit) {
     static int resident = 0; // blocks resident at once, asked of the occupancy calculator once per dtype
-    if (!resident) resident = resident_blocks(resample_balanced_kernel<DT>, threads, kStageFloats * sizeof(float));
+    if (!resident) resident = resident_blocks(resample_rows_kernel<DT>, threads, kStageFloats * sizeof(float));
     static const char *variant = getenv("ROBOLUA_CUDA_KERNEL"); // A/B against v3 (temporary)
     if (variant && strcmp(variant, "tiled") == 0) {
       const int tiles_per_batch = (int)((a->target_len + kTileRows - 1) / kTileRows);
@@ -375,13 +376,15 @@ template <int DT> void launch(const rl_cuda_resample_args *a, cudaStream_t s) {
           (int)a->target_len, (int)(row_bytes / 16), rows, balanced ? 0 : tiles_per_batch);
       return;
     }
-    // at least a warp's group of rows per warp: small problems get fewer blocks, not idle warps
-    long long blocks = (rows + kTileRows - 1) / kTileRows;
-    if (blocks > resident && !(variant && strcmp(variant, "v4t") == 0)) blocks = resident;
+    // A/B knobs (temporary): rows per block, and whether the grid is capped at the resident blocks
+    static const long long rpb_env = getenv("ROBOLUA_RPB") ? atoll(getenv("ROBOLUA_RPB")) : 32;
+    static const bool cap = getenv("ROBOLUA_CAP") && atoi(getenv("ROBOLUA_CAP")) == 1;
+    long long blocks = (rows + rpb_env - 1) / rpb_env;
+    if (cap && blocks > resident) blocks = resident;
     const int per_stage = (int)std::min<long long>(a->batch, kStageFloats / a->source_len);
-    resample_balanced_kernel<DT><<<(unsigned)blocks, threads, (size_t)per_stage * a->source_len * sizeof(float), s>>>(
-        (const uint4 *)a->src, a->src_times, a->tgt_times, (uint4 *)a->out, (int)a->source_len,
-        (int)a->target_len, (int)(row_bytes / 16), rows, per_stage, variant && strcmp(variant, "v4i") == 0);
+    resample_rows_kernel<DT><<<(unsigned)blocks, threads, (size_t)per_stage * a->source_len * sizeof(float), s>>>(
+        (const uint4 *)a->src, a->src_times, a->tgt_times, (uint4 *)a->out, (unsigned)a->source_len,
+        (unsigned)a->target_len, (unsigned)vecs, (unsigned)(rows / blocks), (unsigned)(rows % blocks), (unsigned)per_stage);
     return;
   }
   long long blocks = (rows + kWarpsPerBlock - 1) / kWarpsPerBlock;
