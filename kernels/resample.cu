@@ -1,8 +1,8 @@
 // The CUDA trajectory resampler.
 //
-// Three kernels, picked per call: the tiled kernel (rows of whole 16-byte vectors, S <= 8192: the
-// fast path, described at its definition), and for the rest one warp per output row (b, t): The warp first finds the source interval with a
-// 32-ary search: each round, 31 lanes probe evenly spaced source times and a ballot counts how many
+// Three kernels, picked per call: the row-block kernel (rows of whole 16-byte vectors, S <= 8192,
+// 32-bit offsets: the fast path, described at its definition), and for the rest one warp per output
+// row (b, t): the warp first finds the source interval with a 32-ary search: each round, 31 lanes probe evenly spaced source times and a ballot counts how many
 // are <= x, shrinking the range 32-fold (S = 1000 takes 2 rounds, S = 2000 takes 3, all loads of one
 // round in flight together instead of ~11 dependent loads of a binary search). The bracketing times
 // travel along via shuffles, so no extra load is needed for the weight. Then the lanes stream the
@@ -18,8 +18,6 @@
 #include <cuda_fp16.h>
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
-#include <cstring>
 
 namespace {
 
@@ -201,84 +199,8 @@ __device__ __forceinline__ void stream_rows(const uint4 *__restrict__ src, uint4
   }
 }
 
-// Tiled vector path (the fast one). Either one block per tile (kTileRows targets of one batch row) or,
-// for large problems, exactly the blocks that fit on the GPU at once, block k of G taking rows
-// [k*R/G, (k+1)*R/G) of the R = B*T output rows (balanced, so there is no partial last wave). A block walks its rows in
-// chunks of up to kTileRows targets of one batch row. It stages that batch row's source times in
-// shared memory (one coalesced read, S * 4 bytes, again only when the batch row changes), each of
-// the first kTileRows threads binary-searches one target there, and then every warp streams
-// kRowsPerWarp rows at once: all their 16-byte loads (both source rows of each) are issued before
-// the first use. The search costs shared-memory latency only, once per target row.
-constexpr int kTileRows = 32;
-constexpr int kRowsPerWarp = kTileRows / kWarpsPerBlock;
-constexpr int kMaxTiledSourceLen = 8192; // 32 KB of times in shared memory; longer rows use the warp kernel
-
-template <int DT>
-__global__ void __launch_bounds__(kWarpsPerBlock * 32, 3) // <= 85 registers: 3 blocks per SM
-    resample_tiled_kernel(const uint4 *__restrict__ src, const float *__restrict__ st,
-                          const float *__restrict__ tt, uint4 *__restrict__ out, int S, int T, int vecs,
-                          long long rows, int tiles_per_batch) {
-  extern __shared__ float s_times[];
-  __shared__ int s_i0[kTileRows], s_i1[kTileRows];
-  __shared__ float s_w[kTileRows];
-  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-  long long begin, end;
-  if (tiles_per_batch > 0) { // one tile per block: kTileRows targets of one batch row
-    const long long b = blockIdx.x / tiles_per_batch;
-    const int t0 = (int)(blockIdx.x % tiles_per_batch) * kTileRows;
-    begin = b * T + t0;
-    end = begin + min(kTileRows, T - t0);
-  } else { // balanced: an equal share of all rows
-    begin = rows * blockIdx.x / gridDim.x;
-    end = rows * (blockIdx.x + 1) / gridDim.x;
-  }
-  long long staged_b = -1;
-  for (long long pos = begin; pos < end;) {
-    const long long b = pos / T;
-    const int t0 = (int)(pos - b * T);
-    const int nrows = (int)min((long long)min(kTileRows, T - t0), end - pos);
-    if (b != staged_b) { // the previous chunk's readers are past the barrier at the end of the loop
-      const float *row_times = st + b * S;
-      for (int i = tid; i < S; i += blockDim.x) s_times[i] = __ldg(row_times + i);
-      staged_b = b;
-      __syncthreads();
-    }
-    if (tid < nrows) {
-      int i0, i1;
-      float w;
-      find_in_shared(s_times, S, __ldg(tt + pos + tid), i0, i1, w);
-      s_i0[tid] = i0;
-      s_i1[tid] = i1;
-      s_w[tid] = w;
-    }
-    __syncthreads();
-    // per row: source row numbers, output row number (32-bit: fewer registers), weight
-    unsigned ia[kRowsPerWarp], ib[kRowsPerWarp], io[kRowsPerWarp];
-    float w[kRowsPerWarp];
-    bool live[kRowsPerWarp];
-#pragma unroll
-    for (int k = 0; k < kRowsPerWarp; k++) {
-      const int r = warp + k * kWarpsPerBlock; // row within the chunk
-      live[k] = r < nrows;
-      const int rr = live[k] ? r : 0;
-      ia[k] = (unsigned)(b * S + s_i0[rr]);
-      ib[k] = (unsigned)(b * S + s_i1[rr]);
-      io[k] = (unsigned)(pos + rr);
-      w[k] = s_w[rr];
-    }
-    for (int v = lane; v < vecs; v += 32) {
-      uint4 va[kRowsPerWarp], vb[kRowsPerWarp];
-#pragma unroll
-      for (int k = 0; k < kRowsPerWarp; k++)
-        if (live[k]) { va[k] = __ldg(src + (size_t)ia[k] * vecs + v); vb[k] = __ldg(src + (size_t)ib[k] * vecs + v); }
-#pragma unroll
-      for (int k = 0; k < kRowsPerWarp; k++)
-        if (live[k]) __stcs(out + (size_t)io[k] * vecs + v, lerp_vec<DT>(va[k], vb[k], w[k]));
-    }
-    pos += nrows;
-    __syncthreads(); // s_i0/s_i1/s_w (and s_times) are rewritten by the next chunk
-  }
-}
+constexpr int kRowsPerWarp = 4;          // rows a warp streams at once (8 loads of 16 bytes per lane in flight)
+constexpr int kMaxStagedSourceLen = 8192; // 32 KB of times in shared memory; longer rows use the warp kernel
 
 // Row-block vector path (v5, the fast one). Block k of G takes an equal share of the R = B*T output
 // rows: [k*q + min(k, rem), ...) with q = R / G, rem = R % G (computed on the host, so no 64-bit
@@ -290,7 +212,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32, 3) // <= 85 registers: 3 
 // target times loaded one group ahead), shuffle the results to the warp, and the warp streams the
 // rows. Warps never wait for each other inside a stage: one warp's search overlaps the others' loads.
 // All index arithmetic is 32-bit: the launcher checks that rows, source rows and vector offsets fit.
-constexpr int kStageFloats = kMaxTiledSourceLen;
+constexpr int kStageFloats = kMaxStagedSourceLen;
 constexpr int kGroupStride = kRowsPerWarp * kWarpsPerBlock;
 
 template <int DT>
@@ -362,25 +284,17 @@ template <int DT> void launch(const rl_cuda_resample_args *a, cudaStream_t s) {
   // for a row index to run a group stride past the end)
   const long long lim = (1ll << 32) - 64;
   const bool rows_fit_32bit = a->batch * a->source_len * vecs < lim && rows * vecs < lim;
-  if (vec && a->source_len <= kMaxTiledSourceLen && rows_fit_32bit) {
+  if (vec && a->source_len <= kMaxStagedSourceLen && rows_fit_32bit) {
     static int resident = 0; // blocks resident at once, asked of the occupancy calculator once per dtype
     if (!resident) resident = resident_blocks(resample_rows_kernel<DT>, threads, kStageFloats * sizeof(float));
-    static const char *variant = getenv("ROBOLUA_CUDA_KERNEL"); // A/B against v3 (temporary)
-    if (variant && strcmp(variant, "tiled") == 0) {
-      const int tiles_per_batch = (int)((a->target_len + kTileRows - 1) / kTileRows);
-      const long long tiles = a->batch * tiles_per_batch;
-      const bool balanced = tiles >= 8ll * resident;
-      const long long blocks = balanced ? resident : tiles;
-      resample_tiled_kernel<DT><<<(unsigned)blocks, threads, a->source_len * sizeof(float), s>>>(
-          (const uint4 *)a->src, a->src_times, a->tgt_times, (uint4 *)a->out, (int)a->source_len,
-          (int)a->target_len, (int)(row_bytes / 16), rows, balanced ? 0 : tiles_per_batch);
-      return;
-    }
-    // A/B knobs (temporary): rows per block, and whether the grid is capped at the resident blocks
-    static const long long rpb_env = getenv("ROBOLUA_RPB") ? atoll(getenv("ROBOLUA_RPB")) : 32;
-    static const bool cap = getenv("ROBOLUA_CAP") && atoi(getenv("ROBOLUA_CAP")) == 1;
-    long long blocks = (rows + rpb_env - 1) / rpb_env;
-    if (cap && blocks > resident) blocks = resident;
+    // Grid shape, from an A/B of 32..128 rows per block and of a grid capped at the resident blocks
+    // on an H100 (kernels/NOTES.md, v5): blocks of ~64 KB of output each when that makes at least two
+    // waves (fewer bytes per block and the staging and search dominate; more and the per-block chain
+    // grows); otherwise one balanced wave of at most the resident blocks, at least 32 rows each where
+    // the problem allows, since a partial second wave leaves SMs idle.
+    const long long rpb = std::max<long long>(kGroupStride, (65536 / (long long)row_bytes) / kGroupStride * kGroupStride);
+    long long blocks = (rows + rpb - 1) / rpb;
+    if (blocks < 2ll * resident) blocks = std::min<long long>(resident, (rows + kGroupStride - 1) / kGroupStride);
     const int per_stage = (int)std::min<long long>(a->batch, kStageFloats / a->source_len);
     resample_rows_kernel<DT><<<(unsigned)blocks, threads, (size_t)per_stage * a->source_len * sizeof(float), s>>>(
         (const uint4 *)a->src, a->src_times, a->tgt_times, (uint4 *)a->out, (unsigned)a->source_len,

@@ -3,8 +3,7 @@
 --   robolua tools/gpu_quick.lua [bf16|f32 ...]
 local rl = require "robolua"
 local bw = rl.cuda.copy_bandwidth { bytes = 1 << 30, repeats = 20 }
-print(string.format("%s  copy %.0f GB/s  kernel %s", rl.cuda.info().name, bw.bytes_per_s / 1e9,
-  os.getenv("ROBOLUA_CUDA_KERNEL") or "default"))
+print(string.format("%s  copy %.0f GB/s", rl.cuda.info().name, bw.bytes_per_s / 1e9))
 local dtypes = { ... }
 if #dtypes == 0 then dtypes = { "bf16", "f32" } end
 for _, dtype in ipairs(dtypes) do
