@@ -34,7 +34,16 @@ local function peer_ratio(variant, min)
         n = n + 1
         local s = p[variant].median_ms / r.stats.median
         worst = math.min(worst, s)
-        if s < min then bad[#bad + 1] = string.format("%s: %.1fx", r.key, s) end
+        if s < min then
+          -- would any kernel do? the time the ratio needs vs the copy floor (bytes / copy bandwidth)
+          local need_ms = p[variant].median_ms / min
+          local roof = run.roofline.cuda
+          local floor_ms = roof and roof.bytes_per_s and r.bytes / roof.bytes_per_s * 1e3
+          local why = floor_ms and need_ms < floor_ms
+            and string.format(" (needs %.1f us, below the %.1f us copy floor)", need_ms * 1e3, floor_ms * 1e3)
+            or string.format(" (needs %.1f us)", need_ms * 1e3)
+          bad[#bad + 1] = string.format("%s: %.1fx%s", r.key, s, why)
+        end
       end
     end
     if n == 0 then return { skip = true, msg = "no case measured by both" } end
@@ -45,7 +54,6 @@ end
 
 -- roofline.md: the table this scenario exists for.
 local function roofline_report(run, dir)
-  local fmt = require "robolua.fmt"
   if run.profile_dir then rl.profile.attach(run, run.profile_dir) end
   local lines = { "# CUDA resampler: roofline and peers", "",
     string.format("- card: %s; copy bandwidth (cudaMemcpy D2D, read + write, this run): **%.0f GB/s**",
@@ -54,8 +62,10 @@ local function roofline_report(run, dir)
     peers and string.format("- PyTorch peers: torch %s on %s, searchsorted + gather + lerp, same data, CUDA events",
       peers.torch, peers.device) or "- PyTorch peers: not measured in this run",
     "- regenerate: `" .. run.command .. "`", "",
-    "| case | dtype | timing | mode | median µs | GB/s | % copy BW | ncu µs | torch eager µs | torch.compile µs | vs eager | vs compile |",
-    "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|" }
+    "- % copy BW: of the large-buffer copy rate above; same-size copy: a cudaMemcpy moving the case's bytes, timed the same way in the same mode",
+    "- floor µs: the case's bytes over the large-buffer copy rate (no kernel can beat it by much); a peer ratio is possible only if peer µs / ratio >= floor", "",
+    "| case | dtype | timing | mode | median µs | GB/s | % copy BW | same-size copy µs | % of it | floor µs | ncu µs | torch eager µs | torch.compile µs | vs eager | vs compile |",
+    "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" }
   for _, r in ipairs(run.results) do
     if r.backend == "cuda" and r.stats then
       local c = r.config
@@ -63,9 +73,14 @@ local function roofline_report(run, dir)
       local eager = p and p.eager and p.eager.median_ms
       local comp = p and p.compile and p.compile.median_ms
       local hot = c.mode == "hot"
-      lines[#lines + 1] = string.format("| %dx%dx%d T=%d | %s | %s | %s | %.2f | %.0f | %.1f | %s | %s | %s | %s | %s |",
+      local roof = run.roofline.cuda
+      lines[#lines + 1] = string.format("| %dx%dx%d T=%d | %s | %s | %s | %.2f | %.0f | %.1f | %s | %s | %s | %s | %s | %s | %s | %s |",
         c.batch, c.source_len, c.dim, c.target_len, c.dtype, c.timing, c.mode, r.stats.median * 1e3, r.gbps,
-        r.roofline_pct or 0, r.ncu and string.format("%.2f", r.ncu.duration_ms * 1e3) or "-",
+        r.roofline_pct or 0,
+        r.copy_same and r.copy_same.median_ms and string.format("%.2f", r.copy_same.median_ms * 1e3) or "-",
+        r.copy_same_pct and string.format("%.1f", r.copy_same_pct) or "-",
+        roof and roof.bytes_per_s and string.format("%.2f", r.bytes / roof.bytes_per_s * 1e6) or "-",
+        r.ncu and string.format("%.2f", r.ncu.duration_ms * 1e3) or "-",
         (hot and eager) and string.format("%.1f", eager * 1e3) or "-", (hot and comp) and string.format("%.1f", comp * 1e3) or "-",
         (hot and eager) and string.format("%.1fx", eager / r.stats.median) or "-",
         (hot and comp) and string.format("%.1fx", comp / r.stats.median) or "-")
@@ -75,7 +90,6 @@ local function roofline_report(run, dir)
   lines[#lines + 1] = require("robolua.reports.markdown").gates(run)
   local path = dir .. "/roofline.md"
   require("robolua.scenario").write_file(path, table.concat(lines, "\n") .. "\n")
-  _ = fmt
   return path
 end
 
@@ -94,6 +108,7 @@ return rl.scenario {
   },
   gates = {
     rl.gate.roofline { backend = "cuda", min_pct = 90, label = "(large sizes)", where = function(c) return is_large(c) end },
+    rl.gate.roofline { backend = "cuda", min_pct = 90, against = "same_size", label = "(large sizes)", where = function(c) return is_large(c) end },
     rl.gate.latency { backend = "cuda", max_ms = 0.004, where = function(c) return is_small_bf16(c) and c.mode == "graph" end },
     peer_ratio("compile", 4),
     peer_ratio("eager", 12),
