@@ -214,6 +214,7 @@ constexpr int kMaxStagedSourceLen = 8192; // 32 KB of times in shared memory; lo
 // All index arithmetic is 32-bit: the launcher checks that rows, source rows and vector offsets fit.
 constexpr int kStageFloats = kMaxStagedSourceLen;
 constexpr int kGroupStride = kRowsPerWarp * kWarpsPerBlock;
+constexpr int kStageUnroll = 16; // times staged per thread per pass: 4096 per block
 
 template <int DT>
 __global__ void __launch_bounds__(kWarpsPerBlock * 32, 3)
@@ -230,7 +231,18 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32, 3)
     unsigned r = pos + kRowsPerWarp * warp; // this warp's first group: [r, min(r + 4, stage_end))
     float x = lane < kRowsPerWarp && r + lane < stage_end ? __ldg(tt + r + lane) : 0.0f; // in flight across the staging
     const unsigned nt = ((stage_end - 1) / T - b0 + 1) * S;
-    for (unsigned i = threadIdx.x; i < nt; i += blockDim.x) s_times[i] = __ldg(st + (size_t)b0 * S + i);
+    const float *times = st + (size_t)b0 * S;
+    for (unsigned base = threadIdx.x; base < nt; base += kStageUnroll * blockDim.x) {
+      // all of a thread's loads are issued before its first store: one memory round trip per pass
+      // instead of one per element (a plain loop waits for each load before the next)
+      float v[kStageUnroll];
+#pragma unroll
+      for (int u = 0; u < kStageUnroll; u++)
+        if (base + u * blockDim.x < nt) v[u] = __ldg(times + base + u * blockDim.x);
+#pragma unroll
+      for (int u = 0; u < kStageUnroll; u++)
+        if (base + u * blockDim.x < nt) s_times[base + u * blockDim.x] = v[u];
+    }
     __syncthreads();
     for (; r < stage_end; r += kGroupStride) {
       unsigned my_a = 0, my_b = 0;
