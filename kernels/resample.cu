@@ -214,7 +214,7 @@ constexpr int kMaxStagedSourceLen = 8192; // 32 KB of times in shared memory; lo
 // All index arithmetic is 32-bit: the launcher checks that rows, source rows and vector offsets fit.
 constexpr int kStageFloats = kMaxStagedSourceLen;
 constexpr int kGroupStride = kRowsPerWarp * kWarpsPerBlock;
-constexpr int kStageUnroll = 16; // times staged per thread per pass: 4096 per block
+constexpr int kStageUnroll = 4; // times staged per thread per pass (16 measured slower: 80 registers)
 
 template <int DT>
 __global__ void __launch_bounds__(kWarpsPerBlock * 32, 3)
@@ -232,16 +232,18 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32, 3)
     float x = lane < kRowsPerWarp && r + lane < stage_end ? __ldg(tt + r + lane) : 0.0f; // in flight across the staging
     const unsigned nt = ((stage_end - 1) / T - b0 + 1) * S;
     const float *times = st + (size_t)b0 * S;
-    for (unsigned base = threadIdx.x; base < nt; base += kStageUnroll * blockDim.x) {
-      // all of a thread's loads are issued before its first store: one memory round trip per pass
-      // instead of one per element (a plain loop waits for each load before the next)
-      float v[kStageUnroll];
+    if (nt <= blockDim.x) { // at most one time per thread (short rows): the plain path
+      if (threadIdx.x < nt) s_times[threadIdx.x] = __ldg(times + threadIdx.x);
+    } else { // all of a thread's loads in flight before its first store: one round trip per pass
+      for (unsigned base = threadIdx.x; base < nt; base += kStageUnroll * blockDim.x) {
+        float v[kStageUnroll];
 #pragma unroll
-      for (int u = 0; u < kStageUnroll; u++)
-        if (base + u * blockDim.x < nt) v[u] = __ldg(times + base + u * blockDim.x);
+        for (int u = 0; u < kStageUnroll; u++)
+          if (base + u * blockDim.x < nt) v[u] = __ldg(times + base + u * blockDim.x);
 #pragma unroll
-      for (int u = 0; u < kStageUnroll; u++)
-        if (base + u * blockDim.x < nt) s_times[base + u * blockDim.x] = v[u];
+        for (int u = 0; u < kStageUnroll; u++)
+          if (base + u * blockDim.x < nt) s_times[base + u * blockDim.x] = v[u];
+      }
     }
     __syncthreads();
     for (; r < stage_end; r += kGroupStride) {
