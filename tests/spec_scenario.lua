@@ -228,6 +228,17 @@ return rl.scenario { name = "badcase", seeds = {0}, warmup = 0, repeats = 3,
     spec.eq(g.status, "skip", "no same-size copy measured is a skip, never a pass")
     spec.fails(function() gates.roofline { against = "memcpy" } end, "against")
   end)
+  it("ROBOLUA_GIT_COMMIT names the commit even inside a git checkout (a shipped tree's .git may be stale)", function()
+    local dir = tmp .. "/commitenv"
+    lfs.mkdir(dir)
+    write(dir .. "/s.lua", tiny:format(""))
+    local p = io.popen(string.format("ROBOLUA_GIT_COMMIT=cafe1234 %s --quiet --no-write --report json %s 2>/dev/null",
+      sh_quote(bin), sh_quote(dir .. "/s.lua")))
+    local doc = cjson.decode(p:read("a"))
+    p:close()
+    spec.eq(doc.env.git.commit, "cafe1234", "commit from the environment")
+    spec.eq(doc.env.git.from_environment, true, "marked as such")
+  end)
   it("--report json prints a parseable report to stdout", function()
     local dir = tmp .. "/stdout"
     lfs.mkdir(dir)

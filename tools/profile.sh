@@ -25,7 +25,8 @@ fi
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="${ROBOLUA_OUT:-results}/$name-$stamp/profile"
 mkdir -p "$out"
-commit=$(git rev-parse --verify -q HEAD 2>/dev/null) || commit=${ROBOLUA_GIT_COMMIT:-unknown}
+# ROBOLUA_GIT_COMMIT wins (a shipped tree may carry a stale .git), as in lua/robolua/env.lua
+commit=${ROBOLUA_GIT_COMMIT:-$(git rev-parse --verify -q HEAD 2>/dev/null || echo unknown)}
 echo "$commit" >"$out/commit.txt"
 status=0
 notes=()

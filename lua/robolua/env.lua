@@ -11,13 +11,13 @@ local function capture(cmd)
   return s
 end
 
+-- ROBOLUA_GIT_COMMIT, when set, wins: a tree shipped to another machine (a GPU host) may carry no
+-- .git or a stale one, and only the sender knows which commit it is.
 function M.git()
+  local forced = os.getenv("ROBOLUA_GIT_COMMIT")
+  if forced and forced ~= "" then return { commit = forced, dirty = false, from_environment = true } end
   local commit = capture("git rev-parse --verify -q HEAD")
-  if commit and not commit:match("^%x+$") then commit = nil end
-  if not commit then
-    -- a copy without .git (e.g. a tree shipped to a GPU machine) can say its commit through the environment
-    return { commit = os.getenv("ROBOLUA_GIT_COMMIT") or "unknown", dirty = false, from_environment = os.getenv("ROBOLUA_GIT_COMMIT") ~= nil }
-  end
+  if not commit or not commit:match("^%x+$") then return { commit = "unknown", dirty = false } end
   local status = capture("git status --porcelain --untracked-files=no")
   return { commit = commit, dirty = status ~= nil, branch = capture("git rev-parse --abbrev-ref HEAD") }
 end
