@@ -101,18 +101,18 @@ function M.render(run)
   end
 
   add("<h2>Results</h2><table><tr><th>configuration</th><th>backend</th><th>mean ± std (ms)</th><th>median (ms)</th>" ..
-    "<th>95% CI (ms)</th><th>seed spread</th><th>GB/s</th><th>% copy BW</th><th>speedup vs " .. esc(run.speedup_base) ..
+    "<th>95% CI (ms)</th><th>seed spread</th><th>GB/s</th><th>% copy BW</th><th>% same-size copy</th><th>speedup vs " .. esc(run.speedup_base) ..
     "</th><th>outliers</th><th>n</th><th>status</th></tr>")
   for _, r in ipairs(run.results) do
     local s = r.stats
     if s then
       add(string.format('<tr><td>%s</td><td>%s</td><td class="n">%s ± %s</td><td class="n">%s</td><td class="n">[%s, %s]</td>' ..
-        '<td class="n">%s%%</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%d/%d</td><td class="n">%d</td><td>ok</td></tr>',
+        '<td class="n">%s%%</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%d/%d</td><td class="n">%d</td><td>ok</td></tr>',
         esc(fmt.config_label(r)), esc(r.backend), fmt.ms(s.mean), fmt.ms(s.std), fmt.ms(s.median), fmt.ms(s.ci_lo),
-        fmt.ms(s.ci_hi), fmt.num(r.seed_spread_pct, 2), fmt.num(r.gbps, 1), fmt.num(r.roofline_pct, 1),
+        fmt.ms(s.ci_hi), fmt.num(r.seed_spread_pct, 2), fmt.num(r.gbps, 1), fmt.num(r.roofline_pct, 1), fmt.num(r.copy_same_pct, 1),
         r.speedup and string.format("%.2fx", r.speedup) or "-", s.outliers_mild, s.outliers_severe, s.n))
     else
-      add(string.format('<tr><td>%s</td><td>%s</td><td colspan="9"></td><td class="%s">%s: %s</td></tr>', esc(fmt.config_label(r)),
+      add(string.format('<tr><td>%s</td><td>%s</td><td colspan="10"></td><td class="%s">%s: %s</td></tr>', esc(fmt.config_label(r)),
         esc(r.backend), r.status == "skipped" and "skip" or "fail", esc(r.status), esc(r.reason or "")))
     end
   end
