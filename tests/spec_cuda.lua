@@ -113,4 +113,45 @@ describe("gpu timing primitives", function()
   end)
 end)
 
+describe("scenario runner on the GPU", function()
+  local lfs, cjson = require "lfs", require "cjson"
+  local lowest = 0
+  while arg[lowest - 1] do lowest = lowest - 1 end
+  local bin = arg[lowest]
+  if bin:find("/", 1, true) and bin:sub(1, 1) ~= "/" then bin = lfs.currentdir() .. "/" .. bin end
+  local function run_json(extra)
+    local path = os.tmpname()
+    local f = assert(io.open(path, "w"))
+    f:write(string.format([[
+local rl = require "robolua"
+return rl.scenario { name = "gpu_tiny", seeds = {0}, warmup = 1, repeats = 5, %s
+  axes = { batch = {4}, source_len = {64}, dim = {32}, dtype = {"bf16"}, mode = {"hot", "graph"}, backend = {"cuda"} } }
+]], extra))
+    f:close()
+    local p = io.popen(string.format("'%s' --quiet --no-write --report json '%s' 2>&1", bin, path))
+    local out = p:read("a")
+    p:close()
+    os.remove(path)
+    local ok, doc = pcall(cjson.decode, out)
+    spec.truthy(ok, "json report\n" .. out)
+    return doc
+  end
+  it("each CUDA result gets a same-size copy timed in its own mode", function()
+    local doc = run_json("")
+    spec.eq(#doc.results, 2)
+    for _, r in ipairs(doc.results) do
+      spec.eq(r.status, "ok")
+      spec.eq(r.copy_same.mode, r.config.mode, "same mode")
+      spec.eq(r.copy_same.bytes, (r.bytes + 1) // 2, "half the result's bytes")
+      spec.truthy(r.copy_same.median_ms > 0 and r.copy_same_pct > 0, "timed and compared")
+      spec.near(r.copy_same_pct, 100 * r.copy_same.median_ms * (r.bytes / (2 * r.copy_same.bytes)) / r.stats.median,
+        1e-6 * r.copy_same_pct, "% of the copy = copy time / kernel time (same bytes)")
+    end
+  end)
+  it("same_size_copy = false leaves it out", function()
+    local doc = run_json("same_size_copy = false,")
+    spec.eq(doc.results[1].copy_same, nil)
+  end)
+end)
+
 spec.finish()

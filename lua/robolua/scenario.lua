@@ -218,6 +218,10 @@ local function measure_same_size_copy(run, rl, res, cache)
       warmup = math.min(run.warmup, 5), repeats = run.repeats, batch = run.graph_batch })
     cache[key] = ok and { bytes = r.bytes, mode = r.mode, median_ms = r.median_ms, bytes_per_s = r.bytes_per_s }
       or { error = tostring(r) }
+    if not ok and tostring(r):find("interrupted", 1, true) then
+      cache[key] = nil
+      return true -- Ctrl-C while copying: the caller stops the run as after any interrupted point
+    end
   end
   res.copy_same = cache[key]
 end
@@ -458,7 +462,7 @@ function M.run(def)
     end
     for _, res in ipairs(per_backend) do
       if res.status == "ok" and res.backend == "cuda" and def.same_size_copy ~= false and not interrupted then
-        measure_same_size_copy(run, rl, res, copy_cache)
+        interrupted = measure_same_size_copy(run, rl, res, copy_cache) or nil
       end
       finalize(run, res)
       run.results[#run.results + 1] = res
