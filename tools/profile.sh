@@ -2,8 +2,8 @@
 # Regenerates the Nsight evidence of a scenario in one command:
 #   tools/profile.sh SCENARIO [name]      ->  results/<name>-<UTC stamp>/profile/
 # Nsight Systems: timeline.nsys-rep, timeline.sqlite, nsys stats CSVs (kernels, memory ops, NVTX).
-# Nsight Compute: ncu_kernels.ncu-rep of the resampler kernels (--clock-control none) and
-# ncu_kernels.csv with duration, DRAM throughput, DRAM bytes, L2 hit rate and achieved occupancy.
+# Nsight Compute: ncu_kernels.ncu-rep of the resampler kernels (--clock-control none, --cache-control
+# none) and ncu_kernels.csv with duration, DRAM throughput, DRAM bytes, L2 hit rate and occupancy.
 # summary.md: both, with the exact commands. Tools are found on PATH or through NSYS / NCU; the
 # binary through ROBOLUA (default build/robolua). A missing tool is named and the rest still runs.
 # Exit: 0 all produced; 3 something could not be produced (said why); 2 usage.
@@ -77,7 +77,11 @@ if [ -z "$ncu" ]; then
   notes+=("Nsight Compute: ncu not found on PATH and NCU is unset: no kernel metrics.")
   status=3
 else
-  ncu_cmd=("$ncu" --clock-control none --kernel-name regex:resample --metrics "$metrics" --force-overwrite --export "$out/ncu_kernels" "${run_cmd[@]}")
+  # --cache-control none: each profiled launch finds the L2 as the launch before left it (its dirty
+  # output included), as back-to-back launches do; with the default flush, ncu's window leaves out up
+  # to an L2's worth of output write-back (measured on an H100: 13 of 32.8 MB written at 64x1000x512
+  # bf16 with the flush, 31 MB without; kernels/NOTES.md).
+  ncu_cmd=("$ncu" --clock-control none --cache-control none --kernel-name regex:resample --metrics "$metrics" --force-overwrite --export "$out/ncu_kernels" "${run_cmd[@]}")
   echo "profile.sh: ${ncu_cmd[*]}" >&2
   "${ncu_cmd[@]}" >"$out/ncu.log" 2>&1
   if [ -f "$out/ncu_kernels.ncu-rep" ]; then
