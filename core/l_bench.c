@@ -1,6 +1,6 @@
 /* Timing primitives for Lua. The loops run in C; Lua only sees the samples afterwards.
    rl.clock() -> seconds (monotonic, ns resolution)
-   rl.bench.resample(src, st, tt, {backend=, warmup=, repeats=, mode=, batch=, threads=, out=, nvtx=})
+   rl.bench.resample(src, st, tt, {backend=, warmup=, repeats=, mode=, batch=, rotate=, threads=, out=, nvtx=})
      -> {samples_ms = {...}, mode=, backend=, threads=, batch=, sm_clock_mhz = {...} (cuda)}
    rl.bench.copy_bandwidth_cpu{bytes=, threads=, repeats=} -> {bytes_per_s=, median_ms=, bytes=, threads=}
    rl.bench.lua(fn, {warmup=, repeats=}) -> {samples_ms = {...}}  (times a Lua function: for custom cases) */
@@ -24,12 +24,15 @@ static int l_bench_resample(lua_State *L) {
   int warmup = (int)rl_opt_integer(L, 4, "warmup", 10, 0, 1000000);
   int repeats = (int)rl_opt_integer(L, 4, "repeats", 50, 1, 10000000);
   int batch = (int)rl_opt_integer(L, 4, "batch", 20, 1, 100000);
+  int rotate = (int)rl_opt_integer(L, 4, "rotate", 1, 1, 64);
   const char *mode_name;
   int mode = rl_opt_timing_mode(L, 4, &mode_name);
   const char *range = rl_opt_string(L, 4, "nvtx", NULL);
   if (c.backend == RL_BACKEND_REFERENCE) return luaL_error(L, "opts.backend: the reference is not timed");
   if (c.backend == RL_BACKEND_CPU && mode == 2)
     return luaL_error(L, "opts.mode: graph mode exists only for the cuda backend");
+  if (c.backend == RL_BACKEND_CPU && rotate != 1)
+    return luaL_error(L, "opts.rotate: input rotation exists only for the cuda backend");
   double *samples = lua_newuserdatauv(L, sizeof(double) * (size_t)repeats, 0); /* freed by the GC */
   int *clocks = lua_newuserdatauv(L, sizeof(int) * (size_t)repeats, 0);
   int threads = 0;
@@ -40,7 +43,7 @@ static int l_bench_resample(lua_State *L) {
     if (threads < 0) return luaL_error(L, "bench.resample: cannot allocate the cache-flush buffer");
   } else {
     rl_cuda_resample_args g = rl_to_cuda_args(&c.args);
-    int rc = rl_cuda_time_resample(&g, mode, warmup, repeats, batch, samples, clocks);
+    int rc = rl_cuda_time_resample(&g, mode, warmup, repeats, batch, rotate, samples, clocks);
     if (range) rl_nvtx_pop();
     if (rc != 0) return luaL_error(L, "bench.resample: CUDA failed: %s", rl_cuda_last_error());
   }

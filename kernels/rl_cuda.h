@@ -56,9 +56,12 @@ int rl_cuda_resample(const rl_cuda_resample_args *a);
    an event: sample i is from the end of unit i-1 to the end of unit i), 1 cold (L2 flushed by writing
    a buffer of twice the L2 size before each sample, outside its event pair), 2 graph (`batch` units
    captured in one CUDA graph; each sample is one replay, reported per unit). sm_clock_mhz (optional,
-   may be NULL) receives the SM clock read after the sample's batch, -1 where NVML is unavailable. */
+   may be NULL) receives the SM clock read after the sample's batch, -1 where NVML is unavailable.
+   rotate >= 1: launches cycle through `rotate` copies of the inputs and output at different addresses
+   (the copies are made here and freed on return), so consecutive launches do not reuse each other's
+   lines in the L2. */
 int rl_cuda_time_resample(const rl_cuda_resample_args *a, int mode, int warmup, int repeats, int batch,
-                          double *samples_ms, int *sm_clock_mhz);
+                          int rotate, double *samples_ms, int *sm_clock_mhz);
 /* The same loop over cudaMemcpyAsync device-to-device of `bytes` between two fresh buffers: the copy
    roofline (bytes read + written = 2 * bytes per sample). */
 int rl_cuda_time_copy(size_t bytes, int mode, int warmup, int repeats, int batch, double *samples_ms);

@@ -16,8 +16,8 @@ int rl_cuda_fill_u32(void *d, uint32_t v, size_t n) { (void)d; (void)v; (void)n;
 int rl_cuda_synchronize(void) { return -1; }
 int rl_cuda_resample(const rl_cuda_resample_args *a) { (void)a; return -1; }
 int rl_cuda_time_resample(const rl_cuda_resample_args *a, int mode, int warmup, int repeats, int batch,
-                          double *samples_ms, int *sm_clock_mhz) {
-  (void)a; (void)mode; (void)warmup; (void)repeats; (void)batch; (void)samples_ms; (void)sm_clock_mhz;
+                          int rotate, double *samples_ms, int *sm_clock_mhz) {
+  (void)a; (void)mode; (void)warmup; (void)repeats; (void)batch; (void)rotate; (void)samples_ms; (void)sm_clock_mhz;
   return -1;
 }
 int rl_cuda_time_copy(size_t bytes, int mode, int warmup, int repeats, int batch, double *samples_ms) {

@@ -159,10 +159,38 @@ int time_unit(cudaStream_t s, Unit unit, int mode, int warmup, int repeats, int 
 } // namespace
 
 extern "C" int rl_cuda_time_resample(const rl_cuda_resample_args *a, int mode, int warmup, int repeats,
-                                     int batch, double *samples_ms, int *sm_clock_mhz) {
+                                     int batch, int rotate, double *samples_ms, int *sm_clock_mhz) {
   cudaStream_t s = rl_cuda_stream();
   if (!s) { rl_cuda_set_message("no CUDA stream"); return -1; }
-  auto unit = [&]() -> int { return rl_cuda_launch_resample(a, s); };
+  if (rotate < 1) { rl_cuda_set_message("time_resample: rotate must be >= 1"); return -1; }
+  // rotate > 1: rotate - 1 more copies of the inputs and outputs at other addresses; launch i uses set
+  // i % rotate, so a launch finds nothing of its own inputs (or output lines) in the L2 from the launch
+  // before unless the whole rotation fits there.
+  const size_t es = a->dtype == 0 ? 4 : 2;
+  const size_t src_b = (size_t)(a->batch * a->source_len * a->dim) * es, st_b = (size_t)(a->batch * a->source_len) * 4;
+  const size_t tt_b = (size_t)(a->batch * a->target_len) * 4, out_b = (size_t)(a->batch * a->target_len * a->dim) * es;
+  std::vector<DeviceBuffer> copies((size_t)(rotate - 1) * 4);
+  std::vector<rl_cuda_resample_args> sets((size_t)rotate, *a);
+  for (int k = 1; k < rotate; k++) {
+    DeviceBuffer *c = &copies[(size_t)(k - 1) * 4];
+    RL_CU(cudaMalloc(&c[0].p, src_b));
+    RL_CU(cudaMalloc(&c[1].p, st_b));
+    RL_CU(cudaMalloc(&c[2].p, tt_b));
+    RL_CU(cudaMalloc(&c[3].p, out_b));
+    RL_CU(cudaMemcpyAsync(c[0].p, a->src, src_b, cudaMemcpyDeviceToDevice, s));
+    RL_CU(cudaMemcpyAsync(c[1].p, a->src_times, st_b, cudaMemcpyDeviceToDevice, s));
+    RL_CU(cudaMemcpyAsync(c[2].p, a->tgt_times, tt_b, cudaMemcpyDeviceToDevice, s));
+    sets[k].src = c[0].p;
+    sets[k].src_times = (const float *)c[1].p;
+    sets[k].tgt_times = (const float *)c[2].p;
+    sets[k].out = c[3].p;
+  }
+  int next = 0;
+  auto unit = [&]() -> int {
+    const int k = next;
+    next = (next + 1) % rotate;
+    return rl_cuda_launch_resample(&sets[(size_t)k], s);
+  };
   return time_unit(s, unit, mode, warmup, repeats, batch, samples_ms, sm_clock_mhz);
 }
 

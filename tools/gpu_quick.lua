@@ -1,10 +1,14 @@
 -- Quick kernel timing on a GPU machine (development aid): median per launch, hot and graph, as % of
 -- the large-buffer copy bandwidth and of a same-size copy timed the same way, in one run.
---   robolua tools/gpu_quick.lua [bf16|f32 ...]
+--   robolua tools/gpu_quick.lua [bf16|f32 ...] [rotate=N]   (N input sets cycled, see rl.bench.resample)
 local rl = require "robolua"
 local bw = rl.cuda.copy_bandwidth { bytes = 1 << 30, repeats = 20 }
 print(string.format("%s  copy %.0f GB/s", rl.cuda.info().name, bw.bytes_per_s / 1e9))
-local dtypes = { ... }
+local dtypes, rotate = {}, 1
+for _, a in ipairs { ... } do
+  local n = a:match("^rotate=(%d+)$")
+  if n then rotate = tonumber(n) else dtypes[#dtypes + 1] = a end
+end
 if #dtypes == 0 then dtypes = { "bf16", "f32" } end
 for _, dtype in ipairs(dtypes) do
   for _, timing in ipairs { "jitter", "uniform" } do
@@ -16,7 +20,7 @@ for _, dtype in ipairs(dtypes) do
       local bytes = B * S * D * es + B * T * D * es + B * S * 4 + B * T * 4
       local row = { string.format("%-14s %-5s %-7s", B .. "x" .. S .. "x" .. D, dtype, timing) }
       for _, mode in ipairs { "hot", "graph" } do
-        local r = rl.bench.resample(d.src, d.src_times, d.tgt_times, { backend = "cuda", mode = mode, warmup = 20, repeats = 100, batch = 20 })
+        local r = rl.bench.resample(d.src, d.src_times, d.tgt_times, { backend = "cuda", mode = mode, warmup = 20, repeats = 100, batch = 20, rotate = rotate })
         local ms = rl.stats.median(r.samples_ms)
         local same = rl.cuda.copy_bandwidth { bytes = (bytes + 1) // 2, mode = mode, warmup = 5, repeats = 100, batch = 20 }
         row[#row + 1] = string.format("%s %8.2f us %5.1f%% (copy %7.2f us: %5.1f%%)", mode, ms * 1e3,
