@@ -47,21 +47,23 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* rl.cuda.copy_bandwidth{bytes=, repeats=, warmup=, mode=, batch=}
+/* rl.cuda.copy_bandwidth{bytes=, repeats=, warmup=, mode=, batch=, rotate=}
      -> {bytes_per_s=, median_ms=, bytes=, mode=, samples_ms={...}}
    cudaMemcpy device-to-device of `bytes`, timed by the resampler's loop (same modes, same per-launch
-   costs); bytes_per_s counts bytes read + written (2 * bytes) over the median. */
+   costs, `rotate` buffer pairs cycled as the resampler's inputs can be); bytes_per_s counts bytes
+   read + written (2 * bytes) over the median. */
 static int l_copy_bandwidth(lua_State *L) {
   rl_check_opts(L, 1, "cuda.copy_bandwidth");
   lua_Integer bytes = rl_opt_integer(L, 1, "bytes", (lua_Integer)1 << 29, 1 << 12, (lua_Integer)1 << 40);
   int repeats = (int)rl_opt_integer(L, 1, "repeats", 20, 1, 1000000);
   int warmup = (int)rl_opt_integer(L, 1, "warmup", 2, 0, 1000000);
   int batch = (int)rl_opt_integer(L, 1, "batch", 20, 1, 100000);
+  int rotate = (int)rl_opt_integer(L, 1, "rotate", 1, 1, 64);
   const char *mode_name;
   int mode = rl_opt_timing_mode(L, 1, &mode_name);
   need_cuda(L, "copy_bandwidth");
   double *samples = lua_newuserdatauv(L, sizeof(double) * (size_t)repeats, 0); /* freed by the GC */
-  if (rl_cuda_time_copy((size_t)bytes, mode, warmup, repeats, batch, samples) != 0)
+  if (rl_cuda_time_copy((size_t)bytes, mode, warmup, repeats, batch, rotate, samples) != 0)
     return luaL_error(L, "cuda.copy_bandwidth: %s", rl_cuda_last_error());
   lua_createtable(L, 0, 5);
   rl_push_array(L, samples, repeats);

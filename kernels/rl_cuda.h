@@ -62,9 +62,9 @@ int rl_cuda_resample(const rl_cuda_resample_args *a);
    lines in the L2. */
 int rl_cuda_time_resample(const rl_cuda_resample_args *a, int mode, int warmup, int repeats, int batch,
                           int rotate, double *samples_ms, int *sm_clock_mhz);
-/* The same loop over cudaMemcpyAsync device-to-device of `bytes` between two fresh buffers: the copy
-   roofline (bytes read + written = 2 * bytes per sample). */
-int rl_cuda_time_copy(size_t bytes, int mode, int warmup, int repeats, int batch, double *samples_ms);
+/* The same loop over cudaMemcpyAsync device-to-device of `bytes` between two fresh buffers (rotate
+   such pairs, cycled): the copy roofline (bytes read + written = 2 * bytes per sample). */
+int rl_cuda_time_copy(size_t bytes, int mode, int warmup, int repeats, int batch, int rotate, double *samples_ms);
 
 void rl_nvtx_push(const char *name);
 void rl_nvtx_pop(void);

@@ -20,8 +20,8 @@ int rl_cuda_time_resample(const rl_cuda_resample_args *a, int mode, int warmup, 
   (void)a; (void)mode; (void)warmup; (void)repeats; (void)batch; (void)rotate; (void)samples_ms; (void)sm_clock_mhz;
   return -1;
 }
-int rl_cuda_time_copy(size_t bytes, int mode, int warmup, int repeats, int batch, double *samples_ms) {
-  (void)bytes; (void)mode; (void)warmup; (void)repeats; (void)batch; (void)samples_ms;
+int rl_cuda_time_copy(size_t bytes, int mode, int warmup, int repeats, int batch, int rotate, double *samples_ms) {
+  (void)bytes; (void)mode; (void)warmup; (void)repeats; (void)batch; (void)rotate; (void)samples_ms;
   return -1;
 }
 void rl_nvtx_push(const char *name) { (void)name; }

@@ -194,15 +194,23 @@ extern "C" int rl_cuda_time_resample(const rl_cuda_resample_args *a, int mode, i
   return time_unit(s, unit, mode, warmup, repeats, batch, samples_ms, sm_clock_mhz);
 }
 
-extern "C" int rl_cuda_time_copy(size_t bytes, int mode, int warmup, int repeats, int batch, double *samples_ms) {
+extern "C" int rl_cuda_time_copy(size_t bytes, int mode, int warmup, int repeats, int batch, int rotate,
+                                 double *samples_ms) {
   cudaStream_t s = rl_cuda_stream();
   if (!s) { rl_cuda_set_message("no CUDA stream"); return -1; }
-  DeviceBuffer a, b;
-  RL_CU(cudaMalloc(&a.p, bytes));
-  RL_CU(cudaMalloc(&b.p, bytes));
-  RL_CU(cudaMemsetAsync(a.p, 1, bytes, s));
-  RL_CU(cudaMemsetAsync(b.p, 2, bytes, s));
-  auto unit = [&]() -> int { RL_CU(cudaMemcpyAsync(b.p, a.p, bytes, cudaMemcpyDeviceToDevice, s)); return 0; };
+  if (rotate < 1) { rl_cuda_set_message("time_copy: rotate must be >= 1"); return -1; }
+  std::vector<DeviceBuffer> bufs((size_t)rotate * 2); // pair k: source 2k, destination 2k + 1
+  for (size_t i = 0; i < bufs.size(); i++) {
+    RL_CU(cudaMalloc(&bufs[i].p, bytes));
+    RL_CU(cudaMemsetAsync(bufs[i].p, (int)(i & 1) + 1, bytes, s));
+  }
+  int next = 0;
+  auto unit = [&]() -> int {
+    const size_t k = (size_t)next;
+    next = (next + 1) % rotate;
+    RL_CU(cudaMemcpyAsync(bufs[2 * k + 1].p, bufs[2 * k].p, bytes, cudaMemcpyDeviceToDevice, s));
+    return 0;
+  };
   rl_nvtx_push("copy_bandwidth");
   const int rc = time_unit(s, unit, mode, warmup, repeats, batch, samples_ms, nullptr);
   rl_nvtx_pop();

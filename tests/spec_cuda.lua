@@ -99,9 +99,22 @@ describe("gpu timing primitives", function()
       spec.near(bw.bytes_per_s, 2 * bw.bytes / (bw.median_ms * 1e-3), 1e-6 * bw.bytes_per_s, "read + write bytes over the median")
     end)
   end
+  for _, mode in ipairs { "hot", "cold", "graph" } do
+    it(mode .. " mode with rotated inputs (copies made and freed by the loop)", function()
+      local r = rl.bench.resample(h.src, h.src_times, h.tgt_times,
+        { backend = "cuda", mode = mode, warmup = 2, repeats = 7, batch = 5, rotate = 3 })
+      spec.eq(#r.samples_ms, 7, "sample count")
+      for i = 1, 7 do spec.truthy(r.samples_ms[i] > 0 and r.samples_ms[i] < 100, "sample " .. i) end
+    end)
+  end
   it("copy bandwidth: a buffer larger than the device is a Lua error and the engine goes on", function()
     spec.fails(function() rl.cuda.copy_bandwidth { bytes = 2 ^ 40, repeats = 1 } end, "cuda.copy_bandwidth", "cudaMalloc")
     spec.truthy(rl.cuda.copy_bandwidth { bytes = 2 ^ 20, repeats = 2 }.bytes_per_s > 0, "still works")
+  end)
+  it("copy bandwidth with rotated buffer pairs", function()
+    local bw = rl.cuda.copy_bandwidth { bytes = 2 ^ 20, repeats = 5, rotate = 3, mode = "graph", batch = 4 }
+    spec.eq(#bw.samples_ms, 5, "samples")
+    spec.truthy(bw.bytes_per_s > 1e10, "a plausible rate")
   end)
   it("copy bandwidth rejects a bad mode", function()
     spec.fails(function() rl.cuda.copy_bandwidth { bytes = 2 ^ 20, mode = "warm" } end, "opts.mode", "warm")
@@ -151,6 +164,15 @@ return rl.scenario { name = "gpu_tiny", seeds = {0}, warmup = 1, repeats = 5, %s
       spec.near(r.copy_same_pct, 100 * r.copy_same.median_ms * (r.bytes / (2 * r.copy_same.bytes)) / r.stats.median,
         1e-6 * r.copy_same_pct, "% of the copy = copy time / kernel time (same bytes)")
     end
+  end)
+  it("rotate = \"auto\" cycles enough input sets to move 4x the L2 (at most 64)", function()
+    local doc = run_json("rotate = \"auto\",")
+    local l2 = rl.cuda.info().l2_bytes
+    for _, r in ipairs(doc.results) do
+      spec.eq(r.rotate, math.max(1, math.min(64, math.ceil(4 * l2 / r.bytes))), "sets for " .. r.bytes .. " bytes")
+      spec.eq(r.copy_same.rotate, r.rotate, "the same-size copy rotates as many buffer pairs")
+    end
+    spec.eq(doc.settings.rotate, "auto", "recorded")
   end)
   it("same_size_copy = false leaves it out", function()
     local doc = run_json("same_size_copy = false,")

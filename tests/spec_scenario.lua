@@ -314,6 +314,8 @@ return rl.scenario { name = "skip", seeds = {0}, warmup = 0, repeats = 2,
   it("a bad scenario definition is a clear error", function()
     spec.fails(function() rl.scenario { name = "bad name!" } end, "scenario", "name")
     spec.fails(function() rl.scenario { name = "x", repeats = 0 } end, "repeats")
+    spec.fails(function() rl.scenario { name = "x", rotate = 0 } end, "rotate", "auto")
+    spec.fails(function() rl.scenario { name = "x", rotate = "always" } end, "rotate", "auto")
   end)
 end)
 

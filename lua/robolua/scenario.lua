@@ -40,6 +40,22 @@ local function check_def(def)
   for _, k in ipairs { "case", "filter", "skip", "bytes" } do
     if def[k] ~= nil and type(def[k]) ~= "function" then fail(k .. " must be a function", 3) end
   end
+  local r = def.rotate
+  if r ~= nil and r ~= "auto" and not (math.type(r) == "integer" and r >= 1 and r <= 64) then
+    fail("rotate must be an integer in [1, 64] or \"auto\"", 3)
+  end
+end
+
+-- Input sets a CUDA point cycles through while timed (rl.bench.resample's rotate). "auto": enough
+-- copies that the rotation moves at least 4x the L2 per cycle, so a launch finds nothing of its own
+-- inputs or output left in the L2 by the launches before; problems that fit the L2 many times over
+-- are launch-bound anyway, and the count stops at 64.
+local function rotation_for(run, def, res)
+  local r = def.rotate or 1
+  if r ~= "auto" then return r end
+  local l2 = run.env.cuda and run.env.cuda.l2_bytes or 0
+  if l2 <= 0 or not res.bytes or res.bytes <= 0 then return 1 end
+  return math.max(1, math.min(64, math.ceil(4 * l2 / res.bytes)))
 end
 
 -- The engine's view of a point: sizes, dtype, timing, mode, threads; other axes go to extra.
@@ -207,16 +223,17 @@ local function measure_rooflines(run, rl, def, backends)
 end
 
 -- The copy roofline at a result's own size: cudaMemcpy moving the same bytes (half read, half
--- written), timed by the same loop in the same mode. Below a few hundred MB even a copy pays launch,
+-- written), timed by the same loop in the same mode, with as many rotated buffer pairs as the result. Below a few hundred MB even a copy pays launch,
 -- ramp-up and drain costs that the large-buffer rate hides; this says how much of that a kernel of
 -- this size could ever avoid. One measurement per (bytes, mode), shared by the results that need it.
 local function measure_same_size_copy(run, rl, res, cache)
   local half = (res.bytes + 1) // 2
-  local key = half .. "/" .. res.config.mode
+  local rotate = res.rotate or 1
+  local key = half .. "/" .. res.config.mode .. "/" .. rotate
   if cache[key] == nil then
     local ok, r = pcall(rl.cuda.copy_bandwidth, { bytes = math.max(half, 4096), mode = res.config.mode,
-      warmup = math.min(run.warmup, 5), repeats = run.repeats, batch = run.graph_batch })
-    cache[key] = ok and { bytes = r.bytes, mode = r.mode, median_ms = r.median_ms, bytes_per_s = r.bytes_per_s }
+      warmup = math.min(run.warmup, 5), repeats = run.repeats, batch = run.graph_batch, rotate = rotate })
+    cache[key] = ok and { bytes = r.bytes, mode = r.mode, rotate = rotate, median_ms = r.median_ms, bytes_per_s = r.bytes_per_s }
       or { error = tostring(r) }
     if not ok and tostring(r):find("interrupted", 1, true) then
       cache[key] = nil
@@ -295,6 +312,7 @@ function M.run(def)
     repeats = def.repeats or 50,
     graph_batch = def.batch or 20,
     interleave = def.interleave or 1,
+    rotate = def.rotate,
     backends = backends,
     speedup_base = def.speedup_base or "cpu",
     results = {},
@@ -413,8 +431,9 @@ function M.run(def)
     local function time_chunk(st, res, warmup, repeats, round)
       local dev = res.backend == "cuda" and "cuda" or "cpu"
       local inp = dev == "cuda" and st.dev or st.data
+      if dev == "cuda" then res.rotate = rotation_for(run, def, res) end
       local b = rl.bench.resample(inp.src, inp.src_times, inp.tgt_times, {
-        backend = res.backend, warmup = warmup, repeats = repeats, mode = c.mode,
+        backend = res.backend, warmup = warmup, repeats = repeats, mode = c.mode, rotate = res.rotate,
         batch = run.graph_batch, threads = c.threads, out = st.outs[dev],
         nvtx = string.format("%s/%s/%s/seed=%s%s", run.scenario, c.key, res.backend, tostring(st.seed),
           rounds > 1 and ("/round=" .. round) or "") })

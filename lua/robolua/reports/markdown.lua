@@ -126,6 +126,10 @@ function M.render(run, opts)
       table.concat((function() local t = {} for i, s in ipairs(run.seeds) do t[i] = tostring(s) end return t end)(), ", "),
       run.warmup, run.repeats, (run.interleave or 1) > 1 and
         string.format(", interleaved in %d rounds (each round times a chunk of every seed, in rotated order)", run.interleave) or ""))
+    if run.rotate and run.rotate ~= 1 then
+      add(string.format("- CUDA inputs rotated (%s): each timed launch uses the next of several copies of its inputs and output, so no launch reads what the one before left in the L2%s",
+        tostring(run.rotate), run.rotate == "auto" and " (as many copies as make 4x the L2, at most 64)" or ""))
+    end
     add(M.roofline(run))
     if run.interrupted then add("**The run was interrupted; the results below are what was measured before.**\n") end
     if #run.backends > 1 then add("## Side by side\n\n" .. M.side_by_side(run)) end
