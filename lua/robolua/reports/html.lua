@@ -72,6 +72,9 @@ function M.render(run)
     local r = run.roofline[dev]
     if r then add(string.format("<li>%s copy bandwidth, same run: <b>%.1f GB/s</b> (%s)</li>", dev, r.bytes_per_s / 1e9, esc(r.what))) end
   end
+  if run.rotate and run.rotate ~= 1 then
+    add("<li>CUDA inputs rotated (" .. esc(run.rotate) .. "): each timed launch uses the next of several copies of its inputs and output</li>")
+  end
   add("</ul>")
   if run.interrupted then add('<p class="fail">The run was interrupted; these are the results measured before.</p>') end
 
