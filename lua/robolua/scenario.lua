@@ -223,9 +223,10 @@ local function measure_rooflines(run, rl, def, backends)
 end
 
 -- The copy roofline at a result's own size: cudaMemcpy moving the same bytes (half read, half
--- written), timed by the same loop in the same mode, with as many rotated buffer pairs as the result. Below a few hundred MB even a copy pays launch,
--- ramp-up and drain costs that the large-buffer rate hides; this says how much of that a kernel of
--- this size could ever avoid. One measurement per (bytes, mode), shared by the results that need it.
+-- written), timed by the same loop in the same mode, cycling as many buffer pairs as the result
+-- cycled input sets. Below a few hundred MB even a copy pays launch, ramp-up and drain costs that
+-- the large-buffer rate hides; this says how much of that a kernel of this size could ever avoid.
+-- One measurement per (bytes, mode, rotation), shared by the results that need it.
 local function measure_same_size_copy(run, rl, res, cache)
   local half = (res.bytes + 1) // 2
   local rotate = res.rotate or 1
