@@ -13,6 +13,7 @@ M.sweep = require "robolua.sweep"
 M.gate = require "robolua.gates"
 M.reports = require "robolua.reports"
 M.profile = require "robolua.profile"
+M.baseline = require "robolua.baseline"
 M.scenario = require("robolua.scenario").run
 M.cli = { out = "results", quiet = false, strict = false, profile = false, report = {}, no_write = false }
 

@@ -109,6 +109,54 @@ function M.t_quantile(p, df)
   return 0.5 * (lo + hi)
 end
 
+-- Standard normal CDF. erfc by its Taylor series near 0 and by Laplace's continued fraction
+-- erfc(x) = exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))) in the tails.
+function M.normal_cdf(z)
+  local x = math.abs(z) / math.sqrt(2)
+  local erfc
+  if x < 2.5 then
+    local sum, term, n = x, x, 0
+    repeat
+      n = n + 1
+      term = -term * x * x / n
+      local add = term / (2 * n + 1)
+      sum = sum + add
+    until math.abs(add) <= 1e-17 * math.abs(sum) -- (x = 0: add = sum = 0 stops at once)
+    erfc = 1 - 2 / math.sqrt(math.pi) * sum
+  else
+    local f = x
+    for k = 80, 1, -1 do f = x + (k / 2) / f end
+    erfc = math.exp(-x * x) / math.sqrt(math.pi) / f
+  end
+  return z >= 0 and 1 - erfc / 2 or erfc / 2
+end
+
+-- Mann-Whitney U test of two samples (no assumption of normality): U of xs, the normal
+-- approximation with tie correction and continuity correction, two-sided p. Ties get average ranks.
+function M.mann_whitney(xs, ys)
+  local n1, n2 = #xs, #ys
+  assert(n1 > 0 and n2 > 0, "mann_whitney: both samples must be non-empty")
+  local all = {}
+  for _, v in ipairs(xs) do all[#all + 1] = { v, 1 } end
+  for _, v in ipairs(ys) do all[#all + 1] = { v, 2 } end
+  table.sort(all, function(a, b) return a[1] < b[1] end)
+  local n, r1, ties, i = n1 + n2, 0, 0, 1
+  while i <= n do
+    local j = i
+    while j < n and all[j + 1][1] == all[i][1] do j = j + 1 end
+    local rank, t = (i + j) / 2, j - i + 1
+    ties = ties + t * t * t - t
+    for k = i, j do if all[k][2] == 1 then r1 = r1 + rank end end
+    i = j + 1
+  end
+  local u = r1 - n1 * (n1 + 1) / 2
+  local mu = n1 * n2 / 2
+  local var = n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1)))
+  if n < 2 or var <= 0 then return { u = u, z = 0, p = 1 } end
+  local z = math.max(0, math.abs(u - mu) - 0.5) / math.sqrt(var)
+  return { u = u, z = u < mu and -z or z, p = math.min(1, 2 * (1 - M.normal_cdf(z))) }
+end
+
 -- Confidence interval of the mean: {lo, hi, half_width, t}. n < 2 gives an infinite interval.
 function M.mean_ci(xs, level)
   level = level or 0.95

@@ -1,0 +1,162 @@
+-- Comparing two runs (rl.baseline, tools/compare.lua): the U test, the verdicts, the report, the exit
+-- codes. Synthetic runs with known samples; no GPU needed.
+package.path = (arg[0]:match("(.*/)") or "./") .. "lib/?.lua;" .. package.path
+local spec = require "spec"
+local rl = require "robolua"
+local cjson = require "cjson"
+local stats = rl.stats
+local describe, it = spec.describe, spec.it
+
+-- deterministic "noise" in [-1, 1)
+local function noise(i, seed) return 2 * ((i * 7919 + seed * 104729) % 1000) / 1000 - 1 end
+
+-- a run document with one ok result per {key, backend, samples}
+local function run_doc(entries, settings)
+  local doc = { schema = "robolua.run/1", scenario = "syn", started_utc = "t", results = {},
+    settings = settings or { seeds = { 0 }, warmup = 1, repeats = 50 }, env = { git = { commit = "c" }, cuda = { available = false } } }
+  for _, e in ipairs(entries) do
+    doc.results[#doc.results + 1] = { key = e[1], backend = e[2], status = e.status or "ok",
+      seeds = { { seed = 0, samples_ms = e[3] } } }
+  end
+  return doc
+end
+
+local function samples(center, spread, n, seed)
+  local t = {}
+  for i = 1, n do t[i] = center * (1 + spread * noise(i, seed)) end
+  return t
+end
+
+describe("statistics", function()
+  it("normal CDF against known values", function()
+    spec.near(stats.normal_cdf(0), 0.5, 1e-15, "0")
+    spec.near(stats.normal_cdf(1.959963985), 0.975, 1e-9, "1.96")
+    spec.near(stats.normal_cdf(-3), 0.0013498980316301, 1e-12, "-3 (tail)")
+    spec.near(stats.normal_cdf(4), 0.99996832875817, 1e-12, "4 (continued fraction)")
+  end)
+  it("Mann-Whitney U: separated samples, ties, identical samples", function()
+    local r = stats.mann_whitney({ 1, 2, 3, 4, 5 }, { 6, 7, 8, 9, 10 })
+    spec.eq(r.u, 0.0, "U")
+    -- normal approximation with continuity correction: z = (12.5 - 0.5) / sqrt(25 * 11 / 12)
+    spec.near(r.p, 2 * (1 - stats.normal_cdf(12 / math.sqrt(25 * 11 / 12))), 1e-12, "p")
+    spec.near(r.p, 0.012186, 1e-5, "p value")
+    spec.truthy(r.z < 0, "xs below ys")
+    local same = stats.mann_whitney({ 1, 1, 2, 2 }, { 1, 1, 2, 2 })
+    spec.near(same.p, 1, 1e-12, "identical samples: p = 1")
+    local const = stats.mann_whitney({ 3, 3, 3 }, { 3, 3 })
+    spec.eq(const.p, 1, "all tied: no evidence")
+  end)
+end)
+
+describe("verdicts", function()
+  local base = run_doc {
+    { "a", "cuda", samples(1.0, 0.01, 50, 1) },  -- will be 20% slower
+    { "b", "cuda", samples(1.0, 0.01, 50, 2) },  -- 20% faster
+    { "c", "cuda", samples(1.0, 0.01, 50, 3) },  -- unchanged
+    { "d", "cuda", samples(1.0, 0.01, 50, 4) },  -- 2% slower: significant but under the threshold
+    { "e", "cpu", { 1.0, 1.3, 0.8 } },           -- 20% slower on 3 samples each: not established
+    { "gone", "cuda", samples(1.0, 0.01, 10, 5) },
+    { "failed", "cuda", samples(1.0, 0.01, 10, 6), status = "error" },
+  }
+  local new = run_doc {
+    { "a", "cuda", samples(1.2, 0.01, 50, 7) },
+    { "b", "cuda", samples(0.8, 0.01, 50, 8) },
+    { "c", "cuda", samples(1.0, 0.01, 50, 9) },
+    { "d", "cuda", samples(1.02, 0.002, 50, 10) },
+    { "e", "cpu", { 1.2, 1.56, 0.96 } },
+    { "added", "cuda", samples(1.0, 0.01, 10, 11) },
+    { "failed", "cuda", samples(1.0, 0.01, 10, 12) },
+  }
+  local cmp = rl.baseline.compare(base, new, { threshold = 0.05, alpha = 0.01 })
+  local by = {}
+  for _, r in ipairs(cmp.rows) do by[r.key] = r end
+  it("SLOWER and FASTER need significance and a change beyond the threshold", function()
+    spec.eq(by.a.verdict, "SLOWER")
+    spec.near(by.a.ratio, 1.2, 0.02, "ratio")
+    spec.truthy(by.a.p < 1e-6, "p")
+    spec.eq(by.b.verdict, "FASTER")
+  end)
+  it("no change, and a significant change under the threshold, are SAME", function()
+    spec.eq(by.c.verdict, "SAME")
+    spec.eq(by.d.verdict, "SAME")
+    spec.truthy(by.d.p < 0.01, "the 2% change is significant")
+  end)
+  it("a large change the samples cannot establish is AMBIGUOUS", function()
+    spec.eq(by.e.verdict, "AMBIGUOUS")
+    spec.truthy(by.e.p >= 0.01, "p " .. by.e.p)
+  end)
+  it("counts, geometric mean, configurations on one side only, failed results left out", function()
+    spec.eq(cmp.counts.SLOWER, 1)
+    spec.eq(cmp.counts.FASTER, 1)
+    spec.eq(cmp.counts.SAME, 2)
+    spec.eq(cmp.counts.AMBIGUOUS, 1)
+    spec.eq(#cmp.rows, 5, "a, b, c, d, e")
+    local lg = 0
+    for _, r in ipairs(cmp.rows) do lg = lg + math.log(r.ratio) end
+    spec.near(cmp.geomean, math.exp(lg / 5), 1e-12, "geomean")
+    spec.eq(table.concat(cmp.only_base, ","), "gone | cuda")
+    spec.eq(table.concat(cmp.only_new, ","), "added | cuda,failed | cuda")
+  end)
+  it("the report says what it compared, how and what to do", function()
+    local other = run_doc({ { "a", "cuda", samples(1, 0.01, 5, 1) } }, { seeds = { 0 }, warmup = 1, repeats = 5, rotate = "auto" })
+    other.env.cuda = { available = true, name = "Some GPU" }
+    local md = rl.baseline.markdown(cmp, base, other)
+    spec.truthy(md:find("| a | cuda |", 1, true) and md:find("**SLOWER**", 1, true), "row and verdict\n" .. md)
+    spec.truthy(md:find("geometric mean", 1, true), "summary row")
+    spec.truthy(md:find("AMBIGUOUS", 1, true) or md:find("Ambiguous", 1, true), "ambiguity advice")
+    spec.truthy(md:find("different GPUs", 1, true), "GPU warning")
+    spec.truthy(md:find("repeats 50 -> 5", 1, true) and md:find("rotate 1 -> auto", 1, true), "settings warning\n" .. md)
+    spec.truthy(md:find("Only in base: gone | cuda", 1, true), "one-sided configurations")
+  end)
+  it("bad options are errors", function()
+    spec.fails(function() rl.baseline.compare(base, new, { threshold = -1 }) end, "threshold")
+    spec.fails(function() rl.baseline.compare(base, new, { alpha = 2 }) end, "alpha")
+    spec.fails(function() rl.baseline.load("/nonexistent/results.json") end, "cannot open")
+  end)
+end)
+
+describe("tools/compare.lua", function()
+  local lowest = 0
+  while arg[lowest - 1] do lowest = lowest - 1 end
+  local bin = arg[lowest]
+  local lfs = require "lfs"
+  if bin:find("/", 1, true) and bin:sub(1, 1) ~= "/" then bin = lfs.currentdir() .. "/" .. bin end
+  local tool = (arg[0]:match("(.*/)") or "./") .. "../tools/compare.lua"
+  local function write(doc)
+    local path = os.tmpname()
+    local f = assert(io.open(path, "w"))
+    f:write(cjson.encode(doc))
+    f:close()
+    return path
+  end
+  local function run(a, b, extra)
+    local p = io.popen(string.format("'%s' '%s' '%s' '%s' %s 2>&1; echo \"exit=$?\"", bin, tool, a, b, extra or ""))
+    local out = p:read("a")
+    p:close()
+    return tonumber(out:match("exit=(%d+)")), out
+  end
+  local base = write(run_doc { { "k", "cuda", samples(1.0, 0.01, 50, 1) } })
+  local slower = write(run_doc { { "k", "cuda", samples(1.3, 0.01, 50, 2) } })
+  local faster = write(run_doc { { "k", "cuda", samples(0.7, 0.01, 50, 3) } })
+  it("exit 1 on a significant slowdown, 0 on an improvement", function()
+    local code, out = run(base, slower)
+    spec.eq(code, 1, "slower\n" .. out)
+    spec.truthy(out:find("**SLOWER**", 1, true), "report on stdout")
+    code, out = run(base, faster)
+    spec.eq(code, 0, "faster\n" .. out)
+  end)
+  it("threshold= moves the bar", function()
+    local code, out = run(base, slower, "threshold=50")
+    spec.eq(code, 0, "a 30% change under a 50% threshold\n" .. out)
+  end)
+  it("usage errors exit 2 and say the usage", function()
+    local p = io.popen(string.format("'%s' '%s' '%s' 2>&1; echo \"exit=$?\"", bin, tool, base))
+    local out = p:read("a")
+    p:close()
+    spec.eq(tonumber(out:match("exit=(%d+)")), 2, "one run only\n" .. out)
+    spec.truthy(out:find("usage: robolua tools/compare.lua", 1, true), "usage text")
+  end)
+  for _, f in ipairs { base, slower, faster } do os.remove(f) end
+end)
+
+spec.finish()
