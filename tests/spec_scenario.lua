@@ -252,6 +252,67 @@ return rl.scenario { name = "badcase", seeds = {0}, warmup = 0, repeats = 3,
   end)
 end)
 
+describe("noise-based stopping rule", function()
+  local function stop_run(name, stop, interleave)
+    local code, output, dir = run_scenario(name, string.format([[
+local rl = require "robolua"
+return rl.scenario { name = "%s", seeds = {0, 1}, warmup = 1, repeats = 6, interleave = %d, stop = %s,
+  axes = { batch = {2}, source_len = {30}, dim = {8}, dtype = {"f32"}, backend = {"cpu"} } }
+]], name, interleave or 1, stop))
+    spec.eq(code, 0, "exit code\n" .. output)
+    return cjson.decode(read(dir .. "/results.json")), dir
+  end
+  it("a loose precision target stops at the minimum repeats", function()
+    local doc = stop_run("stoploose", "{ precision_pct = 1e6 }")
+    for _, sd in ipairs(doc.results[1].seeds) do
+      spec.eq(#sd.samples_ms, 6, "minimum repeats")
+      spec.eq(sd.stop, "precision", "released by precision")
+    end
+    spec.eq(doc.settings.stop.precision_pct, 1e6, "recorded")
+  end)
+  it("an unreachable target runs to max_repeats, per seed, also when interleaved", function()
+    for _, inter in ipairs { 1, 3 } do
+      local doc, dir = stop_run("stopmax" .. inter, "{ precision_pct = 1e-12, max_repeats = 17, max_seconds = 600 }", inter)
+      local r = doc.results[1]
+      for _, sd in ipairs(r.seeds) do
+        spec.eq(#sd.samples_ms, 17, "interleave " .. inter .. ": max_repeats")
+        spec.eq(sd.stop, "max_repeats")
+      end
+      spec.eq(r.stats.n, 34, "n counts every sample")
+      spec.truthy(read(dir .. "/report.md"):find("stopping rule", 1, true), "the report states the rule")
+    end
+  end)
+  it("a seed released by precision really has that precision", function()
+    local doc = stop_run("stopreal", "{ precision_pct = 5, max_repeats = 3000, max_seconds = 60 }")
+    for _, sd in ipairs(doc.results[1].seeds) do
+      spec.truthy(sd.stop == "precision" or sd.stop == "max_repeats", "reason " .. tostring(sd.stop))
+      if sd.stop == "precision" then
+        local ci = rl.stats.mean_ci(sd.samples_ms)
+        spec.truthy(ci.half / rl.stats.mean(sd.samples_ms) <= 0.05, "95% CI within 5% of the mean")
+        -- and it stopped as soon as it could: without the last chunk of 6 it was not yet there
+        local before = table.move(sd.samples_ms, 1, #sd.samples_ms - 6, 1, {})
+        if #before >= 6 then
+          local b = rl.stats.mean_ci(before)
+          spec.truthy(b.half / rl.stats.mean(before) > 0.05, "released at the first chunk that met the target")
+        end
+      end
+    end
+  end)
+  it("max_seconds bounds a configuration's time", function()
+    local doc = stop_run("stoptime", "{ precision_pct = 1e-12, max_repeats = 100000000, max_seconds = 0.05 }")
+    for _, sd in ipairs(doc.results[1].seeds) do
+      spec.eq(sd.stop, "max_seconds")
+      spec.truthy(#sd.samples_ms >= 6, "at least the minimum repeats")
+    end
+  end)
+  it("bad stopping rules are clear errors", function()
+    spec.fails(function() rl.scenario { name = "x", stop = 5 } end, "stop must be a table")
+    spec.fails(function() rl.scenario { name = "x", stop = {} } end, "stop.precision_pct")
+    spec.fails(function() rl.scenario { name = "x", repeats = 10, stop = { precision_pct = 1, max_repeats = 5 } } end, "max_repeats")
+    spec.fails(function() rl.scenario { name = "x", stop = { precision_pct = 1, max_seconds = 0 } } end, "max_seconds")
+  end)
+end)
+
 describe("interleaved seeds", function()
   it("interleave = 3 splits every seed's repeats over three rounds and keeps them all", function()
     local code, output, dir = run_scenario("interleave", [[

@@ -44,6 +44,31 @@ local function check_def(def)
   if r ~= nil and r ~= "auto" and not (math.type(r) == "integer" and r >= 1 and r <= 64) then
     fail("rotate must be an integer in [1, 64] or \"auto\"", 3)
   end
+  local st = def.stop
+  if st ~= nil then
+    if type(st) ~= "table" then fail("stop must be a table {precision_pct=, max_repeats=, max_seconds=}", 3) end
+    if type(st.precision_pct) ~= "number" or not (st.precision_pct > 0) then fail("stop.precision_pct must be a positive number", 3) end
+    if st.max_repeats ~= nil and (math.type(st.max_repeats) ~= "integer" or st.max_repeats < (def.repeats or 50)) then
+      fail("stop.max_repeats must be an integer >= repeats", 3)
+    end
+    if st.max_seconds ~= nil and (type(st.max_seconds) ~= "number" or not (st.max_seconds > 0)) then
+      fail("stop.max_seconds must be a positive number", 3)
+    end
+  end
+end
+
+-- The noise-based stopping rule (def.stop): a seed of a point is done when the 95% CI half-width of
+-- its mean is at most precision_pct % of the mean, or it has max_repeats samples, or the point has
+-- been timed for max_seconds. Returns the reason, or nil to keep timing.
+local function stop_reason(stop, samples, point_t0, now)
+  local n = #samples
+  if n >= 2 then
+    local mean = stats.mean(samples)
+    if mean > 0 and stats.mean_ci(samples).half / mean * 100 <= stop.precision_pct then return "precision" end
+  end
+  if n >= stop.max_repeats then return "max_repeats" end
+  if now - point_t0 >= stop.max_seconds then return "max_seconds" end
+  return nil
 end
 
 -- Input sets a CUDA point cycles through while timed (rl.bench.resample's rotate). "auto": enough
@@ -314,6 +339,8 @@ function M.run(def)
     graph_batch = def.batch or 20,
     interleave = def.interleave or 1,
     rotate = def.rotate,
+    stop = def.stop and { precision_pct = def.stop.precision_pct, max_repeats = def.stop.max_repeats or 20 * (def.repeats or 50),
+      max_seconds = def.stop.max_seconds or 60 } or nil,
     backends = backends,
     speedup_base = def.speedup_base or "cpu",
     results = {},
@@ -445,13 +472,27 @@ function M.run(def)
       res.samples[st.si], res.sm_clock_mhz[st.si] = samples, clocks
       res.threads = b.threads
     end
+    local stop, point_t0 = run.stop, rl.clock()
+    -- One more chunk for a seed that the stopping rule has not released; false once it is done.
+    local function extend(st, res, chunk)
+      res.stop_reasons = res.stop_reasons or {}
+      if res.stop_reasons[st.si] then return false end
+      local samples = res.samples[st.si] or {}
+      local why = stop_reason(stop, samples, point_t0, rl.clock())
+      if why then res.stop_reasons[st.si] = why; return false end
+      time_chunk(st, res, math.min(run.warmup, 2), math.min(chunk, stop.max_repeats - #samples), "extra")
+      return true
+    end
     local ok, err = pcall(function()
       if rounds == 1 then
         local st
         for si, seed in ipairs(run.seeds) do
           st = prepare(si, seed, st)
           for _, res in ipairs(per_backend) do
-            if res.status == "ok" then time_chunk(st, res, run.warmup, run.repeats, 1) end
+            if res.status == "ok" then
+              time_chunk(st, res, run.warmup, run.repeats, 1)
+              while stop and extend(st, res, run.repeats) do end -- before the next seed refills the buffers
+            end
           end
         end
         return
@@ -467,6 +508,16 @@ function M.run(def)
             for _, res in ipairs(per_backend) do
               if res.status == "ok" then time_chunk(st, res, r == 1 and run.warmup or math.min(run.warmup, 2), chunk, r) end
             end
+          end
+        end
+      end
+      -- the stopping rule, still in rotation: one chunk per seed that needs more, until none does
+      local pending = stop ~= nil
+      while pending do
+        pending = false
+        for si = 1, n do
+          for _, res in ipairs(per_backend) do
+            if res.status == "ok" and extend(states[si], res, math.max(1, run.repeats // rounds)) then pending = true end
           end
         end
       end

@@ -5,7 +5,8 @@
 --     mode, threads, extra}, bytes, gbps, roofline_pct, copy_same {bytes, mode, rotate, median_ms, bytes_per_s | error},
 --     copy_same_pct, rotate (input sets cycled, CUDA), speedup, threads, stats {n, mean, std, min,
 --     max, median, p90, p99, cv_pct, ci_lo, ci_hi, ci_level, outliers_mild, outliers_severe},
---     seed_medians [], seed_spread_pct, seeds [{seed, samples_ms [], sm_clock_mhz [], verification}]}],
+--     seed_medians [], seed_spread_pct, seeds [{seed, samples_ms [], sm_clock_mhz [], verification,
+--     stop (why the stopping rule released the seed)}]}],
 --   gates [{name, status, msg}], reports [], profile_dir}
 local cjson = require "cjson.safe"
 cjson.encode_invalid_numbers("null") -- an infinite CI (n = 1) becomes null rather than invalid JSON
@@ -36,7 +37,7 @@ local function result_doc(run, r)
   for si, seed in ipairs(run.seeds) do
     if r.samples[si] or r.verification[si] then
       d.seeds[#d.seeds + 1] = { seed = seed, samples_ms = r.samples[si], sm_clock_mhz = r.sm_clock_mhz[si],
-        verification = r.verification[si] }
+        verification = r.verification[si], stop = r.stop_reasons and r.stop_reasons[si] }
     end
   end
   return d
@@ -48,7 +49,7 @@ function M.document(run)
     started_utc = run.started_utc, finished_utc = run.finished_utc, command = run.command,
     passed = run.passed, interrupted = run.interrupted,
     settings = { seeds = run.seeds, warmup = run.warmup, repeats = run.repeats, graph_batch = run.graph_batch,
-      interleave = run.interleave, rotate = run.rotate,
+      interleave = run.interleave, rotate = run.rotate, stop = run.stop,
       backends = run.backends },
     env = run.env, roofline = run.roofline, results = {}, gates = run.gates, reports = run.report_files,
     profile_dir = run.profile_dir,

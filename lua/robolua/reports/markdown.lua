@@ -126,6 +126,10 @@ function M.render(run, opts)
       table.concat((function() local t = {} for i, s in ipairs(run.seeds) do t[i] = tostring(s) end return t end)(), ", "),
       run.warmup, run.repeats, (run.interleave or 1) > 1 and
         string.format(", interleaved in %d rounds (each round times a chunk of every seed, in rotated order)", run.interleave) or ""))
+    if run.stop then
+      add(string.format("- stopping rule: after the %d repeats, each seed is timed in further chunks until the 95%% CI of its mean is within ±%g%% (or %d samples, or %g s per configuration); n counts every sample",
+        run.repeats, run.stop.precision_pct, run.stop.max_repeats, run.stop.max_seconds))
+    end
     if run.rotate and run.rotate ~= 1 then
       add(string.format("- CUDA inputs rotated (%s): each timed launch uses the next of several copies of its inputs and output, so no launch reads what the one before left in the L2%s",
         tostring(run.rotate), run.rotate == "auto" and " (as many copies as make 4x the L2, at most 64)" or ""))
