@@ -394,6 +394,7 @@ function M.run(def)
       elseif backend ~= "cpu" and backend ~= "cuda" then
         res.status, res.reason = "error", "unknown backend '" .. tostring(backend) .. "'"
       end
+      if res.status == "ok" and backend == "cuda" then res.rotate = rotation_for(run, def, res) end
       per_backend[#per_backend + 1] = res
     end
 
@@ -459,7 +460,6 @@ function M.run(def)
     local function time_chunk(st, res, warmup, repeats, round)
       local dev = res.backend == "cuda" and "cuda" or "cpu"
       local inp = dev == "cuda" and st.dev or st.data
-      if dev == "cuda" then res.rotate = rotation_for(run, def, res) end
       local b = rl.bench.resample(inp.src, inp.src_times, inp.tgt_times, {
         backend = res.backend, warmup = warmup, repeats = repeats, mode = c.mode, rotate = res.rotate,
         batch = run.graph_batch, threads = c.threads, out = st.outs[dev],
