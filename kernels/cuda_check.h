@@ -11,7 +11,7 @@ void rl_cuda_set_message(const char *msg);
 cudaStream_t rl_cuda_stream(void);
 
 /* Checks the arguments and launches the resampler on stream s (resample.cu). */
-int rl_cuda_launch_resample(const rl_cuda_resample_args *a, cudaStream_t s);
+int rl_cuda_launch_resample(const rl_resample_args *a, cudaStream_t s);
 
 #define RL_CU(call)                                                                                    \
   do {                                                                                                 \

@@ -21,7 +21,7 @@
 
 namespace {
 
-constexpr int kF32 = 0, kBF16 = 1, kF16 = 2;
+constexpr int kF32 = RL_F32, kBF16 = RL_BF16, kF16 = RL_F16; // template codes from core/engine/dtype.h
 constexpr int kWarpsPerBlock = 8;
 constexpr int kUnroll = 4; // 16-byte vectors per lane in flight per row
 
@@ -287,7 +287,7 @@ template <typename K> int resident_blocks(K kernel, int threads, size_t smem) {
   return sms * per_sm;
 }
 
-template <int DT> void launch(const rl_cuda_resample_args *a, cudaStream_t s) {
+template <int DT> void launch(const rl_resample_args *a, cudaStream_t s) {
   const long long rows = a->batch * a->target_len;
   const size_t es = DT == kF32 ? 4 : 2;
   const size_t row_bytes = (size_t)a->dim * es;
@@ -329,7 +329,7 @@ template <int DT> void launch(const rl_cuda_resample_args *a, cudaStream_t s) {
 } // namespace
 
 // Checks the arguments once (outside any timed loop) and launches on stream s.
-int rl_cuda_launch_resample(const rl_cuda_resample_args *a, cudaStream_t s) {
+int rl_cuda_launch_resample(const rl_resample_args *a, cudaStream_t s) {
   if (!a->src || !a->src_times || !a->tgt_times || !a->out) {
     rl_cuda_set_message("resample: a device pointer is NULL");
     return -1;
@@ -349,6 +349,6 @@ int rl_cuda_launch_resample(const rl_cuda_resample_args *a, cudaStream_t s) {
   return 0;
 }
 
-extern "C" int rl_cuda_resample(const rl_cuda_resample_args *a) {
+extern "C" int rl_cuda_resample(const rl_resample_args *a) {
   return rl_cuda_launch_resample(a, rl_cuda_stream());
 }

@@ -4,6 +4,8 @@
    functions all fail with "CUDA not available in this build". */
 #ifndef ROBOLUA_RL_CUDA_H
 #define ROBOLUA_RL_CUDA_H
+#include "resample_args.h"
+#include "timing_mode.h"
 #include <stddef.h>
 #include <stdint.h>
 #ifdef __cplusplus
@@ -38,33 +40,25 @@ int rl_cuda_fill_u16(void *dst, uint16_t v, size_t count);
 int rl_cuda_fill_u32(void *dst, uint32_t v, size_t count);
 int rl_cuda_synchronize(void);
 
-/* dtype codes are core's rl_dtype values: 0 f32, 1 bf16, 2 f16. Pointers are device pointers. */
-typedef struct {
-  int dtype;
-  const void *src;
-  const float *src_times;
-  const float *tgt_times;
-  void *out;
-  long long batch, source_len, target_len, dim;
-} rl_cuda_resample_args;
-/* Launches asynchronously on the engine's stream; rl_cuda_synchronize() reports launch/run errors. */
-int rl_cuda_resample(const rl_cuda_resample_args *a);
+/* The resampler on device pointers (f32, bf16, f16). Launches asynchronously on the engine's stream;
+   rl_cuda_synchronize() reports launch/run errors. */
+int rl_cuda_resample(const rl_resample_args *a);
 
 /* Timed loops, all in C/CUDA: warmup units, then `repeats` samples, each sample's time in ms written
    to samples_ms[i]. Samples are queued back to back behind a kernel that holds the stream until the
-   batch (128 samples) is queued, then read after a synchronize. mode: 0 hot (consecutive units share
-   an event: sample i is from the end of unit i-1 to the end of unit i), 1 cold (L2 flushed by writing
-   a buffer of twice the L2 size before each sample, outside its event pair), 2 graph (`batch` units
-   captured in one CUDA graph; each sample is one replay, reported per unit). sm_clock_mhz (optional,
+   batch (128 samples) is queued, then read after a synchronize. mode: RL_MODE_HOT (consecutive units
+   share an event: sample i is from the end of unit i-1 to the end of unit i), RL_MODE_COLD (L2 flushed
+   by writing a buffer of twice the L2 size before each sample, outside its event pair), RL_MODE_GRAPH
+   (`batch` units captured in one CUDA graph; each sample is one replay, reported per unit). sm_clock_mhz (optional,
    may be NULL) receives the SM clock read after the sample's batch, -1 where NVML is unavailable.
    rotate >= 1: launches cycle through `rotate` copies of the inputs and output at different addresses
    (the copies are made here and freed on return), so consecutive launches do not reuse each other's
    lines in the L2. */
-int rl_cuda_time_resample(const rl_cuda_resample_args *a, int mode, int warmup, int repeats, int batch,
+int rl_cuda_time_resample(const rl_resample_args *a, rl_timing_mode mode, int warmup, int repeats, int batch,
                           int rotate, double *samples_ms, int *sm_clock_mhz);
 /* The same loop over cudaMemcpyAsync device-to-device of `bytes` between two fresh buffers (rotate
    such pairs, cycled): the copy roofline (bytes read + written = 2 * bytes per sample). */
-int rl_cuda_time_copy(size_t bytes, int mode, int warmup, int repeats, int batch, int rotate, double *samples_ms);
+int rl_cuda_time_copy(size_t bytes, rl_timing_mode mode, int warmup, int repeats, int batch, int rotate, double *samples_ms);
 
 void rl_nvtx_push(const char *name);
 void rl_nvtx_pop(void);

@@ -14,13 +14,13 @@ int rl_cuda_memcpy_d2d(void *d, const void *s, size_t n) { (void)d; (void)s; (vo
 int rl_cuda_fill_u16(void *d, uint16_t v, size_t n) { (void)d; (void)v; (void)n; return -1; }
 int rl_cuda_fill_u32(void *d, uint32_t v, size_t n) { (void)d; (void)v; (void)n; return -1; }
 int rl_cuda_synchronize(void) { return -1; }
-int rl_cuda_resample(const rl_cuda_resample_args *a) { (void)a; return -1; }
-int rl_cuda_time_resample(const rl_cuda_resample_args *a, int mode, int warmup, int repeats, int batch,
+int rl_cuda_resample(const rl_resample_args *a) { (void)a; return -1; }
+int rl_cuda_time_resample(const rl_resample_args *a, rl_timing_mode mode, int warmup, int repeats, int batch,
                           int rotate, double *samples_ms, int *sm_clock_mhz) {
   (void)a; (void)mode; (void)warmup; (void)repeats; (void)batch; (void)rotate; (void)samples_ms; (void)sm_clock_mhz;
   return -1;
 }
-int rl_cuda_time_copy(size_t bytes, int mode, int warmup, int repeats, int batch, int rotate, double *samples_ms) {
+int rl_cuda_time_copy(size_t bytes, rl_timing_mode mode, int warmup, int repeats, int batch, int rotate, double *samples_ms) {
   (void)bytes; (void)mode; (void)warmup; (void)repeats; (void)batch; (void)rotate; (void)samples_ms;
   return -1;
 }

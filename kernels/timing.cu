@@ -3,6 +3,7 @@
 // one CUDA graph, reported per launch). The same loop times the resampler and the device-to-device
 // copy that every report divides by, so both carry the same per-launch costs.
 #include "cuda_check.h"
+#include "interrupt.h"
 #include "rl_cuda.h"
 #include <algorithm>
 #include <vector>
@@ -65,12 +66,12 @@ struct Graph {
 // unit i, so back-to-back units carry one event record between them, not two. Cold samples need a
 // pair each, since the L2 flush between units must stay outside the measured interval.
 template <typename Run>
-int time_loop(cudaStream_t s, Run run_once, int mode, int warmup, int repeats, int per_sample,
+int time_loop(cudaStream_t s, Run run_once, rl_timing_mode mode, int warmup, int repeats, int per_sample,
               double *samples_ms, int *sm_clock_mhz) {
   if (repeats < 1 || warmup < 0 || per_sample < 1) { rl_cuda_set_message("timed loop: bad loop counts"); return -1; }
   DeviceBuffer flush;
   size_t flush_bytes = 0;
-  if (mode == 1) {
+  if (mode == RL_MODE_COLD) {
     int dev = 0, l2 = 0;
     RL_CU(cudaGetDevice(&dev));
     RL_CU(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, dev));
@@ -90,7 +91,7 @@ int time_loop(cudaStream_t s, Run run_once, int mode, int warmup, int repeats, i
   HostFlag flag;
   RL_CU(cudaHostAlloc((void **)&flag.host, sizeof(int), cudaHostAllocMapped));
   RL_CU(cudaHostGetDevicePointer((void **)&flag.dev, flag.host, 0));
-  const bool paired = mode == 1;
+  const bool paired = mode == RL_MODE_COLD;
   const int nmax = repeats < kBatch ? repeats : kBatch;
   Events ev;
   if (ev.make(paired ? 2 * (size_t)nmax : (size_t)nmax + 1) != 0) return -1;
@@ -98,6 +99,7 @@ int time_loop(cudaStream_t s, Run run_once, int mode, int warmup, int repeats, i
   auto end_of = [&](int i) { return paired ? ev.ev[2 * i + 1] : ev.ev[i + 1]; };
   rl_nvtx_push("timed");
   for (int first = 0; first < repeats; first += kBatch) {
+    if (rl_interrupt_requested()) { rl_nvtx_pop(); rl_cuda_set_message("interrupted"); return -1; }
     const int n = repeats - first < kBatch ? repeats - first : kBatch;
     *(volatile int *)flag.host = 0;
     hold_stream<<<1, 1, 0, s>>>(flag.dev, 200000000ull);
@@ -146,10 +148,10 @@ int make_graph(cudaStream_t s, Unit unit, int batch, Graph &graph) {
 
 // Times one unit per sample (hot, cold) or one graph of `batch` units per sample, reported per unit.
 template <typename Unit>
-int time_unit(cudaStream_t s, Unit unit, int mode, int warmup, int repeats, int batch, double *samples_ms,
-              int *sm_clock_mhz) {
-  if (mode < 0 || mode > 2 || batch < 1) { rl_cuda_set_message("timed loop: bad mode or batch"); return -1; }
-  if (mode != 2) return time_loop(s, unit, mode, warmup, repeats, 1, samples_ms, sm_clock_mhz);
+int time_unit(cudaStream_t s, Unit unit, rl_timing_mode mode, int warmup, int repeats, int batch,
+              double *samples_ms, int *sm_clock_mhz) {
+  if ((unsigned)mode >= RL_MODE_COUNT || batch < 1) { rl_cuda_set_message("timed loop: bad mode or batch"); return -1; }
+  if (mode != RL_MODE_GRAPH) return time_loop(s, unit, mode, warmup, repeats, 1, samples_ms, sm_clock_mhz);
   Graph graph;
   if (make_graph(s, unit, batch, graph) != 0) return -1;
   auto replay = [&]() -> int { RL_CU(cudaGraphLaunch(graph.x, s)); return 0; };
@@ -158,7 +160,7 @@ int time_unit(cudaStream_t s, Unit unit, int mode, int warmup, int repeats, int 
 
 } // namespace
 
-extern "C" int rl_cuda_time_resample(const rl_cuda_resample_args *a, int mode, int warmup, int repeats,
+extern "C" int rl_cuda_time_resample(const rl_resample_args *a, rl_timing_mode mode, int warmup, int repeats,
                                      int batch, int rotate, double *samples_ms, int *sm_clock_mhz) {
   cudaStream_t s = rl_cuda_stream();
   if (!s) { rl_cuda_set_message("no CUDA stream"); return -1; }
@@ -166,11 +168,11 @@ extern "C" int rl_cuda_time_resample(const rl_cuda_resample_args *a, int mode, i
   // rotate > 1: rotate - 1 more copies of the inputs and outputs at other addresses; launch i uses set
   // i % rotate, so a launch finds nothing of its own inputs (or output lines) in the L2 from the launch
   // before unless the whole rotation fits there.
-  const size_t es = a->dtype == 0 ? 4 : 2;
+  const size_t es = rl_dtype_size(a->dtype);
   const size_t src_b = (size_t)(a->batch * a->source_len * a->dim) * es, st_b = (size_t)(a->batch * a->source_len) * 4;
   const size_t tt_b = (size_t)(a->batch * a->target_len) * 4, out_b = (size_t)(a->batch * a->target_len * a->dim) * es;
   std::vector<DeviceBuffer> copies((size_t)(rotate - 1) * 4);
-  std::vector<rl_cuda_resample_args> sets((size_t)rotate, *a);
+  std::vector<rl_resample_args> sets((size_t)rotate, *a);
   for (int k = 1; k < rotate; k++) {
     DeviceBuffer *c = &copies[(size_t)(k - 1) * 4];
     RL_CU(cudaMalloc(&c[0].p, src_b));
@@ -194,7 +196,7 @@ extern "C" int rl_cuda_time_resample(const rl_cuda_resample_args *a, int mode, i
   return time_unit(s, unit, mode, warmup, repeats, batch, samples_ms, sm_clock_mhz);
 }
 
-extern "C" int rl_cuda_time_copy(size_t bytes, int mode, int warmup, int repeats, int batch, int rotate,
+extern "C" int rl_cuda_time_copy(size_t bytes, rl_timing_mode mode, int warmup, int repeats, int batch, int rotate,
                                  double *samples_ms) {
   cudaStream_t s = rl_cuda_stream();
   if (!s) { rl_cuda_set_message("no CUDA stream"); return -1; }

@@ -1,18 +1,13 @@
 #include "dtype.h"
 
-static const char *const names[RL_DTYPE_COUNT] = {"f32", "bf16", "f16", "f64"};
-static const size_t sizes[RL_DTYPE_COUNT] = {4, 2, 2, 8};
-
-size_t rl_dtype_size(rl_dtype t) { return (unsigned)t < RL_DTYPE_COUNT ? sizes[t] : 0; }
-const char *rl_dtype_name(rl_dtype t) { return (unsigned)t < RL_DTYPE_COUNT ? names[t] : "?"; }
-
 int rl_dtype_parse(const char *name) {
   for (int i = 0; i < RL_DTYPE_COUNT; i++)
-    if (strcmp(name, names[i]) == 0) return i;
+    if (strcmp(name, rl_dtype_name((rl_dtype)i)) == 0) return i;
   if (strcmp(name, "float32") == 0) return RL_F32;
   if (strcmp(name, "bfloat16") == 0) return RL_BF16;
   if (strcmp(name, "float16") == 0) return RL_F16;
   if (strcmp(name, "float64") == 0) return RL_F64;
+  if (strcmp(name, "int64") == 0) return RL_I64;
   return -1;
 }
 
@@ -67,6 +62,7 @@ double rl_load_f64(const void *p, rl_dtype t, size_t i) {
   case RL_BF16: return rl_bf16_to_f32(((const uint16_t *)p)[i]);
   case RL_F16: return rl_f16_to_f32(((const uint16_t *)p)[i]);
   case RL_F64: return ((const double *)p)[i];
+  case RL_I64: return (double)((const int64_t *)p)[i];
   default: return 0.0;
   }
 }
@@ -97,6 +93,7 @@ void rl_store_f64(void *p, rl_dtype t, size_t i, double v) {
   case RL_BF16: ((uint16_t *)p)[i] = round_f64_to_16(v, rl_f32_to_bf16, rl_bf16_to_f32); break;
   case RL_F16: ((uint16_t *)p)[i] = round_f64_to_16(v, rl_f32_to_f16, rl_f16_to_f32); break;
   case RL_F64: ((double *)p)[i] = v; break;
+  case RL_I64: ((int64_t *)p)[i] = v != v ? 0 : v >= 0x1p63 ? INT64_MAX : v < -0x1p63 ? INT64_MIN : (int64_t)v; break;
   default: break;
   }
 }

@@ -1,7 +1,8 @@
-/* Shared helpers of the Lua bindings (the l_*.c files). */
-#ifndef ROBOLUA_LROBOLUA_H
-#define ROBOLUA_LROBOLUA_H
+/* Shared helpers of the Lua bindings (the l_*.c files; argument readers in args.c). */
+#ifndef ROBOLUA_BIND_H
+#define ROBOLUA_BIND_H
 #include "tensor.h"
+#include "timing_mode.h"
 #include <lauxlib.h>
 #include <lua.h>
 
@@ -23,8 +24,8 @@ double rl_opt_number(lua_State *L, int t, const char *key, double def);
 const char *rl_opt_string(lua_State *L, int t, const char *key, const char *def);
 int rl_opt_boolean(lua_State *L, int t, const char *key, int def);
 void rl_check_opts(lua_State *L, int t, const char *fname);
-/* opts.mode of a timed loop: "hot" (0), "cold" (1) or "graph" (2); sets *name to the string read. */
-int rl_opt_timing_mode(lua_State *L, int t, const char **name);
+/* opts.mode of a timed loop ("hot", "cold" or "graph"; default hot). */
+rl_timing_mode rl_opt_timing_mode(lua_State *L, int t);
 
 /* Pushes a Lua array of doubles. */
 void rl_push_array(lua_State *L, const double *v, int n);
@@ -34,7 +35,10 @@ void rl_open_resample(lua_State *L); /* trajectories, resample, compare, validat
 void rl_open_bench(lua_State *L);    /* clock, bench.* */
 void rl_open_cuda(lua_State *L);     /* cuda.*, nvtx.* */
 void rl_open_env(lua_State *L);      /* env() */
+void rl_open_file(lua_State *L);     /* write_file, append_file, mkdir_unique, interrupted */
 int luaopen_robolua_core(lua_State *L);
+/* The exit code a script asked for through robolua.core.set_exit_code (0 if none). */
+int rl_bind_exit_code(void);
 
 
 /* A checked resample call: the three inputs at idx, idx+1, idx+2 and an options table at idx+3. */
@@ -51,11 +55,4 @@ typedef struct {
    output tensor (opts.out or a new one) and sets call->args.out. Every failure is a Lua error. */
 void rl_check_resample_call(lua_State *L, int idx, const char *fname, rl_resample_call *call);
 const char *rl_backend_name(rl_backend b);
-/* The same call in the CUDA ABI's terms. */
-#include "rl_cuda.h"
-static inline rl_cuda_resample_args rl_to_cuda_args(const rl_resample_args *a) {
-  rl_cuda_resample_args g = {a->dtype, a->src, a->src_times, a->tgt_times, a->out,
-                             a->batch, a->source_len, a->target_len, a->dim};
-  return g;
-}
 #endif

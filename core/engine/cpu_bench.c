@@ -2,6 +2,8 @@
 #include "cpu_bench.h"
 #include "clock.h"
 #include "hostmem.h"
+#include "interrupt.h"
+#include "median.h"
 #include "rl_cuda.h"
 #include "threadpool.h"
 #include <stdlib.h>
@@ -31,11 +33,6 @@ static void copy_slice(void *p, int index, int count) {
     memcpy(j->dst + begin, j->src + begin, end - begin);
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 int rl_cpu_copy_bandwidth(size_t bytes, int threads, int repeats, double *bytes_per_s, double *median_ms) {
   if (threads <= 0) threads = rl_cpu_count();
   if (repeats < 1) repeats = 1;
@@ -53,12 +50,15 @@ int rl_cpu_copy_bandwidth(size_t bytes, int threads, int repeats, double *bytes_
   j.src = a;
   rl_pool_run(threads, copy_slice, &j); /* warm-up copy */
   for (int r = 0; r < repeats; r++) {
+    if (rl_interrupt_requested()) {
+      free(a); free(b); free(t);
+      return RL_BENCH_INTERRUPTED;
+    }
     uint64_t t0 = rl_clock_ns();
     rl_pool_run(threads, copy_slice, &j);
     t[r] = (double)(rl_clock_ns() - t0) * 1e-6;
   }
-  qsort(t, (size_t)repeats, sizeof(double), cmp_double);
-  double med = repeats % 2 ? t[repeats / 2] : 0.5 * (t[repeats / 2 - 1] + t[repeats / 2]);
+  double med = rl_median_inplace(t, (size_t)repeats);
   *median_ms = med;
   *bytes_per_s = 2.0 * (double)bytes / (med * 1e-3);
   free(a); free(b); free(t);
@@ -77,6 +77,10 @@ int rl_cpu_time_resample(const rl_resample_args *a, int threads, int warmup, int
   rl_nvtx_pop();
   rl_nvtx_push("timed");
   for (int i = 0; i < repeats; i++) {
+    if (rl_interrupt_requested()) {
+      used = RL_BENCH_INTERRUPTED;
+      break;
+    }
     if (cold) rl_pool_run(rl_cpu_count(), copy_slice, &fj);
     uint64_t t0 = rl_clock_ns();
     used = rl_resample_cpu(a, threads);

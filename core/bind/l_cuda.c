@@ -1,6 +1,7 @@
 /* rl.cuda.* and rl.nvtx.*: the Lua face of kernels/rl_cuda.h. In a build without CUDA every entry
    still exists: available() is false and the others raise a clear error. */
-#include "lrobolua.h"
+#include "bind.h"
+#include "median.h"
 #include "rl_cuda.h"
 #include <stdlib.h>
 
@@ -42,11 +43,6 @@ static int l_info(lua_State *L) {
   return 1;
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 /* rl.cuda.copy_bandwidth{bytes=, repeats=, warmup=, mode=, batch=, rotate=}
      -> {bytes_per_s=, median_ms=, bytes=, mode=, samples_ms={...}}
    cudaMemcpy device-to-device of `bytes`, timed by the resampler's loop (same modes, same per-launch
@@ -59,8 +55,7 @@ static int l_copy_bandwidth(lua_State *L) {
   int warmup = (int)rl_opt_integer(L, 1, "warmup", 2, 0, 1000000);
   int batch = (int)rl_opt_integer(L, 1, "batch", 20, 1, 100000);
   int rotate = (int)rl_opt_integer(L, 1, "rotate", 1, 1, 64);
-  const char *mode_name;
-  int mode = rl_opt_timing_mode(L, 1, &mode_name);
+  rl_timing_mode mode = rl_opt_timing_mode(L, 1);
   need_cuda(L, "copy_bandwidth");
   double *samples = lua_newuserdatauv(L, sizeof(double) * (size_t)repeats, 0); /* freed by the GC */
   if (rl_cuda_time_copy((size_t)bytes, mode, warmup, repeats, batch, rotate, samples) != 0)
@@ -68,12 +63,11 @@ static int l_copy_bandwidth(lua_State *L) {
   lua_createtable(L, 0, 5);
   rl_push_array(L, samples, repeats);
   lua_setfield(L, -2, "samples_ms");
-  qsort(samples, (size_t)repeats, sizeof(double), cmp_double);
-  double med = repeats % 2 ? samples[repeats / 2] : 0.5 * (samples[repeats / 2 - 1] + samples[repeats / 2]);
+  double med = rl_median_inplace(samples, (size_t)repeats);
   lua_pushnumber(L, 2.0 * (double)bytes / (med * 1e-3)); lua_setfield(L, -2, "bytes_per_s");
   lua_pushnumber(L, med); lua_setfield(L, -2, "median_ms");
   lua_pushinteger(L, bytes); lua_setfield(L, -2, "bytes");
-  lua_pushstring(L, mode_name); lua_setfield(L, -2, "mode");
+  lua_pushstring(L, rl_timing_mode_name(mode)); lua_setfield(L, -2, "mode");
   return 1;
 }
 

@@ -1,7 +1,7 @@
 /* rl.trajectories{...}, rl.resample(src, st, tt, opts), rl.compare(got, ref, opts),
    rl.validate_times(times, opts). */
 #include "compare.h"
-#include "lrobolua.h"
+#include "bind.h"
 #include "rl_cuda.h"
 #include "trajectories.h"
 #include <stdlib.h>
@@ -160,8 +160,9 @@ void rl_check_resample_call(lua_State *L, int idx, const char *fname, rl_resampl
     check_times(L, st, "src_times", 1, strict);
     check_times(L, tt, "tgt_times", 0, 0);
   }
-  c->args = (rl_resample_args){src->dtype, src->data, st->data, tt->data, NULL,
-                               src->shape[0], src->shape[1], tt->shape[1], src->shape[2]};
+  c->args = (rl_resample_args){.dtype = src->dtype, .src = src->data, .src_times = st->data,
+                               .tgt_times = tt->data, .batch = src->shape[0], .source_len = src->shape[1],
+                               .target_len = tt->shape[1], .dim = src->shape[2]};
   rl_dtype out_dtype = c->backend == RL_BACKEND_REFERENCE ? RL_F64 : src->dtype;
   int64_t oshape[3] = {src->shape[0], tt->shape[1], src->shape[2]};
   if (lua_istable(L, o) && lua_getfield(L, o, "out") != LUA_TNIL) {
@@ -183,8 +184,7 @@ void rl_check_resample_call(lua_State *L, int idx, const char *fname, rl_resampl
 }
 
 static int run_cuda(const rl_resample_args *a) {
-  rl_cuda_resample_args g = rl_to_cuda_args(a);
-  if (rl_cuda_resample(&g) != 0) return -1;
+  if (rl_cuda_resample(a) != 0) return -1;
   return rl_cuda_synchronize();
 }
 

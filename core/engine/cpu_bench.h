@@ -4,13 +4,16 @@
 #include "resample.h"
 #include <stddef.h>
 
+/* Returned by the loops below when an interrupt (SIGINT/SIGTERM) stopped them between samples. */
+#define RL_BENCH_INTERRUPTED (-2)
+
 /* Runs the CPU resampler warmup + repeats times; samples_ms[i] is the monotonic-clock time of sample i.
    cold != 0 writes a buffer of twice the last-level cache before each sample (outside the timing).
-   Returns the thread count used, or -1 if the flush buffer can't be allocated. */
+   Returns the thread count used, -1 if the flush buffer can't be allocated, or RL_BENCH_INTERRUPTED. */
 int rl_cpu_time_resample(const rl_resample_args *a, int threads, int warmup, int repeats, int cold,
                          double *samples_ms);
 /* memcpy bandwidth on `threads` threads over buffers of `bytes`: median of repeats, counted as bytes
-   read + bytes written. Returns 0, or -1 if the buffers can't be allocated. */
+   read + bytes written. Returns 0, -1 if the buffers can't be allocated, or RL_BENCH_INTERRUPTED. */
 int rl_cpu_copy_bandwidth(size_t bytes, int threads, int repeats, double *bytes_per_s, double *median_ms);
 /* Size of the last-level cache in bytes (a 32 MiB guess if the system does not say). */
 size_t rl_cpu_llc_bytes(void);

@@ -1,29 +1,18 @@
 #define _POSIX_C_SOURCE 200809L
-#include "engine.h"
+#include "lstate.h"
 #include "embedded.h"
-#include "lrobolua.h"
+#include "bind.h"
 #include "rl_cuda.h"
 #include <lualib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 int luaopen_lfs(lua_State *L);
 int luaopen_cjson(lua_State *L);
 int luaopen_cjson_safe(lua_State *L);
 
-static int exit_code = 0;
-int rl_engine_exit_code(void) { return exit_code; }
-
-static int l_set_exit_code(lua_State *L) {
-  lua_Integer c = luaL_checkinteger(L, 1);
-  if (c < 0 || c > 255) return luaL_argerror(L, 1, "exit code must be in [0, 255]");
-  exit_code = (int)c;
-  return 0;
-}
-
-static int l_embedded_source(lua_State *L) { /* for tests and --help: is a module embedded? */
+static int l_embedded_chunkname(lua_State *L) { /* for tests: is a module embedded, under which name? */
   const char *name = luaL_checkstring(L, 1);
   for (const rl_embedded_module *m = rl_embedded_modules; m->module; m++)
     if (strcmp(m->module, name) == 0) {
@@ -33,33 +22,10 @@ static int l_embedded_source(lua_State *L) { /* for tests and --help: is a modul
   return 0;
 }
 
-static int l_isatty(lua_State *L) {
-  lua_pushboolean(L, isatty((int)luaL_checkinteger(L, 1)));
-  return 1;
-}
-
-int luaopen_robolua_core(lua_State *L) {
-  lua_newtable(L);
-  rl_open_tensor(L);
-  rl_open_resample(L);
-  rl_open_bench(L);
-  rl_open_cuda(L);
-  rl_open_env(L);
-  lua_pushstring(L, ROBOLUA_VERSION);
-  lua_setfield(L, -2, "version");
-#ifdef ROBOLUA_HAVE_CUDA
-  lua_pushboolean(L, 1);
-#else
-  lua_pushboolean(L, 0);
-#endif
-  lua_setfield(L, -2, "built_with_cuda");
-  lua_pushstring(L, ROBOLUA_SOURCE_DIR);
-  lua_setfield(L, -2, "source_dir");
-  lua_pushcfunction(L, l_set_exit_code);
-  lua_setfield(L, -2, "set_exit_code");
-  lua_pushcfunction(L, l_isatty);
-  lua_setfield(L, -2, "isatty");
-  lua_pushcfunction(L, l_embedded_source);
+/* robolua.core inside the binary: the bindings plus what only the binary knows (its embedded modules). */
+static int open_core_embedded(lua_State *L) {
+  luaopen_robolua_core(L);
+  lua_pushcfunction(L, l_embedded_chunkname);
   lua_setfield(L, -2, "embedded_chunkname");
   return 1;
 }
@@ -100,7 +66,7 @@ static int embedded_searcher(lua_State *L) {
 static int open_all(lua_State *L) {
   luaL_openlibs(L);
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
-  lua_pushcfunction(L, luaopen_robolua_core);
+  lua_pushcfunction(L, open_core_embedded);
   lua_setfield(L, -2, "robolua.core");
   lua_pushcfunction(L, luaopen_lfs);
   lua_setfield(L, -2, "lfs");

@@ -6,7 +6,7 @@
    rl.bench.lua(fn, {warmup=, repeats=}) -> {samples_ms = {...}}  (times a Lua function: for custom cases) */
 #include "clock.h"
 #include "cpu_bench.h"
-#include "lrobolua.h"
+#include "bind.h"
 #include "rl_cuda.h"
 #include "threadpool.h"
 #include <stdlib.h>
@@ -25,11 +25,10 @@ static int l_bench_resample(lua_State *L) {
   int repeats = (int)rl_opt_integer(L, 4, "repeats", 50, 1, 10000000);
   int batch = (int)rl_opt_integer(L, 4, "batch", 20, 1, 100000);
   int rotate = (int)rl_opt_integer(L, 4, "rotate", 1, 1, 64);
-  const char *mode_name;
-  int mode = rl_opt_timing_mode(L, 4, &mode_name);
+  rl_timing_mode mode = rl_opt_timing_mode(L, 4);
   const char *range = rl_opt_string(L, 4, "nvtx", NULL);
   if (c.backend == RL_BACKEND_REFERENCE) return luaL_error(L, "opts.backend: the reference is not timed");
-  if (c.backend == RL_BACKEND_CPU && mode == 2)
+  if (c.backend == RL_BACKEND_CPU && mode == RL_MODE_GRAPH)
     return luaL_error(L, "opts.mode: graph mode exists only for the cuda backend");
   if (c.backend == RL_BACKEND_CPU && rotate != 1)
     return luaL_error(L, "opts.rotate: input rotation exists only for the cuda backend");
@@ -38,19 +37,19 @@ static int l_bench_resample(lua_State *L) {
   int threads = 0;
   if (range) rl_nvtx_push(range);
   if (c.backend == RL_BACKEND_CPU) {
-    threads = rl_cpu_time_resample(&c.args, c.threads, warmup, repeats, mode == 1, samples);
+    threads = rl_cpu_time_resample(&c.args, c.threads, warmup, repeats, mode == RL_MODE_COLD, samples);
     if (range) rl_nvtx_pop();
+    if (threads == RL_BENCH_INTERRUPTED) return luaL_error(L, "interrupted");
     if (threads < 0) return luaL_error(L, "bench.resample: cannot allocate the cache-flush buffer");
   } else {
-    rl_cuda_resample_args g = rl_to_cuda_args(&c.args);
-    int rc = rl_cuda_time_resample(&g, mode, warmup, repeats, batch, rotate, samples, clocks);
+    int rc = rl_cuda_time_resample(&c.args, mode, warmup, repeats, batch, rotate, samples, clocks);
     if (range) rl_nvtx_pop();
     if (rc != 0) return luaL_error(L, "bench.resample: CUDA failed: %s", rl_cuda_last_error());
   }
   lua_createtable(L, 0, 8);
   rl_push_array(L, samples, repeats);
   lua_setfield(L, -2, "samples_ms");
-  lua_pushstring(L, mode_name);
+  lua_pushstring(L, rl_timing_mode_name(mode));
   lua_setfield(L, -2, "mode");
   lua_pushstring(L, rl_backend_name(c.backend));
   lua_setfield(L, -2, "backend");
@@ -66,7 +65,7 @@ static int l_bench_resample(lua_State *L) {
       lua_rawseti(L, -2, i + 1);
     }
     lua_setfield(L, -2, "sm_clock_mhz");
-    if (mode == 2) {
+    if (mode == RL_MODE_GRAPH) {
       lua_pushinteger(L, batch);
       lua_setfield(L, -2, "batch");
     }
@@ -81,7 +80,9 @@ static int l_copy_bandwidth_cpu(lua_State *L) {
   int repeats = (int)rl_opt_integer(L, 1, "repeats", 10, 1, 100000);
   if (threads == 0) threads = rl_cpu_count();
   double bps, ms;
-  if (rl_cpu_copy_bandwidth((size_t)bytes, threads, repeats, &bps, &ms) != 0)
+  int rc = rl_cpu_copy_bandwidth((size_t)bytes, threads, repeats, &bps, &ms);
+  if (rc == RL_BENCH_INTERRUPTED) return luaL_error(L, "interrupted");
+  if (rc != 0)
     return luaL_error(L, "bench.copy_bandwidth_cpu: cannot allocate 2 x %I bytes", bytes);
   lua_createtable(L, 0, 4);
   lua_pushnumber(L, bps); lua_setfield(L, -2, "bytes_per_s");

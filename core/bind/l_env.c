@@ -1,7 +1,7 @@
 /* rl.env() -> host facts (CPU model, cores, memory, OS, hostname, time). */
 #define _POSIX_C_SOURCE 200809L
 #include "env.h"
-#include "lrobolua.h"
+#include "bind.h"
 #include <time.h>
 
 static int l_env(lua_State *L) {

@@ -9,18 +9,8 @@
    a repeated time takes the last row with that time. fp32 arithmetic, one rounding to the stored type. */
 #ifndef ROBOLUA_RESAMPLE_H
 #define ROBOLUA_RESAMPLE_H
-#include "dtype.h"
-#include <stdint.h>
+#include "resample_args.h"
 #include <stddef.h>
-
-typedef struct {
-  rl_dtype dtype; /* of src and out (f32, bf16, f16; the reference also takes f64) */
-  const void *src;
-  const float *src_times;
-  const float *tgt_times;
-  void *out;
-  int64_t batch, source_len, target_len, dim;
-} rl_resample_args;
 
 /* CPU resampler, fp32 arithmetic, on `threads` threads (0 = choose: all cores, fewer when the problem is
    too small to split). Returns the thread count used. */

@@ -1,0 +1,124 @@
+/* The argument readers every binding uses: shapes, dtypes, devices, option tables. Each error names the
+   argument ("opts.repeats: ...") so a user sees which of their values is wrong. */
+#include "bind.h"
+#include "rl_cuda.h"
+#include <string.h>
+
+int rl_check_shape(lua_State *L, int idx, const char *name, int64_t *shape) {
+  if (!lua_istable(L, idx)) return luaL_error(L, "%s: expected an array of sizes, got %s", name, luaL_typename(L, idx));
+  lua_Integer n = luaL_len(L, idx);
+  if (n < 1 || n > RL_MAX_DIMS) return luaL_error(L, "%s: a shape has 1 to %d dimensions, got %d", name, RL_MAX_DIMS, (int)n);
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_geti(L, idx, i);
+    int isint;
+    lua_Integer v = lua_tointegerx(L, -1, &isint);
+    if (!isint) return luaL_error(L, "%s[%d]: expected an integer size, got %s", name, (int)i, luaL_typename(L, -1));
+    if (v < 1) return luaL_error(L, "%s[%d]: sizes must be positive, got %d", name, (int)i, (int)v);
+    shape[i - 1] = v;
+    lua_pop(L, 1);
+  }
+  return (int)n;
+}
+
+rl_dtype rl_check_dtype(lua_State *L, int idx, const char *name, rl_dtype def) {
+  if (lua_isnoneornil(L, idx)) return def;
+  const char *s = lua_tostring(L, idx);
+  if (!s || lua_type(L, idx) != LUA_TSTRING) {
+    luaL_error(L, "%s: expected a dtype name (f32, bf16, f16, f64), got %s", name, luaL_typename(L, idx));
+    return def;
+  }
+  int d = rl_dtype_parse(s);
+  if (d < 0) luaL_error(L, "%s: unknown dtype '%s' (expected f32, bf16, f16 or f64)", name, s);
+  return (rl_dtype)d;
+}
+
+rl_device rl_check_device(lua_State *L, int idx, const char *name) {
+  if (lua_isnoneornil(L, idx)) return RL_HOST;
+  const char *s = lua_tostring(L, idx);
+  if (!s || lua_type(L, idx) != LUA_TSTRING) {
+    luaL_error(L, "%s: expected \"cpu\" or \"cuda\", got %s", name, luaL_typename(L, idx));
+    return RL_HOST;
+  }
+  if (strcmp(s, "cpu") == 0 || strcmp(s, "host") == 0) return RL_HOST;
+  if (strcmp(s, "cuda") == 0) {
+    if (!rl_cuda_available()) luaL_error(L, "%s: CUDA is not available (%s)", name, rl_cuda_last_error());
+    return RL_CUDA;
+  }
+  luaL_error(L, "%s: unknown device '%s' (expected \"cpu\" or \"cuda\")", name, s);
+  return RL_HOST;
+}
+
+static void push_field(lua_State *L, int t, const char *key) {
+  if (lua_isnoneornil(L, t)) lua_pushnil(L);
+  else lua_getfield(L, t, key);
+}
+
+void rl_check_opts(lua_State *L, int t, const char *fname) {
+  if (!lua_isnoneornil(L, t) && !lua_istable(L, t))
+    luaL_error(L, "%s: options must be a table, got %s", fname, luaL_typename(L, t));
+}
+
+lua_Integer rl_opt_integer(lua_State *L, int t, const char *key, lua_Integer def, lua_Integer min,
+                           lua_Integer max) {
+  push_field(L, t, key);
+  lua_Integer v = def;
+  if (!lua_isnil(L, -1)) {
+    int isint;
+    v = lua_tointegerx(L, -1, &isint);
+    if (!isint) luaL_error(L, "opts.%s: expected an integer, got %s", key, luaL_typename(L, -1));
+    if (v < min || v > max)
+      luaL_error(L, "opts.%s: %I is out of range [%I, %I]", key, v, min, max);
+  }
+  lua_pop(L, 1);
+  return v;
+}
+
+double rl_opt_number(lua_State *L, int t, const char *key, double def) {
+  push_field(L, t, key);
+  double v = def;
+  if (!lua_isnil(L, -1)) {
+    if (!lua_isnumber(L, -1)) luaL_error(L, "opts.%s: expected a number, got %s", key, luaL_typename(L, -1));
+    v = lua_tonumber(L, -1);
+  }
+  lua_pop(L, 1);
+  return v;
+}
+
+const char *rl_opt_string(lua_State *L, int t, const char *key, const char *def) {
+  push_field(L, t, key);
+  const char *v = def;
+  if (!lua_isnil(L, -1)) {
+    if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "opts.%s: expected a string, got %s", key, luaL_typename(L, -1));
+    v = lua_tostring(L, -1); /* stays alive: the options table holds it */
+  }
+  lua_pop(L, 1);
+  return v;
+}
+
+rl_timing_mode rl_opt_timing_mode(lua_State *L, int t) {
+  const char *m = rl_opt_string(L, t, "mode", "hot");
+  for (int i = 0; i < RL_MODE_COUNT; i++)
+    if (strcmp(m, rl_timing_mode_name((rl_timing_mode)i)) == 0) return (rl_timing_mode)i;
+  luaL_error(L, "opts.mode: unknown mode '%s' (expected hot, cold or graph)", m);
+  return RL_MODE_HOT;
+}
+
+int rl_opt_boolean(lua_State *L, int t, const char *key, int def) {
+  push_field(L, t, key);
+  int v = def;
+  if (!lua_isnil(L, -1)) {
+    if (!lua_isboolean(L, -1)) luaL_error(L, "opts.%s: expected a boolean, got %s", key, luaL_typename(L, -1));
+    v = lua_toboolean(L, -1);
+  }
+  lua_pop(L, 1);
+  return v;
+}
+
+void rl_push_array(lua_State *L, const double *v, int n) {
+  lua_createtable(L, n, 0);
+  for (int i = 0; i < n; i++) {
+    lua_pushnumber(L, v[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+}
+

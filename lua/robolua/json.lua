@@ -1,0 +1,142 @@
+-- JSON for run documents. Encoding is done here (not by lua-cjson) so that the document's shape never
+-- depends on the data: a table under a key listed in ARRAY_KEYS is always an array, even when empty
+-- (cjson writes an empty table as {}); keys are sorted (stable files, clean diffs); NaN and infinities
+-- become null; strings that are not valid UTF-8 have each bad byte replaced by U+FFFD, so the file
+-- always parses. Decoding uses lua-cjson.
+local cjson = require "cjson.safe"
+local M = {}
+
+-- Keys whose value is a JSON array wherever they appear in a run document.
+M.ARRAY_KEYS = {
+  results = true, gates = true, reports = true, seeds = true, samples_ms = true, sm_clock_mhz = true,
+  seed_medians = true, control_medians = true, backends = true, shards = true, devices = true, kernels = true,
+  warnings = true, missing = true, duplicate = true, only_base = true, only_new = true, rows = true,
+  axes_order = true, points = true, load_avg = true, require = true,
+}
+
+local escapes = { ['"'] = '\\"', ["\\"] = "\\\\", ["\b"] = "\\b", ["\f"] = "\\f", ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t" }
+
+-- Replaces every byte that does not start or continue a valid UTF-8 sequence with U+FFFD.
+local function clean_utf8(s)
+  if utf8.len(s) then return s end
+  local out, i, n = {}, 1, #s
+  while i <= n do
+    local len = utf8.len(s, i, i) and (utf8.offset(s, 2, i) or (n + 1)) - i
+    local piece = len and s:sub(i, i + len - 1)
+    if piece and utf8.len(piece) then
+      out[#out + 1] = piece
+      i = i + len
+    else
+      out[#out + 1] = "\u{FFFD}"
+      i = i + 1
+    end
+  end
+  return table.concat(out)
+end
+
+local function encode_string(s)
+  s = clean_utf8(s)
+  return '"' .. s:gsub('[%c"\\]', function(c) return escapes[c] or string.format("\\u%04x", c:byte()) end) .. '"'
+end
+
+local function is_sequence(t)
+  local n = #t
+  if n == 0 then return false end
+  local count = 0
+  for _ in pairs(t) do count = count + 1 end
+  return count == n
+end
+
+local encode_value
+
+local function encode_table(t, out, as_array, depth, seen)
+  if seen[t] then error("json: a table contains itself", 0) end
+  if depth > 100 then error("json: nesting deeper than 100", 0) end
+  seen[t] = true
+  if as_array or is_sequence(t) then
+    out[#out + 1] = "["
+    for i = 1, #t do
+      if i > 1 then out[#out + 1] = "," end
+      encode_value(t[i], out, nil, depth + 1, seen)
+    end
+    out[#out + 1] = "]"
+  else
+    local keys = {}
+    for k in pairs(t) do
+      local tk = type(k)
+      if tk ~= "string" and tk ~= "number" then error("json: a key of type " .. tk .. " cannot be written", 0) end
+      keys[#keys + 1] = tostring(k)
+    end
+    table.sort(keys)
+    out[#out + 1] = "{"
+    for i, k in ipairs(keys) do
+      if i > 1 then out[#out + 1] = "," end
+      local v = t[k]
+      if v == nil then v = t[math.tointeger(tonumber(k)) or k] end
+      out[#out + 1] = encode_string(k)
+      out[#out + 1] = ":"
+      encode_value(v, out, k, depth + 1, seen)
+    end
+    out[#out + 1] = "}"
+  end
+  seen[t] = nil
+end
+
+function encode_value(v, out, key, depth, seen)
+  local tv = type(v)
+  if tv == "nil" then
+    out[#out + 1] = "null"
+  elseif tv == "boolean" then
+    out[#out + 1] = v and "true" or "false"
+  elseif tv == "number" then
+    if v ~= v or v == math.huge or v == -math.huge then
+      out[#out + 1] = "null"
+    elseif math.type(v) == "integer" then
+      out[#out + 1] = string.format("%d", v)
+    else
+      out[#out + 1] = string.format("%.17g", v)
+    end
+  elseif tv == "string" then
+    out[#out + 1] = encode_string(v)
+  elseif tv == "table" then
+    encode_table(v, out, key and M.ARRAY_KEYS[key], depth, seen)
+  else
+    error(string.format("json: a value of type %s%s cannot be written", tv, key and (" (key '" .. tostring(key) .. "')") or ""), 0)
+  end
+end
+
+-- value -> JSON text; an error names the offending key and type.
+function M.encode(v)
+  local out = {}
+  encode_value(v, out, nil, 0, {})
+  return table.concat(out)
+end
+
+-- text -> value, or nil, message.
+function M.decode(text)
+  local v, err = cjson.decode(text)
+  if v == nil and err then return nil, tostring(err) end
+  return v
+end
+
+-- A JSON-safe copy of a value: functions, userdata and threads become their type name in angle
+-- brackets (a scenario's axis value can be anything), cycles are cut.
+function M.sanitize(v, seen)
+  local tv = type(v)
+  if tv == "table" then
+    seen = seen or {}
+    if seen[v] then return "<cycle>" end
+    seen[v] = true
+    local out = {}
+    for k, x in pairs(v) do
+      if type(k) == "string" or math.type(k) == "integer" then out[k] = M.sanitize(x, seen) end
+    end
+    seen[v] = nil
+    return out
+  elseif tv == "function" or tv == "userdata" or tv == "thread" then
+    return "<" .. tv .. ">"
+  end
+  return v
+end
+
+return M
