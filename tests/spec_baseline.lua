@@ -104,14 +104,14 @@ describe("verdicts", function()
     spec.truthy(md:find("| a | cuda |", 1, true) and md:find("**SLOWER**", 1, true), "row and verdict\n" .. md)
     spec.truthy(md:find("geometric mean", 1, true), "summary row")
     spec.truthy(md:find("AMBIGUOUS", 1, true) or md:find("Ambiguous", 1, true), "ambiguity advice")
-    spec.truthy(md:find("different GPUs", 1, true), "GPU warning")
+    spec.truthy(md:find("gpu differs", 1, true), "GPU warning\n" .. md)
     spec.truthy(md:find("repeats 50 -> 5", 1, true) and md:find("rotate 1 -> auto", 1, true), "settings warning\n" .. md)
     spec.truthy(md:find("Only in base: gone | cuda", 1, true), "one-sided configurations")
   end)
   it("bad options are errors", function()
     spec.fails(function() rl.baseline.compare(base, new, { threshold = -1 }) end, "threshold")
     spec.fails(function() rl.baseline.compare(base, new, { alpha = 2 }) end, "alpha")
-    spec.fails(function() rl.baseline.load("/nonexistent/results.json") end, "cannot open")
+    spec.fails(function() rl.baseline.load("/nonexistent/results.json") end, "cannot read /nonexistent/results.json")
   end)
 end)
 
@@ -154,9 +154,87 @@ describe("tools/compare.lua", function()
     local out = p:read("a")
     p:close()
     spec.eq(tonumber(out:match("exit=(%d+)")), 2, "one run only\n" .. out)
-    spec.truthy(out:find("usage: robolua tools/compare.lua", 1, true), "usage text")
+    spec.truthy(out:find("usage: robolua compare", 1, true), "usage text")
   end)
   for _, f in ipairs { base, slower, faster } do os.remove(f) end
+end)
+
+describe("robolua compare: nothing compared is never a pass", function()
+  local lowest = 0
+  while arg[lowest - 1] do lowest = lowest - 1 end
+  local bin = arg[lowest]
+  local lfs = require "lfs"
+  if bin:find("/", 1, true) and bin:sub(1, 1) ~= "/" then bin = lfs.currentdir() .. "/" .. bin end
+  local function write(doc)
+    local path = os.tmpname()
+    local f = assert(io.open(path, "w"))
+    f:write(cjson.encode(doc))
+    f:close()
+    return path
+  end
+  local function compare(a, b, extra)
+    local p = io.popen(string.format("'%s' compare '%s' '%s' %s 2>&1; echo \"exit=$?\"", bin, a, b, extra or ""))
+    local out = p:read("a")
+    p:close()
+    return tonumber(out:match("exit=(%d+)")), out
+  end
+  local base = run_doc { { "k", "cuda", samples(1.0, 0.01, 50, 1) } }
+  local files = {}
+  local function file(doc) files[#files + 1] = write(doc); return files[#files] end
+  local b = file(base)
+  it("no matching configuration (a new axis changed every key): exit 2", function()
+    local code, out = compare(b, file(run_doc { { "k threads=2", "cuda", samples(1.0, 0.01, 50, 2) } }))
+    spec.eq(code, 2, out)
+    spec.truthy(out:find("Nothing was compared", 1, true), out)
+  end)
+  it("a new run that failed verification everywhere: BROKEN, exit 1", function()
+    local code, out = compare(b, file(run_doc { { "k", "cuda", samples(1.0, 0.01, 50, 2), status = "failed_verification" } }))
+    spec.eq(code, 2, "nothing compared\n" .. out)
+    spec.truthy(out:find("broken in new", 1, true), out)
+  end)
+  it("a new run with no results: exit 2", function()
+    local code, out = compare(b, file(run_doc {}))
+    spec.eq(code, 2, out)
+  end)
+  it("another scenario: exit 2 unless --force", function()
+    local other = run_doc { { "k", "cuda", samples(1.0, 0.01, 50, 2) } }
+    other.scenario = "else"
+    local path = file(other)
+    local code, out = compare(b, path)
+    spec.eq(code, 2, out)
+    spec.truthy(out:find("different scenarios", 1, true), out)
+    spec.eq((compare(b, path, "--force")), 0, "--force")
+  end)
+  it("an unknown schema is refused", function()
+    local odd = run_doc { { "k", "cuda", samples(1.0, 0.01, 50, 2) } }
+    odd.schema = "robolua.run/99"
+    local code, out = compare(b, file(odd))
+    spec.eq(code, 2, out)
+    spec.truthy(out:find("unknown schema robolua.run/99", 1, true), out)
+  end)
+  it("all-zero samples give INVALID, never SAME", function()
+    local zero = run_doc { { "k", "cuda", { 0, 0, 0 } } }
+    local zpath = file(zero)
+    local code, out = compare(zpath, zpath)
+    spec.eq(code, 2, out)
+    spec.truthy(out:find("INVALID", 1, true), out)
+  end)
+  it("host CPU, CPU count, ISA, build type and thread counts are flagged", function()
+    local x = run_doc { { "k", "cpu", samples(1.0, 0.01, 50, 2) } }
+    x.env.host = { cpu_model = "Xeon", logical_cpus = 16, isa = "avx512bw" }
+    x.env.robolua = { build_type = "Release" }
+    x.results[1].threads = 16
+    local y = run_doc { { "k", "cpu", samples(1.0, 0.01, 50, 3) } }
+    y.env.host = { cpu_model = "EPYC", logical_cpus = 2, isa = "avx2" }
+    y.env.robolua = { build_type = "Debug" }
+    y.results[1].threads = 2
+    local _, out = compare(file(x), file(y))
+    for _, frag in ipairs { "host CPU differs: Xeon -> EPYC", "logical CPUs differs: 16 -> 2", "CPU ISA path differs: avx512bw -> avx2",
+      "build type differs: Release -> Debug", "threads 16 -> 2" } do
+      spec.truthy(out:find(frag, 1, true), frag .. "\n" .. out)
+    end
+  end)
+  for _, f in ipairs(files) do os.remove(f) end
 end)
 
 spec.finish()

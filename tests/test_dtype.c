@@ -95,9 +95,15 @@ int main(void) {
   CHECK(rl_dtype_parse("int8") == -1, "unknown dtype");
   CHECK(rl_dtype_size(RL_BF16) == 2 && rl_dtype_size(RL_F64) == 8, "dtype sizes");
 
-  /* counter RNG: fixed values never change (they define every generated data set) */
+  /* counter RNG: these values define every generated data set; pinned so they never change */
+  CHECK(rl_rand64(0, 0, 0) == 13012802259801632091ull, "rng value (0,0,0) pinned");
+  CHECK(rl_rand64(1, 2, 3) == 14031573155281930946ull, "rng value (1,2,3) pinned");
+  CHECK(rl_rand64(0x123456789abcdefull, 7, 1ull << 40) == 16902882018191666629ull, "rng value (large seed, counter) pinned");
+  CHECK(rl_uniform01(0, 1, 0) == 0x1.df74e6p-1f, "uniform01 (0,1,0) pinned");
+  CHECK(rl_uniform01(42, 5, 99) == (float)0.197878957, "uniform01 (42,5,99) pinned");
   CHECK(rl_rand64(0, 0, 0) != rl_rand64(0, 0, 1), "rng counter");
   CHECK(rl_rand64(1, 0, 0) != rl_rand64(2, 0, 0), "rng seed");
+  CHECK(rl_dtype_size(RL_I64) == 8 && strcmp(rl_dtype_name(RL_I64), "i64") == 0, "i64 in the dtype table");
   CHECK(rl_uniform01(7, 3, 11) >= 0.0f && rl_uniform01(7, 3, 11) < 1.0f, "uniform range");
 
   printf("%d passed, %d failed\n", checks - failures, failures);

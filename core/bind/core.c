@@ -13,7 +13,7 @@ int rl_bind_exit_code(void) { return exit_code; }
 static int l_set_exit_code(lua_State *L) {
   lua_Integer c = luaL_checkinteger(L, 1);
   if (c < 0 || c > 255) return luaL_argerror(L, 1, "exit code must be in [0, 255]");
-  exit_code = (int)c;
+  if ((int)c > exit_code) exit_code = (int)c; /* the highest code asked for: a later pass never hides a failure */
   return 0;
 }
 

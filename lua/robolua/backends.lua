@@ -45,6 +45,7 @@ end
 
 -- rl.resample through any backend.
 function M.resample(name, src, st, tt, opts)
+  if opts ~= nil and type(opts) ~= "table" then return core.resample(src, st, tt, opts) end -- the core names the error
   local b = M.get(name)
   if not b then unknown(name) end
   if b.builtin then
@@ -58,6 +59,7 @@ end
 
 -- rl.bench.resample through any backend.
 function M.bench(name, src, st, tt, opts)
+  if opts ~= nil and type(opts) ~= "table" then return core.bench.resample(src, st, tt, opts) end
   local b = M.get(name)
   if not b then unknown(name) end
   if b.builtin then

@@ -22,6 +22,25 @@ function M.git()
   return { commit = commit, dirty = status ~= nil, branch = capture("git rev-parse --abbrev-ref HEAD") }
 end
 
+-- The CPU vector path the resampler takes on this machine (ROBOLUA_CPU_ISA=generic forces the
+-- portable code): recorded so a comparison can tell runs on different instruction sets apart.
+function M.cpu_isa()
+  local forced = os.getenv("ROBOLUA_CPU_ISA")
+  local f = io.open("/proc/cpuinfo", "r")
+  local flags = ""
+  if f then
+    for line in f:lines() do
+      if line:match("^flags") then flags = " " .. line:gsub("^[^:]*:", "") .. " "; break end
+    end
+    f:close()
+  end
+  local has = {}
+  for _, x in ipairs { "avx512bw", "avx512f", "avx2", "f16c", "fma" } do has[#has + 1] = flags:find(" " .. x .. " ", 1, true) and x or nil end
+  local path = flags:find(" avx512bw ", 1, true) and "avx512bw" or flags:find(" avx2 ", 1, true) and "avx2" or "generic"
+  if forced == "generic" then path = "generic (ROBOLUA_CPU_ISA)" end
+  return path, table.concat(has, " ")
+end
+
 function M.capture(rl)
   local e = {
     robolua = { version = rl.version, built_with_cuda = rl.core.built_with_cuda, lua = _VERSION },
@@ -30,6 +49,11 @@ function M.capture(rl)
     cwd = capture("pwd"),
     git = M.git(),
   }
+  e.host.isa, e.host.vector_flags = M.cpu_isa()
+  e.robolua.commit = rl.core.build and rl.core.build.commit
+  e.robolua.build_type = rl.core.build and rl.core.build.build_type
+  local lf = io.open("/proc/loadavg", "r")
+  if lf then e.host.load_avg = tonumber((lf:read("l") or ""):match("^(%S+)")); lf:close() end
   local ok, why = rl.cuda.available()
   if ok then
     e.cuda = rl.cuda.info()
@@ -48,7 +72,8 @@ function M.text(e)
     "command:     " .. e.command,
     "cwd:         " .. tostring(e.cwd),
     "git commit:  " .. e.git.commit .. (e.git.dirty and " (with uncommitted changes)" or ""),
-    "cpu:         " .. e.host.cpu_model .. ", " .. e.host.logical_cpus .. " logical cpus, LLC " .. string.format("%.1f MiB", e.host.llc_bytes / 2 ^ 20),
+    "cpu:         " .. e.host.cpu_model .. ", " .. e.host.logical_cpus .. " logical cpus, LLC " .. string.format("%.1f MiB", e.host.llc_bytes / 2 ^ 20) .. ", ISA path " .. tostring(e.host.isa),
+    "load:        " .. tostring(e.host.load_avg) .. " (1-minute average at the start)",
     "memory:      " .. string.format("%.1f GiB", e.host.mem_total_bytes / 2 ^ 30),
     "os:          " .. e.host.os .. " (" .. e.host.hostname .. ")",
   }

@@ -28,16 +28,20 @@ function M.duration(s)
   return string.format("%.1fs", s)
 end
 
+-- A record's configuration for humans: the workload's label, then the runner's axes and extra axes.
 function M.config_label(r)
-  local c = r.config
-  local parts = { string.format("%dx%dx%d T=%d", c.batch, c.source_len, c.dim, c.target_len), c.dtype }
-  if c.timing ~= "jitter" then parts[#parts + 1] = c.timing end
-  if c.mode ~= "hot" then parts[#parts + 1] = c.mode end
+  local c = r.config or {}
+  local parts = { r.label or r.key }
+  if c.mode and c.mode ~= "hot" then parts[#parts + 1] = c.mode end
   if c.threads then parts[#parts + 1] = c.threads .. " threads" end
   local keys = {}
   for k in pairs(c.extra or {}) do keys[#keys + 1] = k end
   table.sort(keys)
-  for _, k in ipairs(keys) do parts[#parts + 1] = k .. "=" .. tostring(c.extra[k]) end
+  for _, k in ipairs(keys) do
+    local v = c.extra[k]
+    parts[#parts + 1] = k .. "=" .. (type(v) == "table" and table.concat(v, "x") or tostring(v))
+  end
+  if r.gpu then parts[#parts + 1] = "gpu" .. r.gpu.index end
   return table.concat(parts, " ")
 end
 

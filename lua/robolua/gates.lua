@@ -1,7 +1,12 @@
--- Gates: pass/fail checks over a finished run. A gate is a table {name = "...", check = fn} or a plain
--- function; check(run) returns {ok = true|false, msg = "..."}, or {skip = true, msg = why} when it has
--- nothing to judge (e.g. the cuda backend was not available). A skipped gate is never a pass.
--- run.results holds one entry per (config, backend): see scenario.lua for the fields.
+-- Gates: checks over a finished run. A gate is a table {name = "...", check = fn} or a plain function;
+-- check(run) returns one of
+--   {ok = true, msg = "..."}               PASS
+--   {ok = false, msg = "..."}              FAIL
+--   {skip = true, msg = why}               SKIPPED: nothing to judge (e.g. no GPU); never a pass
+--   {inconclusive = true, msg = why}       INCONCLUSIVE: too noisy to tell; never a pass
+-- ({status = "pass"|"fail"|"skip"|"inconclusive", msg =} and {skipped = true} are accepted too.)
+-- run.results holds one record per (configuration, backend): its fields are listed in record.lua and
+-- in the README ("The run and result records"). A gate that raises an error is a script error (exit 2).
 local M = {}
 
 local function ok_results(run, backend, where)
@@ -36,7 +41,9 @@ function M.verified()
   return { name = "verified against the float64 reference", check = function(run)
     local bad, n = {}, 0
     for _, r in ipairs(run.results) do
-      if r.status == "failed_verification" or r.status == "error" then bad[#bad + 1] = r.key .. " " .. r.backend .. ": " .. tostring(r.reason) end
+      if r.status == "failed_verification" or r.status == "error" or r.status == "not_run" then
+        bad[#bad + 1] = r.key .. " " .. r.backend .. ": " .. tostring(r.reason)
+      end
       if r.status == "ok" then n = n + 1 end
     end
     if #bad > 0 then return { ok = false, msg = fmt_list(bad) } end
@@ -45,7 +52,10 @@ function M.verified()
   end }
 end
 
--- Spread of per-seed medians (max - min over the median) at most max_pct, per (config, backend).
+-- Spread of per-seed medians ((max - min) / median) at most max_pct, per (config, backend), judged
+-- against the noise floor: the spread among identical-data controls measured the same way. A record
+-- whose controls alone spread beyond max_pct says the machine is too noisy to tell (INCONCLUSIVE);
+-- FAIL only when the seeds spread beyond max_pct while the controls do not.
 function M.variance(o)
   o = o or {}
   local max_pct = o.max_pct or 5
@@ -53,13 +63,25 @@ function M.variance(o)
     check = function(run)
       local rs = ok_results(run, o.backend, o.where)
       if #rs == 0 then return { skip = true, msg = skip_msg(run, o.backend) } end
-      local bad, worst = {}, 0
+      local bad, noisy, worst, floors = {}, {}, 0, 0
       for _, r in ipairs(rs) do
-        worst = math.max(worst, r.seed_spread_pct)
-        if r.seed_spread_pct > max_pct then bad[#bad + 1] = string.format("%s %s: %.2f%%", r.key, r.backend, r.seed_spread_pct) end
+        local floor = r.noise_floor_pct
+        if floor then floors = floors + 1 end
+        if floor and floor > max_pct then
+          noisy[#noisy + 1] = string.format("%s %s: seeds %.2f%%, noise floor %.2f%%", r.key, r.backend, r.seed_spread_pct, floor)
+        elseif r.seed_spread_pct > max_pct then
+          bad[#bad + 1] = string.format("%s %s: %.2f%%%s", r.key, r.backend, r.seed_spread_pct,
+            floor and string.format(" (noise floor %.2f%%)", floor) or "")
+        else
+          worst = math.max(worst, r.seed_spread_pct)
+        end
       end
-      if #bad > 0 then return { ok = false, msg = fmt_list(bad) } end
-      return { ok = true, msg = string.format("worst %.2f%% over %d results", worst, #rs) }
+      if #bad > 0 then
+        return { ok = false, msg = fmt_list(bad) .. (#noisy > 0 and ("; inconclusive: " .. fmt_list(noisy)) or "") }
+      end
+      if #noisy > 0 then return { inconclusive = true, msg = "the noise floor alone exceeds the envelope: " .. fmt_list(noisy) } end
+      return { ok = true, msg = string.format("worst %.2f%% over %d results%s", worst, #rs,
+        floors > 0 and ", each within the envelope with its noise floor" or " (no controls: noise floor not measured)") }
     end }
 end
 
@@ -179,22 +201,60 @@ function M.roofline(o)
     end }
 end
 
--- Normalises a user gate (function or table) and runs it; an error inside a gate is a failure with
--- its message, never a crash of the run.
+-- Samples taken below threshold_pct (default 90) of the device's maximum SM clock at most max_pct %
+-- of a record's samples (default 0): a throttled GPU makes a slow number that is not the kernel's.
+function M.throttle(o)
+  o = o or {}
+  local max_pct = o.max_pct or 0
+  return { name = string.format("throttle: <= %g%% of samples below %g%% of the max SM clock", max_pct, o.threshold_pct or 90),
+    check = function(run)
+      local rs, bad, judged = ok_results(run, o.backend, o.where), {}, 0
+      for _, r in ipairs(rs) do
+        local t = r.throttled
+        if t and t.of > 0 then
+          judged = judged + 1
+          local pct = 100 * t.samples / t.of
+          if pct > max_pct then bad[#bad + 1] = string.format("%s %s: %d of %d samples throttled", r.key, r.backend, t.samples, t.of) end
+        end
+      end
+      if judged == 0 then return { skip = true, msg = "no SM clock readings (no GPU or no NVML)" } end
+      if #bad > 0 then return { ok = false, msg = fmt_list(bad) } end
+      return { ok = true, msg = judged .. " results, no throttled samples beyond the limit" }
+    end }
+end
+
+-- Normalises a user gate (function or table) and runs it. status: pass | fail | skip | inconclusive |
+-- error (the gate raised: a script error, exit 2).
 function M.evaluate(gate, run, index)
   local name, check
   if type(gate) == "function" then
-    name, check = "custom gate #" .. index, gate
+    local info = debug.getinfo(gate, "S")
+    name, check = string.format("custom gate #%d (%s:%d)", index, info.short_src, info.linedefined), gate
   elseif type(gate) == "table" and type(gate.check) == "function" then
     name, check = gate.name or ("gate #" .. index), gate.check
   else
-    return { name = "gate #" .. index, status = "fail", msg = "not a gate: expected a function or {name=, check=}" }
+    return { name = "gate #" .. index, status = "error", msg = "not a gate: expected a function or {name=, check=}" }
   end
-  local ok, res = pcall(check, run)
-  if not ok then return { name = name, status = "fail", msg = "gate raised an error: " .. tostring(res) } end
-  if type(res) ~= "table" then return { name = name, status = "fail", msg = "gate returned " .. type(res) .. ", expected {ok=, msg=}" } end
-  local status = res.skip and "skip" or (res.ok and "pass" or "fail")
-  return { name = res.name or name, status = status, msg = res.msg or "" }
+  local ok, res = xpcall(check, debug.traceback, run)
+  if not ok then return { name = name, status = "error", msg = "the gate raised an error: " .. tostring(res) } end
+  if type(res) ~= "table" then
+    return { name = name, status = "error", msg = "the gate returned " .. type(res) .. ", expected {ok=, msg=}, {skip=}, or {inconclusive=}" }
+  end
+  local status
+  if res.status == "pass" or res.status == "fail" or res.status == "skip" or res.status == "inconclusive" then
+    status = res.status
+  elseif res.skip or res.skipped then
+    status = "skip"
+  elseif res.inconclusive then
+    status = "inconclusive"
+  elseif res.ok == true then
+    status = "pass"
+  elseif res.ok == false then
+    status = "fail"
+  else
+    return { name = res.name or name, status = "error", msg = "the gate returned a table without ok, skip or inconclusive" }
+  end
+  return { name = res.name or name, status = status, msg = res.msg and tostring(res.msg) or "" }
 end
 
 return M

@@ -57,19 +57,32 @@ M.ncu_metrics = {
   occupancy_pct = "sm__warps_active.avg.pct_of_peak_sustained_active",
 }
 
--- "void <unnamed>::resample_tiled_kernel<(int)1>(const uint4 *, ...)" (nsys) or "...kernel<1>(...)"
--- (ncu) -> "resample_tiled_kernel<bf16>"
-local dtype_codes = { ["0"] = "f32", ["1"] = "bf16", ["2"] = "f16" }
+-- "void <unnamed>::resample_rows_kernel<(int)1>(const uint4 *, ...)" (nsys) or "...kernel<1>(...)"
+-- (ncu) -> "resample_rows_kernel<bf16>" (the template argument is a dtype code: robolua.dtypes)
 function M.short_name(name)
+  local dtypes = require("robolua.core").dtypes
   local kernel, code = name:match("([%w_]+)<%(int%)(%d)>")
   if not kernel then kernel, code = name:match("([%w_]+)<(%d)>") end
-  if kernel then return kernel .. "<" .. (dtype_codes[code] or code) .. ">" end
+  if kernel then return kernel .. "<" .. (dtypes[tonumber(code)] or code) .. ">" end
   return name:match("([%w_]+)%s*%(") or name
+end
+
+-- ncu --nvtx adds a column with the thread's push/pop range stack, each range as
+-- "<domain>:<range name>:PL_Type:PL_Value:CLR_Type:Color:Msg_Type:Msg" in quotes (see
+-- tests/data/ncu_nvtx_h100.csv). -> the range names, outermost first.
+M.nvtx_column = "thread Domain:Push/Pop_Range:PL_Type:PL_Value:CLR_Type:Color:Msg_Type:Msg"
+function M.parse_nvtx_stack(cell)
+  local out = {}
+  for quoted in tostring(cell or ""):gmatch('"(.-)"') do
+    local name = quoted:match("^[^:]*:(.*):[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:[^:]*$")
+    if name then out[#out + 1] = name end
+  end
+  return out
 end
 
 -- ncu --csv --page raw: header row of metric names, a units row, then one row per kernel launch.
 -- Returns a list of {name, grid, block, duration_ns, dram_pct, dram_bytes, l2_hit_pct, occupancy_pct, gbps}.
-function M.read_ncu_csv(path)
+function M.read_ncu_csv(path, opts)
   local text, err = read_file(path)
   if not text then return nil, "cannot read " .. path .. ": " .. tostring(err) end
   local rows = M.parse_csv(text)
@@ -80,7 +93,7 @@ function M.read_ncu_csv(path)
   if not header then return nil, path .. ": no ncu CSV header (a row starting with \"ID\")" end
   local col = {}
   for i, name in ipairs(header) do col[name] = i end
-  for _, key in ipairs { "duration", "dram_pct", "dram_read", "dram_write", "l2_hit_pct", "occupancy_pct" } do
+  for _, key in ipairs(opts and opts.need or { "duration", "dram_pct", "dram_read", "dram_write", "l2_hit_pct", "occupancy_pct" }) do
     local metric = M.ncu_metrics[key]
     if not col[metric] then return nil, string.format("%s: metric %s (%s) is missing", path, metric, key) end
   end
@@ -104,6 +117,7 @@ function M.read_ncu_csv(path)
         dram_bytes = (get(row, M.ncu_metrics.dram_read) or 0) + (get(row, M.ncu_metrics.dram_write) or 0),
         l2_hit_pct = get(row, M.ncu_metrics.l2_hit_pct),
         occupancy_pct = get(row, M.ncu_metrics.occupancy_pct),
+        ranges = col[M.nvtx_column] and M.parse_nvtx_stack(row[col[M.nvtx_column]]) or {},
       }
       k.gbps = k.duration_ns and k.duration_ns > 0 and k.dram_bytes / k.duration_ns or nil
       kernels[#kernels + 1] = k
@@ -132,67 +146,103 @@ function M.read_nsys_csv(path)
   return out
 end
 
--- In --profile mode the runner launches each cuda configuration 3 times, in sweep order; ncu is
--- filtered to the resampler kernels, so kernel j belongs to the ((j-1) // 3 + 1)-th cuda configuration.
-M.launches_per_config = 3
-function M.kernels_by_key(kernels, cuda_keys)
+-- In --profile mode each record's backend runs launches_per_range times inside the NVTX range
+-- range_name(scenario, record, "profile") (and a same-size copy kernel as often in ".../copy").
+M.launches_per_range = 3
+function M.range_name(scenario, r, what)
+  return string.format("%s/%s/%s%s/%s", scenario, r.key, r.backend, r.gpu and ("/gpu" .. r.gpu.index) or "", what)
+end
+
+-- ncu kernels grouped by the innermost robolua range they ran in: name -> {kernel, ...}.
+function M.kernels_by_range(kernels)
   local by = {}
-  for j, k in ipairs(kernels) do
-    local key = cuda_keys[(j - 1) // M.launches_per_config + 1]
-    if key then
-      by[key] = by[key] or {}
-      table.insert(by[key], k)
+  for _, k in ipairs(kernels) do
+    local name = k.ranges[#k.ranges]
+    if name then
+      by[name] = by[name] or {}
+      table.insert(by[name], k)
     end
   end
   return by
 end
 
-local median = require("robolua.stats").median
+-- Per launch of a range's kernels: summed duration and DRAM bytes, duration-weighted DRAM %.
+local function per_call(ks)
+  local dur, bytes, weighted = 0, 0, 0
+  for _, k in ipairs(ks) do
+    dur = dur + (k.duration_ns or 0)
+    bytes = bytes + (k.dram_bytes or 0)
+    weighted = weighted + (k.dram_pct or 0) * (k.duration_ns or 0)
+  end
+  local calls = M.launches_per_range
+  return { duration_ms = dur / calls * 1e-6, dram_pct = dur > 0 and weighted / dur or nil, dram_bytes = bytes / calls,
+    gbps = dur > 0 and bytes / dur or nil, kernels = #ks, kernels_per_call = #ks / calls }
+end
 
--- Per cuda result of a run: the ncu figures (median over the profiled launches), or nil, why.
+-- Attaches the ncu figures of each record (r.ncu) by its NVTX range; returns the number attached,
+-- or nil, why.
 function M.attach(run, profile_dir)
   local kernels, err = M.read_ncu_csv(profile_dir .. "/ncu_kernels.csv")
   if not kernels then return nil, err end
-  local keys = {}
+  local by = M.kernels_by_range(kernels)
+  local n = 0
   for _, r in ipairs(run.results) do
-    if r.backend == "cuda" and r.status ~= "skipped" then keys[#keys + 1] = r.key end
-  end
-  local by = M.kernels_by_key(kernels, keys)
-  for _, r in ipairs(run.results) do
-    local ks = r.backend == "cuda" and by[r.key]
+    local ks = by[M.range_name(run.scenario, r, "profile")]
     if ks then
-      local d, p = {}, {}
-      for i, k in ipairs(ks) do d[i] = k.duration_ns; p[i] = k.dram_pct end
-      r.ncu = { duration_ms = median(d) * 1e-6, dram_pct = median(p), launches = #ks,
-        l2_hit_pct = ks[1].l2_hit_pct, occupancy_pct = ks[1].occupancy_pct, gbps = ks[1].gbps }
+      n = n + 1
+      r.ncu = per_call(ks)
+      r.ncu.l2_hit_pct, r.ncu.occupancy_pct = ks[1].l2_hit_pct, ks[1].occupancy_pct
+      r.ncu.names = {}
+      for _, k in ipairs(ks) do
+        local short = M.short_name(k.name)
+        if r.ncu.names[#r.ncu.names] ~= short then r.ncu.names[#r.ncu.names + 1] = short end
+      end
+      local cs = by[M.range_name(run.scenario, r, "copy")]
+      if cs then r.ncu.copy = per_call(cs) end
     end
   end
-  return true
+  return n
 end
 
 local function profile_gate(name, judge)
   return { name = name, check = function(run)
     if not run.profile_dir then return { skip = true, msg = "no Nsight profile for this commit (run tools/profile.sh)" } end
-    local ok, err = M.attach(run, run.profile_dir)
-    if not ok then return { skip = true, msg = err } end
+    local n, err = M.attach(run, run.profile_dir)
+    if not n then return { skip = true, msg = err } end
+    if n == 0 then return { skip = true, msg = "the profile in " .. run.profile_dir .. " has no kernel in this run's NVTX ranges (profiled with an older robolua? re-run tools/profile.sh)" } end
     return judge(run)
   end }
 end
 
--- DRAM throughput (ncu, % of peak) at least min_pct on the cuda results that where() selects.
+-- DRAM throughput (ncu) of the records where() selects, at least min_pct of the DRAM throughput a
+-- same-size copy kernel reached in the same profile (against = "copy", the default: reachable at every
+-- size) or of the datasheet peak (against = "peak", where even a copy may not get there).
 function M.gate_dram(o)
   o = o or {}
-  local min_pct = o.min_pct or 80
-  return profile_gate(string.format("ncu: DRAM throughput >= %g%% of peak%s", min_pct, o.label and (" " .. o.label) or ""), function(run)
-    local bad, n, worst = {}, 0, math.huge
+  local min_pct = o.min_pct or (o.against == "peak" and 80 or 90)
+  local peak = o.against == "peak"
+  if o.against ~= nil and o.against ~= "peak" and o.against ~= "copy" then error("gate_dram: against must be \"copy\" or \"peak\"", 2) end
+  return profile_gate(string.format("ncu: DRAM throughput >= %g%% of %s%s", min_pct,
+    peak and "peak" or "a same-size copy kernel's (same profile)", o.label and (" " .. o.label) or ""), function(run)
+    local bad, n, worst, info = {}, 0, math.huge, {}
     for _, r in ipairs(run.results) do
-      if r.ncu and (not o.where or o.where(r.config, r)) then
-        n = n + 1
-        worst = math.min(worst, r.ncu.dram_pct)
-        if r.ncu.dram_pct < min_pct then bad[#bad + 1] = string.format("%s: %.1f%%", r.key, r.ncu.dram_pct) end
+      if r.ncu and r.ncu.dram_pct and (not o.where or o.where(r.config, r)) then
+        local ref = peak and 100 or (r.ncu.copy and r.ncu.copy.dram_pct)
+        if ref and ref > 0 then
+          n = n + 1
+          local pct = 100 * r.ncu.dram_pct / ref
+          worst = math.min(worst, pct)
+          if pct < min_pct then
+            bad[#bad + 1] = string.format("%s: %.1f%% of peak, the copy %.1f%% (%.1f%% of it)", r.key, r.ncu.dram_pct, ref, pct)
+          end
+        else
+          info[#info + 1] = r.key
+        end
       end
     end
-    if n == 0 then return { skip = true, msg = "no profiled kernel matches" } end
+    if n == 0 then
+      return { skip = true, msg = #info > 0 and ("no same-size copy in the profile for " .. table.concat(info, "; ") .. " (re-profile with tools/profile.sh)") or "no profiled kernel matches" }
+    end
     if #bad > 0 then return { ok = false, msg = table.concat(bad, "; ") } end
     return { ok = true, msg = string.format("lowest %.1f%% over %d configurations", worst, n) }
   end)

@@ -160,7 +160,7 @@ M.fields = {
   { key = "sm_clock_min_mhz", label = "SM clock min", unit = "MHz", get = function(r) return r.sm_clock_min_mhz end, format = "int" },
   { key = "sm_clock_max_mhz", label = "SM clock max", unit = "MHz", get = function(r) return r.sm_clock_max_mhz end, format = "int" },
   { key = "throttled_samples", label = "throttled", get = function(r) return r.throttled and r.throttled.samples end, human = true, format = "int" },
-  { key = "threads", label = "threads", get = function(r) return r.threads end, format = "int" },
+  { key = "threads_used", label = "threads", get = function(r) return r.threads end, format = "int" },
 }
 
 local formats = {

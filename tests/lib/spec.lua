@@ -2,7 +2,8 @@
 -- the tests exercise the embedded modules and the C core exactly as users get them).
 -- describe/it group cases; each case runs under pcall; the last line is "N passed, N failed" and a
 -- failure makes the process exit 1. spec.skip(reason) ends the whole file with ctest's skip code 77.
-local M = { passed = 0, failed = 0, prefix = {} }
+local M = { passed = 0, failed = 0, skipped = 0, prefix = {} }
+local skip_mt = {}
 
 function M.describe(name, fn)
   table.insert(M.prefix, name)
@@ -12,8 +13,14 @@ end
 
 function M.it(name, fn)
   local full = table.concat(M.prefix, " > ") .. " > " .. name
-  local ok, err = xpcall(fn, debug.traceback)
-  if ok then
+  local ok, err = xpcall(fn, function(e)
+    if getmetatable(e) == skip_mt then return e end
+    return debug.traceback(e, 2)
+  end)
+  if not ok and getmetatable(err) == skip_mt then
+    M.skipped = M.skipped + 1
+    print("SKIP  " .. full .. ": " .. err.reason)
+  elseif ok then
     M.passed = M.passed + 1
     print("ok    " .. full)
   else
@@ -51,13 +58,19 @@ function M.fails(fn, ...)
   return err
 end
 
+-- Inside an `it`: this case can't run here (e.g. it needs a machine without a GPU); counted as
+-- skipped, never as passed.
+function M.skip_case(reason)
+  error(setmetatable({ reason = reason }, skip_mt))
+end
+
 function M.skip(reason)
   print("SKIP  " .. reason)
   os.exit(77)
 end
 
 function M.finish()
-  print(string.format("%d passed, %d failed", M.passed, M.failed))
+  print(string.format("%d passed, %d failed, %d skipped", M.passed, M.failed, M.skipped))
   os.exit(M.failed == 0 and 0 or 1)
 end
 

@@ -69,7 +69,7 @@ function M.render(run)
     add("<li>gpu: none (" .. esc(e.cuda.reason) .. ")</li>")
   end
   for _, dev in ipairs { "cpu", "cuda" } do
-    local r = run.roofline[dev]
+    local r = run.roofline and run.roofline[dev]
     if r then add(string.format("<li>%s copy bandwidth, same run: <b>%.1f GB/s</b> (%s)</li>", dev, r.bytes_per_s / 1e9, esc(r.what))) end
   end
   if run.rotate and run.rotate ~= 1 then
@@ -122,11 +122,12 @@ function M.render(run)
   add("</table>")
   add("<h2>Gates</h2><table><tr><th>gate</th><th>result</th><th>detail</th></tr>")
   for _, g in ipairs(run.gates) do
-    local cls = g.status == "pass" and "pass" or g.status == "skip" and "skip" or "fail"
+    local cls = g.status == "pass" and "pass" or (g.status == "skip" or g.status == "inconclusive") and "skip" or "fail"
     add(string.format('<tr><td>%s</td><td class="%s">%s</td><td>%s</td></tr>', esc(g.name), cls,
       g.status == "skip" and "SKIPPED" or g.status:upper(), esc(g.msg)))
   end
   add("</table>")
+  if run.verdict then add("<p>Verdict: <b>" .. esc(run.verdict) .. "</b></p>") end
   if run.profile_dir then add("<p>Nsight profile of this commit: <code>" .. esc(run.profile_dir) .. "</code></p>") end
   add("<p>Regenerate: <code>" .. esc(run.command) .. "</code></p>")
   add("</body></html>")

@@ -1,5 +1,6 @@
 -- Report formats. Each format module has render(run, opts) -> string and a file name; a report in a
 -- scenario's `reports` list is a format name or a function(run, dir) -> path for a custom one.
+local files = require "robolua.files"
 local M = {}
 
 M.formats = {
@@ -26,19 +27,14 @@ function M.render(name, run, opts)
   return mod.render(run, opts)
 end
 
+-- Writes one report into dir (atomically); a custom report is function(run, dir) -> path.
 function M.write(run, rep, dir)
   if type(rep) == "function" then
     local path = rep(run, dir)
     return path or "(custom report)"
   end
   local mod, file = format_of(rep)
-  local path = dir .. "/" .. file
-  require("robolua.scenario").write_file(path, mod.render(run))
-  return path
-end
-
-function M.json_encode(v)
-  return require("robolua.reports.json").encode(v)
+  return files.write(dir .. "/" .. file, mod.render(run))
 end
 
 return M

@@ -1,7 +1,11 @@
 -- Markdown report: provenance, the same-run copy bandwidths, the side-by-side table (mean +- std,
--- median, 95% CI, per-seed spread, GB/s, % of copy bandwidth, speedup), the gates, the command.
+-- median, 95% CI per backend, speedups), the results table (the human fields of record.fields), the
+-- gates with the verdict, the method, the command that regenerates the run.
 local fmt = require "robolua.fmt"
+local record = require "robolua.record"
 local M = {}
+
+local function escape(s) return (tostring(s):gsub("|", "\\|"):gsub("\n", " ")) end
 
 local function status_cell(r)
   if r.status == "ok" then return "ok" end
@@ -9,53 +13,57 @@ local function status_cell(r)
   return "**" .. r.status:upper() .. "**: " .. tostring(r.reason)
 end
 
-local function escape(s) return (tostring(s):gsub("|", "\\|"):gsub("\n", " ")) end
+local function backend_cell(r)
+  return r.backend .. (r.device == "cpu" and r.threads and (" (" .. r.threads .. " thr)") or "")
+end
 
 function M.table(run)
-  local out = {
-    "| configuration | backend | mean ± std (ms) | median (ms) | 95% CI of mean (ms) | seed spread | GB/s | % copy BW | % same-size copy | speedup vs " .. run.speedup_base .. " | outliers (mild/severe) | n | status |",
-    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
-  }
-  for _, r in ipairs(run.results) do
-    local s = r.stats
-    local label = fmt.config_label(r)
-    local backend = r.backend .. (r.backend == "cpu" and r.threads and (" (" .. r.threads .. " thr)") or "")
-    if s then
-      out[#out + 1] = string.format("| %s | %s | %s ± %s | %s | [%s, %s] | %s%% | %s | %s | %s | %s | %d/%d | %d | %s |",
-        label, backend, fmt.ms(s.mean), fmt.ms(s.std), fmt.ms(s.median), fmt.ms(s.ci_lo), fmt.ms(s.ci_hi),
-        fmt.num(r.seed_spread_pct, 2), fmt.num(r.gbps, 1), fmt.num(r.roofline_pct, 1), fmt.num(r.copy_same_pct, 1),
-        r.speedup and string.format("%.2fx", r.speedup) or "-", s.outliers_mild, s.outliers_severe, s.n,
-        escape(status_cell(r)))
-    else
-      out[#out + 1] = string.format("| %s | %s | - | - | - | - | - | - | - | - | - | 0 | %s |", label, backend, escape(status_cell(r)))
+  local head, rule = { "| configuration | backend" }, { "|---|---" }
+  local shown = {}
+  for _, f in ipairs(record.fields) do
+    if f.human then
+      shown[#shown + 1] = f
+      head[#head + 1] = f.label .. (f.unit and f.unit ~= "%" and f.unit ~= "x" and (" (" .. f.unit .. ")") or "")
+      rule[#rule + 1] = "---:"
     end
+  end
+  head[#head + 1] = "95% CI of mean (ms) | status |"
+  rule[#rule + 1] = "---:|---|"
+  local out = { table.concat(head, " | "), table.concat(rule, "|") }
+  for _, r in ipairs(run.results) do
+    local cells = { "| " .. escape(fmt.config_label(r)), escape(backend_cell(r)) }
+    for _, f in ipairs(shown) do cells[#cells + 1] = record.show(f, r, run) end
+    local s = r.stats
+    cells[#cells + 1] = s and string.format("[%s, %s]", fmt.ms(s.ci_lo), fmt.ms(s.ci_hi)) or "-"
+    cells[#cells + 1] = escape(status_cell(r)) .. " |"
+    out[#out + 1] = table.concat(cells, " | ")
   end
   return table.concat(out, "\n") .. "\n"
 end
 
--- One row per configuration, one column group per backend: median, mean ± std and 95% CI side by
--- side, then the speedup of each backend over the base.
+-- One row per configuration, one column group per backend (and GPU): median, mean ± std, 95% CI; then
+-- each backend's speedup over the base.
 function M.side_by_side(run)
-  local backends, keys, by = {}, {}, {}
-  for _, b in ipairs(run.backends) do
-    if b ~= "reference" then backends[#backends + 1] = b end
-  end
+  local cols, col_seen, keys, by = {}, {}, {}, {}
   for _, r in ipairs(run.results) do
-    if not by[r.key] then by[r.key] = { label = fmt.config_label(r) }; keys[#keys + 1] = r.key end
-    by[r.key][r.backend] = r
+    local col = r.backend .. (r.gpu and (" gpu" .. r.gpu.index) or "")
+    if r.backend ~= "reference" and not col_seen[col] then col_seen[col] = true; cols[#cols + 1] = col end
+    if not by[r.key] then by[r.key] = { label = fmt.config_label({ label = r.label, config = r.config, key = r.key }) }; keys[#keys + 1] = r.key end
+    by[r.key][col] = r
   end
+  local base = run.speedup_base or "cpu"
   local head, rule = { "| configuration" }, { "|---" }
-  for _, b in ipairs(backends) do
+  for _, b in ipairs(cols) do
     head[#head + 1] = string.format(" %s median (ms) | %s mean ± std | %s 95%% CI", b, b, b)
     rule[#rule + 1] = "|---:|---:|---:"
   end
-  for _, b in ipairs(backends) do
-    if b ~= run.speedup_base then head[#head + 1] = string.format(" %s vs %s", b, run.speedup_base); rule[#rule + 1] = "|---:" end
+  for _, b in ipairs(cols) do
+    if b ~= base then head[#head + 1] = string.format(" %s vs %s", b, base); rule[#rule + 1] = "|---:" end
   end
   local out = { table.concat(head, " |") .. " |", table.concat(rule) .. "|" }
   for _, key in ipairs(keys) do
-    local row = { "| " .. by[key].label }
-    for _, b in ipairs(backends) do
+    local row = { "| " .. escape(by[key].label) }
+    for _, b in ipairs(cols) do
       local r = by[key][b]
       local s = r and r.stats
       if s then
@@ -64,8 +72,8 @@ function M.side_by_side(run)
         row[#row + 1] = string.format(" %s | - | -", r and r.status or "-")
       end
     end
-    for _, b in ipairs(backends) do
-      if b ~= run.speedup_base then
+    for _, b in ipairs(cols) do
+      if b ~= base then
         local r = by[key][b]
         row[#row + 1] = (r and r.speedup) and string.format(" %.2fx", r.speedup) or " -"
       end
@@ -75,19 +83,20 @@ function M.side_by_side(run)
   return table.concat(out, "\n") .. "\n"
 end
 
-function M.gates(run)
+local badges = { pass = "PASS", skip = "SKIPPED", fail = "**FAIL**", inconclusive = "**INCONCLUSIVE**", error = "**ERROR**" }
+function M.gates(run, brief)
   local out = { "| gate | result | detail |", "|---|---|---|" }
   for _, g in ipairs(run.gates) do
-    local badge = g.status == "pass" and "PASS" or g.status == "skip" and "SKIPPED" or "**FAIL**"
-    out[#out + 1] = string.format("| %s | %s | %s |", escape(g.name), badge, escape(g.msg))
+    out[#out + 1] = string.format("| %s | %s | %s |", escape(g.name), badges[g.status] or g.status, escape(g.msg))
   end
+  if run.verdict and not brief then out[#out + 1] = "\nVerdict: **" .. run.verdict .. "**" end
   return table.concat(out, "\n") .. "\n"
 end
 
 function M.roofline(run)
   local lines = {}
   for _, dev in ipairs { "cpu", "cuda" } do
-    local r = run.roofline[dev]
+    local r = run.roofline and run.roofline[dev]
     if r then
       lines[#lines + 1] = string.format("- %s copy bandwidth (same run): **%.1f GB/s** (%s, %s buffers)", dev,
         r.bytes_per_s / 1e9, r.what, fmt.bytes(r.bytes))
@@ -103,6 +112,34 @@ function M.roofline(run)
   return table.concat(lines, "\n") .. (#lines > 0 and "\n" or "")
 end
 
+-- How the samples were taken, in words.
+function M.method(run)
+  local st = run.settings or {}
+  local seeds = {}
+  for i, s in ipairs(st.seeds or run.seeds or {}) do seeds[i] = tostring(s) end
+  local lines = { string.format("- seeds: %s; %d control%s (the first seed's data measured as if another seed: the noise floor); warmup %d, repeats %d per seed; times are per launch; bytes = inputs read once + output written once",
+    table.concat(seeds, ", "), st.controls or 0, (st.controls or 0) == 1 and "" or "s", st.warmup or 0, st.repeats or 0) }
+  local fine, coarse = 0, 0
+  for _, r in ipairs(run.results) do
+    if r.interleave == "fine" then fine = fine + 1 elseif r.interleave == "coarse" then coarse = coarse + 1 end
+  end
+  if fine > 0 then lines[#lines + 1] = string.format("- interleaving: fine for %d results (every seed's inputs resident, samples taken round robin in chunks across seeds and controls)", fine) end
+  if coarse > 0 then lines[#lines + 1] = string.format("- interleaving: coarse for %d results (one set of buffers refilled seed after seed)", coarse) end
+  if st.stop then
+    lines[#lines + 1] = string.format("- stopping rule (%s): after the repeats, more chunks per seed until the 95%% CI of its mean is within ±%s%% (at most %s samples, %s s per configuration)",
+      tostring(st.stop.name), tostring(st.stop.precision_pct), tostring(st.stop.max_repeats), tostring(st.stop.max_seconds))
+  end
+  if st.rotate and st.rotate ~= 1 then
+    lines[#lines + 1] = string.format("- CUDA inputs rotated (%s): each timed launch uses the next of several copies of its inputs and output, so no launch reads what the one before left in the L2%s",
+      tostring(st.rotate), st.rotate == "auto" and " (as many copies as make 4x the L2, at most 64)" or "")
+  end
+  if st.throttle then
+    lines[#lines + 1] = string.format("- throttled samples: SM clock below %g%% of the card's maximum (%s)", st.throttle.threshold_pct,
+      st.throttle.action == "remeasure" and "such chunks are re-taken, twice at most" or "counted and reported")
+  end
+  return table.concat(lines, "\n") .. "\n"
+end
+
 function M.render(run, opts)
   opts = opts or {}
   local e = run.env
@@ -114,7 +151,7 @@ function M.render(run, opts)
     add(string.format("- time (UTC): %s → %s", run.started_utc, tostring(run.finished_utc)))
     add("- command: `" .. run.command .. "`")
     add("- git commit: `" .. e.git.commit .. "`" .. (e.git.dirty and " (with uncommitted changes)" or ""))
-    add(string.format("- cpu: %s, %d logical cpus", e.host.cpu_model, e.host.logical_cpus))
+    add(string.format("- cpu: %s, %d logical cpus%s", e.host.cpu_model, e.host.logical_cpus, e.host.isa and (", ISA path " .. e.host.isa) or ""))
     if e.cuda.available then
       add(string.format("- gpu: %s, %d SMs, L2 %.0f MiB, driver %s, runtime %d, SM clock %s/%s MHz (now/max)",
         e.cuda.name, e.cuda.sm_count, e.cuda.l2_bytes / 2 ^ 20, e.cuda.driver ~= "" and e.cuda.driver or tostring(e.cuda.driver_version),
@@ -122,25 +159,18 @@ function M.render(run, opts)
     else
       add("- gpu: none (" .. tostring(e.cuda.reason) .. ")")
     end
-    add(string.format("- seeds: %s; warmup %d, repeats %d per seed%s; times are per launch; bytes = inputs read once + output written once",
-      table.concat((function() local t = {} for i, s in ipairs(run.seeds) do t[i] = tostring(s) end return t end)(), ", "),
-      run.warmup, run.repeats, (run.interleave or 1) > 1 and
-        string.format(", interleaved in %d rounds (each round times a chunk of every seed, in rotated order)", run.interleave) or ""))
-    if run.stop then
-      add(string.format("- stopping rule: after the %d repeats, each seed is timed in further chunks until the 95%% CI of its mean is within ±%g%% (or %d samples, or %g s per configuration); n counts every sample",
-        run.repeats, run.stop.precision_pct, run.stop.max_repeats, run.stop.max_seconds))
-    end
-    if run.rotate and run.rotate ~= 1 then
-      add(string.format("- CUDA inputs rotated (%s): each timed launch uses the next of several copies of its inputs and output, so no launch reads what the one before left in the L2%s",
-        tostring(run.rotate), run.rotate == "auto" and " (as many copies as make 4x the L2, at most 64)" or ""))
-    end
+    if run.shard then add(string.format("- shard %d of %d", run.shard.index, run.shard.count)) end
+    add(M.method(run))
     add(M.roofline(run))
     if run.interrupted then add("**The run was interrupted; the results below are what was measured before.**\n") end
-    if #run.backends > 1 then add("## Side by side\n\n" .. M.side_by_side(run)) end
+    for _, w in ipairs(run.warnings or {}) do add("- warning: " .. w) end
+    local n_backends = 0
+    for _ in pairs(run.backends or {}) do n_backends = n_backends + 1 end
+    if n_backends > 1 then add("## Side by side\n\n" .. M.side_by_side(run)) end
     add("## Results\n")
   end
   add(M.table(run))
-  add("\n" .. (opts.brief and "" or "## Gates\n\n") .. M.gates(run))
+  add("\n" .. (opts.brief and "" or "## Gates\n\n") .. M.gates(run, opts.brief))
   if not opts.brief then
     add("\nVerification: every (configuration, backend, seed) output was compared with the float64 reference before it was timed (f32: |err| <= 1e-6 + 1e-6·|ref|; bf16/f16: <= 1 ulp of the stored type + 1e-6).\n")
     if run.profile_dir then add("Nsight profile of this commit: `" .. run.profile_dir .. "`\n") end

@@ -7,9 +7,10 @@
 --   to_device(inputs, device, reuse)        the same inputs on a device
 --   reference(inputs, config, reuse)        the float64 reference output
 --   output(config, inputs, device)          an output buffer; poison(out) fills it with NaN
---   run(backend, inputs, out, config)       one call of a backend into out
+--   run(backend, inputs, out, config, o)    one call of a backend into out (o: threads, pin)
 --   compare(out, ref, config)               {ok, bad, count, max_abs_err, max_ulp_err, first_bad, ...}
 --   time(backend, inputs, out, config, o)   the C timing loop: {samples_ms, sm_clock_mhz, threads}
+--                                           (o: warmup, repeats, rotate, graph_batch, nvtx, threads, pin)
 --   tensors(set)                            the tensors of an input set (closed by the runner)
 local rl_core = require "robolua.core"
 local backends = require "robolua.backends"
@@ -42,8 +43,8 @@ function M.config(point, def)
     end
     c.target_len = c.target_len or math.max(1, c.source_len // 2)
   end
-  c.dtype = point.dtype or "bf16"
-  if type(c.dtype) ~= "string" or not rl_core.dtypes[c.dtype] or c.dtype == "f64" or c.dtype == "i64" then
+  c.dtype = point.dtype or (not custom and "bf16" or nil) -- a custom case's tensors say it
+  if c.dtype ~= nil and (type(c.dtype) ~= "string" or not rl_core.dtypes[c.dtype] or c.dtype == "f64" or c.dtype == "i64") then
     error(string.format("axis dtype: unknown or unsupported dtype '%s' (f32, bf16, f16)", tostring(c.dtype)), 0)
   end
   c.timing = point.timing or "jitter"
@@ -64,13 +65,16 @@ local function complete_from(c, inputs)
       error(string.format("case(point, seed): returned %s = %d, but the point says %d", k, v, c[k]), 0)
     end
   end
+  if c.dtype == nil then c.dtype = inputs.src.dtype end
   if inputs.src.dtype ~= c.dtype then
     error(string.format("case(point, seed): returned src of dtype %s for a %s point", inputs.src.dtype, c.dtype), 0)
   end
 end
 
 function M.label(c)
-  if not c.batch then return c.dtype .. " (custom case)" end
+  if not (c.batch and c.source_len and c.dim and c.target_len and c.dtype) then
+    return (c.dtype or "") .. " (custom case)"
+  end
   local parts = { string.format("%dx%dx%d T=%d", c.batch, c.source_len, c.dim, c.target_len), c.dtype }
   if c.timing ~= "jitter" then parts[#parts + 1] = c.timing end
   return table.concat(parts, " ")
@@ -78,7 +82,7 @@ end
 
 -- Minimum bytes: src and both time arrays read once, the output written once.
 function M.bytes(c)
-  if not c.batch then return nil end
+  if not (c.batch and c.source_len and c.dim and c.target_len and c.dtype) then return nil end
   local es, ts = rl_core.dtypes[c.dtype].size, rl_core.dtypes.f32.size
   return c.batch * c.source_len * c.dim * es + c.batch * c.source_len * ts + c.batch * c.target_len * ts +
       c.batch * c.target_len * c.dim * es
@@ -133,8 +137,9 @@ end
 
 function M.poison(out) return out:fill(0 / 0) end
 
-function M.run(backend, inputs, out, c)
-  return backends.resample(backend, inputs.src, inputs.src_times, inputs.tgt_times, { out = out, threads = c.threads })
+function M.run(backend, inputs, out, c, o)
+  return backends.resample(backend, inputs.src, inputs.src_times, inputs.tgt_times,
+    { out = out, threads = o and o.threads or c.threads, pin = o and o.pin or nil })
 end
 
 function M.compare(out, ref, c)
@@ -147,7 +152,7 @@ end
 function M.time(backend, inputs, out, c, o)
   return backends.bench(backend, inputs.src, inputs.src_times, inputs.tgt_times, {
     warmup = o.warmup, repeats = o.repeats, mode = c.mode, rotate = o.rotate, batch = o.graph_batch,
-    threads = c.threads, out = out, nvtx = o.nvtx })
+    threads = o.threads or c.threads, pin = o.pin, out = out, nvtx = o.nvtx })
 end
 
 return M

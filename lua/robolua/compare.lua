@@ -1,0 +1,184 @@
+-- Comparing two runs of the same scenario (a baseline and a candidate), for CI regression gates.
+-- Per record measured in both: medians, ratio new / base, a Mann-Whitney U test on all timed samples,
+-- and a verdict that needs significance AND a change beyond a noise threshold:
+--   SLOWER / FASTER  p < alpha and |ratio - 1| >= threshold
+--   AMBIGUOUS        |ratio - 1| >= threshold but p >= alpha (re-run, or take more repeats)
+--   SAME             otherwise
+--   BROKEN           measured in the base, but failed (verification, an error) in the new run
+--   INVALID          a median of zero or a non-finite ratio: nothing can be said
+-- Exit codes: 1 if anything is SLOWER or BROKEN; 2 if nothing could be compared (no record matched,
+-- a side has no results, different scenarios, an unreadable schema); 0 otherwise.
+local stats = require "robolua.stats"
+local record = require "robolua.record"
+local M = {}
+
+local function index(doc)
+  local by, order = {}, {}
+  for _, r in ipairs(doc.results) do
+    local id = record.id(r)
+    by[id] = r
+    order[#order + 1] = id
+  end
+  return by, order
+end
+
+local function show(v)
+  if v == nil then return "-" end
+  if type(v) == "number" then return string.format("%.15g", v) end
+  if type(v) == "table" then
+    local t = {}
+    for i, x in ipairs(v) do t[i] = show(x) end
+    return "{" .. table.concat(t, ",") .. "}"
+  end
+  return tostring(v)
+end
+
+-- Measurement settings that differ, as "name base -> new".
+function M.settings_diff(base, new)
+  local a, b, out = base.settings or {}, new.settings or {}, {}
+  local function norm(k, v)
+    if v == nil and (k == "rotate" or k == "interleave") then return "1" end
+    if k == "stop" and type(v) == "table" then return show(v.precision_pct) .. "/" .. show(v.max_repeats) end
+    return show(v)
+  end
+  for _, k in ipairs { "seeds", "controls", "warmup", "repeats", "graph_batch", "interleave", "rotate", "stop" } do
+    if norm(k, a[k]) ~= norm(k, b[k]) then out[#out + 1] = string.format("%s %s -> %s", k, norm(k, a[k]), norm(k, b[k])) end
+  end
+  return out
+end
+
+-- Differences of machine and build that can explain a change by themselves.
+function M.environment_diff(base, new)
+  local out = {}
+  local function env(doc, path)
+    local v = doc.env
+    for part in path:gmatch("[^.]+") do v = type(v) == "table" and v[part] or nil end
+    return v
+  end
+  local function gpu(doc) local c = doc.env and doc.env.cuda; return c and c.available and c.name or "none" end
+  if gpu(base) ~= gpu(new) then out[#out + 1] = { what = "gpu", base = gpu(base), new = gpu(new) } end
+  local checks = { { "host CPU", "host.cpu_model" }, { "logical CPUs", "host.logical_cpus" },
+    { "CPU ISA path", "host.isa" }, { "build type", "robolua.build_type" }, { "commit", "git.commit" },
+  }
+  for _, c in ipairs(checks) do
+    local x, y = env(base, c[2]), env(new, c[2])
+    if x ~= nil and y ~= nil and show(x) ~= show(y) then out[#out + 1] = { what = c[1], base = show(x), new = show(y) } end
+  end
+  return out
+end
+
+local function verdict_of(ratio, p, threshold, alpha)
+  if ratio ~= ratio or ratio == math.huge or ratio <= 0 then return "INVALID" end
+  if math.abs(ratio - 1) < threshold then return "SAME" end
+  if p >= alpha then return "AMBIGUOUS" end
+  return ratio > 1 and "SLOWER" or "FASTER"
+end
+
+-- opts: threshold (relative, default 0.05), alpha (default 0.01).
+function M.compare(base, new, opts)
+  opts = opts or {}
+  local threshold, alpha = opts.threshold or 0.05, opts.alpha or 0.01
+  if type(threshold) ~= "number" or threshold < 0 or threshold ~= threshold then error("compare: threshold must be >= 0", 2) end
+  if type(alpha) ~= "number" or not (alpha > 0 and alpha < 1) then error("compare: alpha must be in (0, 1)", 2) end
+  local b_by, b_order = index(base)
+  local n_by, n_order = index(new)
+  local out = { rows = {}, only_base = {}, only_new = {}, broken = {}, threshold = threshold, alpha = alpha,
+    counts = { SAME = 0, FASTER = 0, SLOWER = 0, AMBIGUOUS = 0, INVALID = 0, BROKEN = 0 } }
+  local log_sum, logs = 0, 0
+  for _, id in ipairs(b_order) do
+    local b, n = b_by[id], n_by[id]
+    if b.status == "ok" then
+      if not n then
+        out.only_base[#out.only_base + 1] = id
+      elseif n.status ~= "ok" then
+        if n.status == "skipped" or n.status == "interrupted" then
+          out.only_base[#out.only_base + 1] = id .. " (new: " .. n.status .. ": " .. tostring(n.reason) .. ")"
+        else
+          out.broken[#out.broken + 1] = id .. ": " .. n.status .. ": " .. tostring(n.reason)
+          out.counts.BROKEN = out.counts.BROKEN + 1
+        end
+      else
+        local xs, ys = record.samples(b), record.samples(n)
+        if #xs > 0 and #ys > 0 then
+          local bm, nm = stats.median(xs), stats.median(ys)
+          local ratio = bm > 0 and nm / bm or 0 / 0
+          local p = stats.mann_whitney(xs, ys).p
+          local verdict = verdict_of(ratio, p, threshold, alpha)
+          out.counts[verdict] = out.counts[verdict] + 1
+          if verdict ~= "INVALID" then log_sum, logs = log_sum + math.log(ratio), logs + 1 end
+          out.rows[#out.rows + 1] = { id = id, key = b.key, backend = b.backend, base_ms = bm, new_ms = nm, ratio = ratio,
+            p = p, verdict = verdict, n_base = #xs, n_new = #ys,
+            threads = (b.threads ~= n.threads) and (show(b.threads) .. " -> " .. show(n.threads)) or nil }
+        end
+      end
+    end
+  end
+  for _, id in ipairs(n_order) do
+    if (not b_by[id] or b_by[id].status ~= "ok") and n_by[id].status == "ok" then out.only_new[#out.only_new + 1] = id end
+  end
+  out.geomean = logs > 0 and math.exp(log_sum / logs) or nil
+  return out
+end
+
+local function describe(doc)
+  local e = doc.env or {}
+  local gpu = e.cuda and e.cuda.available and e.cuda.name or "no gpu"
+  return string.format("%s, commit %s, %s, %s (%s CPUs), %s", tostring(doc.scenario), tostring(e.git and e.git.commit or "?"),
+    gpu, tostring(e.host and e.host.cpu_model or "?"), tostring(e.host and e.host.logical_cpus or "?"), tostring(doc.started_utc))
+end
+
+-- Markdown for a terminal or a CI job summary.
+function M.markdown(cmp, base, new)
+  local lines = { "# robolua compare", "", "- base: " .. describe(base), "- new: " .. describe(new),
+    string.format("- verdict per row: change beyond %g%% and Mann-Whitney p < %g (all timed samples); ratio = new / base median",
+      cmp.threshold * 100, cmp.alpha) }
+  for _, d in ipairs(M.environment_diff(base, new)) do
+    local severe = d.what ~= "commit"
+    lines[#lines + 1] = string.format("- %s%s differs: %s -> %s%s", severe and "**warning: " or "", d.what, d.base, d.new,
+      severe and "** (a change may come from the machine, not the code)" or "")
+  end
+  local diff = M.settings_diff(base, new)
+  if #diff > 0 then
+    lines[#lines + 1] = "- **warning: the runs were measured differently: " .. table.concat(diff, ", ") .. "** (a change may come from the method, not the code)"
+  end
+  if base.definition_hash and new.definition_hash and base.definition_hash ~= new.definition_hash then
+    lines[#lines + 1] = "- warning: the scenario definitions differ (definition hash " .. base.definition_hash .. " -> " .. new.definition_hash .. ")"
+  end
+  lines[#lines + 1] = ""
+  lines[#lines + 1] = "| configuration | backend | base median (ms) | new median (ms) | new / base | p | verdict | note |"
+  lines[#lines + 1] = "|---|---|---:|---:|---:|---:|---|---|"
+  for _, r in ipairs(cmp.rows) do
+    lines[#lines + 1] = string.format("| %s | %s | %.6g | %.6g | %.3f | %s | %s | %s |", r.key, r.backend, r.base_ms,
+      r.new_ms, r.ratio, r.p < 1e-12 and "<1e-12" or string.format("%.2g", r.p),
+      r.verdict == "SAME" and r.verdict or "**" .. r.verdict .. "**", r.threads and ("threads " .. r.threads) or "")
+  end
+  if cmp.geomean then lines[#lines + 1] = string.format("| geometric mean | | | | %.3f | | | |", cmp.geomean) end
+  lines[#lines + 1] = ""
+  local c = cmp.counts
+  lines[#lines + 1] = string.format("%d same, %d faster, %d slower, %d ambiguous, %d broken, %d invalid.", c.SAME, c.FASTER,
+    c.SLOWER, c.AMBIGUOUS, c.BROKEN, c.INVALID)
+  if c.AMBIGUOUS > 0 then
+    lines[#lines + 1] = "Ambiguous: a change beyond the threshold that the samples do not establish; re-run both, or with more repeats."
+  end
+  for _, b in ipairs(cmp.broken) do lines[#lines + 1] = "- **broken in new**: " .. b end
+  if #cmp.only_base > 0 then lines[#lines + 1] = "Only in base: " .. table.concat(cmp.only_base, "; ") end
+  if #cmp.only_new > 0 then lines[#lines + 1] = "Only in new: " .. table.concat(cmp.only_new, "; ") end
+  if #cmp.rows == 0 then lines[#lines + 1] = "**Nothing was compared: no configuration was measured in both runs.**" end
+  return table.concat(lines, "\n") .. "\n"
+end
+
+-- The whole comparison: {cmp, markdown, exit_code, error}.
+function M.run(base, new, opts)
+  if base.scenario ~= new.scenario and not (opts and opts.force) then
+    local msg = string.format("the runs are of different scenarios ('%s' and '%s'); --force compares them anyway", tostring(base.scenario), tostring(new.scenario))
+    return { markdown = "robolua compare: " .. msg .. "\n", exit_code = 2, error = msg }
+  end
+  local cmp = M.compare(base, new, opts)
+  local md = M.markdown(cmp, base, new)
+  local code = 0
+  if cmp.counts.SLOWER > 0 or cmp.counts.BROKEN > 0 then code = 1 end
+  if #cmp.rows == 0 or cmp.counts.INVALID == #cmp.rows then code = 2 end
+  return { cmp = cmp, markdown = md, exit_code = code }
+end
+
+return M

@@ -1,0 +1,175 @@
+-- The last stages of a run (also of a merge and a recovery): gates, the verdict, every report, the
+-- console summary, named baselines, and the exit code. Reports of everything measured are written even
+-- when a gate or a report fails; a failed write is an error naming the file (exit 2) that leaves the
+-- previous version of the file in place.
+local gates = require "robolua.gates"
+local reports = require "robolua.reports"
+local record = require "robolua.record"
+local files = require "robolua.files"
+local M = {}
+
+-- --require BACKEND: every planned point of the backend was measured.
+local function require_gate(backend)
+  return { name = "required backend: " .. backend, check = function(run)
+    local n, missing = 0, {}
+    for _, r in ipairs(run.results) do
+      if r.backend == backend then
+        n = n + 1
+        if r.status ~= "ok" then missing[#missing + 1] = r.key .. ": " .. r.status .. (r.reason and (" (" .. r.reason .. ")") or "") end
+      end
+    end
+    if n == 0 then return { ok = false, msg = "the run has no " .. backend .. " points" } end
+    if #missing > 0 then
+      return { ok = false, msg = string.format("%d of %d %s points not measured: %s", #missing, n, backend,
+        table.concat(missing, "; ", 1, math.min(#missing, 3))) }
+    end
+    return { ok = true, msg = n .. " " .. backend .. " points measured" }
+  end }
+end
+
+-- --strict: every planned point (the reference backend aside) was measured.
+local function strict_points_gate()
+  return { name = "every point measured (--strict)", check = function(run)
+    local skipped = {}
+    for _, r in ipairs(run.results) do
+      if r.status == "skipped" and r.backend ~= "reference" then skipped[#skipped + 1] = r.key .. " " .. r.backend .. ": " .. tostring(r.reason) end
+    end
+    if #skipped > 0 then
+      return { ok = false, msg = #skipped .. " points skipped: " .. table.concat(skipped, "; ", 1, math.min(#skipped, 3)) }
+    end
+    return { ok = true, msg = "no point skipped" }
+  end }
+end
+
+-- Judges every gate: verification first, then the scenario's, then the command line's.
+function M.judge(run, def_gates, cli)
+  local all = { gates.verified() }
+  for _, g in ipairs(def_gates or {}) do
+    if not (type(g) == "table" and g.name == all[1].name) then all[#all + 1] = g end
+  end
+  for _, b in ipairs(cli.require or {}) do all[#all + 1] = require_gate(b) end
+  if cli.strict then all[#all + 1] = strict_points_gate() end
+  run.gates = {}
+  local counts = { pass = 0, fail = 0, skip = 0, inconclusive = 0, error = 0 }
+  for i, g in ipairs(all) do
+    local r = gates.evaluate(g, run, i)
+    if cli.strict and (r.status == "skip" or r.status == "inconclusive") then
+      r.msg = (r.status == "skip" and "skipped" or "inconclusive") .. ", and --strict counts that as a failure: " .. r.msg
+      r.status = "fail"
+    end
+    run.gates[#run.gates + 1] = r
+    counts[r.status] = counts[r.status] + 1
+  end
+  run.passed = counts.fail == 0 and counts.error == 0
+  local failed = {}
+  for _, g in ipairs(run.gates) do
+    if g.status == "fail" or g.status == "error" then failed[#failed + 1] = g.name end
+  end
+  if #failed > 0 then
+    run.verdict = string.format("FAIL: %d gate%s (%s)", #failed, #failed > 1 and "s" or "", table.concat(failed, "; "))
+  elseif counts.inconclusive > 0 then
+    run.verdict = string.format("INCONCLUSIVE: %d gate%s too noisy to judge", counts.inconclusive, counts.inconclusive > 1 and "s" or "")
+  else
+    run.verdict = "PASS" .. (counts.skip > 0 and string.format(" (%d gate%s skipped)", counts.skip, counts.skip > 1 and "s" or "") or "")
+  end
+  return counts
+end
+
+-- Writes every report of the run folder; returns the first error (each report is attempted).
+function M.write_reports(run, list)
+  if not run.dir then return nil end
+  local first_error, json_written
+  run.report_files = {}
+  for _, rep in ipairs(list or { "csv", "json", "markdown", "html" }) do
+    local ok, path = pcall(reports.write, run, rep, run.dir)
+    if ok then
+      run.report_files[#run.report_files + 1] = path
+      json_written = json_written or rep == "json"
+    else
+      first_error = first_error or tostring(path)
+      io.stderr:write("robolua: report failed: " .. tostring(path) .. "\n")
+    end
+  end
+  -- results.json always exists (compare, merge and recover read it), whatever the report list says
+  local ok, err = true, nil
+  if not json_written then ok, err = pcall(files.write, run.dir .. "/results.json", record.encode(run)) end
+  if not ok then
+    first_error = first_error or tostring(err)
+    io.stderr:write("robolua: " .. tostring(err) .. "\n")
+  end
+  return first_error
+end
+
+-- Named baselines: OUT/baselines/NAME/results.json. Returns an exit code contribution and text.
+local function baselines(run, cli)
+  local code = 0
+  local root = (cli.out or "results") .. "/baselines"
+  if cli.baseline then
+    local path = root .. "/" .. cli.baseline .. "/results.json"
+    local compare = require "robolua.compare"
+    local ok, res = pcall(function()
+      local base = record.load(path)
+      local new = record.from_doc(require("robolua.json").decode(record.encode(run)))
+      return compare.run(base, new, { threshold = cli.threshold, alpha = cli.alpha })
+    end)
+    if not ok then
+      io.stderr:write("robolua: --baseline " .. cli.baseline .. ": " .. tostring(res) .. "\n")
+      code = 2
+    else
+      io.write("\n" .. res.markdown)
+      if run.dir then pcall(files.write, run.dir .. "/compare-" .. cli.baseline .. ".md", res.markdown) end
+      code = res.exit_code
+    end
+  end
+  if cli.save_baseline then
+    local ok, err = pcall(function()
+      files.mkdir_p(root .. "/" .. cli.save_baseline)
+      files.write(root .. "/" .. cli.save_baseline .. "/results.json", record.encode(run))
+    end)
+    if not ok then
+      io.stderr:write("robolua: --save-baseline: " .. tostring(err) .. "\n")
+      code = 2
+    elseif not cli.quiet then
+      io.write("baseline saved: " .. root .. "/" .. cli.save_baseline .. "/\n")
+    end
+  end
+  return code
+end
+
+-- The whole ending. opts: {def_gates, reports, script_error, quiet}. Returns the exit code.
+function M.finish(run, cli, opts)
+  local counts = M.judge(run, opts.def_gates, cli)
+  local report_error = M.write_reports(run, opts.reports)
+  for _, f in ipairs(cli.report or {}) do
+    local ok, text = pcall(reports.render, f, run)
+    if ok then
+      local wok, werr = io.stdout:write(text)
+      if not wok then report_error = report_error or ("stdout: " .. tostring(werr)) end
+    end
+  end
+  local md = require "robolua.reports.markdown"
+  -- a report printed to stdout (--report json) stays parseable: the human summary goes to stderr then
+  local say = #(cli.report or {}) > 0 and function(s) io.stderr:write(s) end or function(s) io.write(s) end
+  if cli.quiet then
+    say(md.gates(run, true))
+  else
+    say(md.render(run, { brief = true }))
+    if run.dir then say("\nreports: " .. run.dir .. "/\n") end
+    if run.profile_dir then
+      say("Nsight traces for this commit: " .. run.profile_dir .. "/\n")
+    elseif opts.script then
+      say("Nsight traces: none for this commit; regenerate with: tools/profile.sh " .. opts.script .. "\n")
+    end
+  end
+  local code = 0
+  if counts.fail > 0 then code = 1 end
+  local bcode = baselines(run, cli)
+  if bcode > code then code = bcode end
+  if opts.script_error or counts.error > 0 or run.interrupted or report_error then code = 2 end
+  say("robolua: " .. run.verdict .. (run.interrupted and " (interrupted: results are partial)" or "") .. "\n")
+  local ok = io.stdout:flush()
+  if not ok then code = 2 end
+  return code
+end
+
+return M

@@ -1,0 +1,56 @@
+-- --profile: what nsys and ncu should capture. Each planned (configuration, backend) that would be
+-- measured is verified once, then launched three times inside an NVTX range named by
+-- profile.range_name (scenario/key/backend/profile); profile.attach later matches ncu's kernels to
+-- records by that range, so skipped points, several kernels per call and any order are handled. For
+-- CUDA points a same-size copy kernel runs in the range scenario/key/backend/copy, so the DRAM gate can
+-- compare the kernel with a copy of its bytes profiled in the same run. No timing loops.
+local profile = require "robolua.profile"
+local record = require "robolua.record"
+local M = {}
+
+M.launches = profile.launches_per_range
+
+function M.run(ctx, configs)
+  local d, rl, w, run = ctx.d, ctx.rl, ctx.d.workload, ctx.run
+  local failed = 0
+  for ci, cfg in ipairs(configs) do
+    local active = {}
+    for _, r in ipairs(cfg.records) do if r.status == "ok" then active[#active + 1] = r end end
+    if #active > 0 then
+      local c = cfg.config
+      local host = w.inputs(c, d.seeds[1], d.def, nil)
+      local ref = w.reference(host, c, nil)
+      for _, r in ipairs(active) do
+        local ok, err = pcall(function()
+          local inputs = w.to_device(host, r.device, nil)
+          local out = w.output(c, host, r.device)
+          w.poison(out)
+          rl.nvtx.range(profile.range_name(run.scenario, r, "profile"), function()
+            for _ = 1, M.launches do w.run(r.backend, inputs, out, c, {}) end
+            if r.device == "cuda" then rl.cuda.synchronize() end
+          end)
+          local cmp = w.compare(out, ref, c)
+          if r.device == "cuda" and cfg.bytes and rl.cuda.copy_kernel then
+            rl.nvtx.range(profile.range_name(run.scenario, r, "copy"), function()
+              for _ = 1, M.launches do rl.cuda.copy_kernel(cfg.bytes) end
+            end)
+          end
+          if inputs ~= host then for _, t in ipairs(w.tensors(inputs)) do t:close() end end
+          out:close()
+          if not cmp.ok then error(string.format("%d of %d elements wrong", cmp.bad, cmp.count), 0) end
+        end)
+        if not ok then failed = failed + 1 end
+        if not run.quiet or not ok then
+          io.stderr:write(string.format("[%d/%d] profile %s %s: %s\n", ci, #configs, cfg.key, r.backend,
+            ok and "verified" or ("FAILED: " .. tostring(err))))
+        end
+      end
+      ref:close()
+      for _, t in ipairs(w.tensors(host)) do t:close() end
+    end
+    for _, r in ipairs(cfg.records) do record.finalize(r) end
+  end
+  return failed > 0 and 1 or 0
+end
+
+return M
