@@ -4,6 +4,7 @@
 #include "rl_cuda.h"
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 
 static char last_error[512] = "no error";
 static int available_state = 0; // 0 untested, 1 yes, -1 no
@@ -78,6 +79,9 @@ extern "C" int rl_cuda_get_info(rl_cuda_info *info) {
   RL_CU(cudaDriverGetVersion(&info->driver_version));
   RL_CU(cudaRuntimeGetVersion(&info->runtime_version));
   snprintf(info->pci_bus_id, sizeof info->pci_bus_id, "%s", pci_bus());
+  const unsigned char *u = (const unsigned char *)p.uuid.bytes;
+  snprintf(info->uuid, sizeof info->uuid, "GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
+           u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
   rl_nvml_clocks(pci_bus(), &info->sm_clock_mhz_now, &info->mem_clock_mhz_now, &info->sm_clock_mhz_max,
                  &info->mem_clock_mhz_max);
   rl_nvml_driver(info->driver_string, sizeof info->driver_string);
@@ -121,6 +125,40 @@ template <typename T> static int fill(void *dst, T v, size_t n) {
 }
 extern "C" int rl_cuda_fill_u16(void *d, uint16_t v, size_t n) { return fill<uint16_t>(d, v, n); }
 extern "C" int rl_cuda_fill_u32(void *d, uint32_t v, size_t n) { return fill<uint32_t>(d, v, n); }
+
+extern "C" int rl_cuda_device_count(void) {
+  int n = 0;
+  cudaError_t e = cudaGetDeviceCount(&n);
+  if (e != cudaSuccess) {
+    snprintf(last_error, sizeof last_error, "%s (%s)", cudaGetErrorString(e), cudaGetErrorName(e));
+    (void)cudaGetLastError();
+    return -1;
+  }
+  return n;
+}
+
+__global__ void copy_vectors(uint4 *__restrict__ dst, const uint4 *__restrict__ src, size_t n) {
+  for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) dst[i] = src[i];
+}
+
+extern "C" int rl_cuda_copy_kernel(size_t bytes) {
+  const size_t n = (bytes + 15) / 16;
+  if (n == 0) return 0;
+  void *a = nullptr, *b = nullptr;
+  RL_CU(cudaMalloc(&a, n * 16));
+  if (cudaMalloc(&b, n * 16) != cudaSuccess) { cudaFree(a); rl_cuda_set_message("copy_kernel: cannot allocate"); return -1; }
+  int dev = 0, sms = 1;
+  cudaGetDevice(&dev);
+  cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev);
+  size_t blocks = std::min<size_t>((n + 255) / 256, (size_t)sms * 8);
+  copy_vectors<<<(unsigned)blocks, 256, 0, rl_cuda_stream()>>>((uint4 *)b, (const uint4 *)a, n);
+  cudaError_t e = cudaGetLastError();
+  if (e == cudaSuccess) e = cudaStreamSynchronize(rl_cuda_stream());
+  cudaFree(a);
+  cudaFree(b);
+  if (e != cudaSuccess) { rl_cuda_set_error("copy_kernel", e, __FILE__, __LINE__); return -1; }
+  return 0;
+}
 
 extern "C" int rl_cuda_synchronize(void) {
   RL_CU(cudaGetLastError());

@@ -25,7 +25,10 @@ typedef struct {
   int driver_version, runtime_version;
   char driver_string[64]; /* NVML's driver version string, "" if unavailable */
   char pci_bus_id[32];
+  char uuid[64]; /* "GPU-xxxxxxxx-xxxx-...", as nvidia-smi prints it */
 } rl_cuda_info;
+/* Devices visible to this process (CUDA_VISIBLE_DEVICES applies), or -1 with the reason. */
+int rl_cuda_device_count(void);
 int rl_cuda_get_info(rl_cuda_info *info);
 /* Current SM clock in MHz through NVML, or -1. */
 int rl_cuda_sm_clock_now(void);
@@ -39,6 +42,10 @@ int rl_cuda_memcpy_d2d(void *dst, const void *src, size_t bytes);
 int rl_cuda_fill_u16(void *dst, uint16_t v, size_t count);
 int rl_cuda_fill_u32(void *dst, uint32_t v, size_t count);
 int rl_cuda_synchronize(void);
+/* A device-to-device copy of `bytes` done by a kernel (16-byte vectors), between two buffers it
+   allocates and frees: the same-size copy that Nsight Compute can profile next to a kernel (ncu
+   measures kernels, not copy-engine transfers). Synchronous. */
+int rl_cuda_copy_kernel(size_t bytes);
 
 /* The resampler on device pointers (f32, bf16, f16). Launches asynchronously on the engine's stream;
    rl_cuda_synchronize() reports launch/run errors. */

@@ -14,6 +14,8 @@ int rl_cuda_memcpy_d2d(void *d, const void *s, size_t n) { (void)d; (void)s; (vo
 int rl_cuda_fill_u16(void *d, uint16_t v, size_t n) { (void)d; (void)v; (void)n; return -1; }
 int rl_cuda_fill_u32(void *d, uint32_t v, size_t n) { (void)d; (void)v; (void)n; return -1; }
 int rl_cuda_synchronize(void) { return -1; }
+int rl_cuda_device_count(void) { return -1; }
+int rl_cuda_copy_kernel(size_t bytes) { (void)bytes; return -1; }
 int rl_cuda_resample(const rl_resample_args *a) { (void)a; return -1; }
 int rl_cuda_time_resample(const rl_resample_args *a, rl_timing_mode mode, int warmup, int repeats, int batch,
                           int rotate, double *samples_ms, int *sm_clock_mhz) {

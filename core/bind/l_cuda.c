@@ -40,6 +40,7 @@ static int l_info(lua_State *L) {
   SETINT("runtime_version", i.runtime_version);
   lua_pushstring(L, i.driver_string); lua_setfield(L, -2, "driver");
   lua_pushstring(L, i.pci_bus_id); lua_setfield(L, -2, "pci_bus_id");
+  lua_pushstring(L, i.uuid); lua_setfield(L, -2, "uuid");
   return 1;
 }
 
@@ -69,6 +70,27 @@ static int l_copy_bandwidth(lua_State *L) {
   lua_pushinteger(L, bytes); lua_setfield(L, -2, "bytes");
   lua_pushstring(L, rl_timing_mode_name(mode)); lua_setfield(L, -2, "mode");
   return 1;
+}
+
+/* rl.cuda.device_count() -> n (0 in a build or on a machine without CUDA) | nil, reason */
+static int l_device_count(lua_State *L) {
+  int n = rl_cuda_device_count();
+  if (n < 0) {
+    lua_pushinteger(L, 0);
+    lua_pushstring(L, rl_cuda_last_error());
+    return 2;
+  }
+  lua_pushinteger(L, n);
+  return 1;
+}
+
+/* rl.cuda.copy_kernel(bytes): one kernel copy of `bytes` (for profiles: a same-size copy ncu can see) */
+static int l_copy_kernel(lua_State *L) {
+  lua_Integer bytes = luaL_checkinteger(L, 1);
+  if (bytes < 1 || bytes > ((lua_Integer)1 << 40)) return luaL_error(L, "cuda.copy_kernel: bytes must be in [1, 2^40], got %I", bytes);
+  need_cuda(L, "copy_kernel");
+  if (rl_cuda_copy_kernel((size_t)bytes) != 0) return luaL_error(L, "cuda.copy_kernel: %s", rl_cuda_last_error());
+  return 0;
 }
 
 static int l_synchronize(lua_State *L) {
@@ -115,7 +137,8 @@ static int l_nvtx_available(lua_State *L) {
 void rl_open_cuda(lua_State *L) {
   static const luaL_Reg cuda[] = {{"available", l_available}, {"info", l_info},
                                   {"copy_bandwidth", l_copy_bandwidth}, {"synchronize", l_synchronize},
-                                  {"sm_clock", l_sm_clock}, {NULL, NULL}};
+                                  {"sm_clock", l_sm_clock}, {"device_count", l_device_count},
+                                  {"copy_kernel", l_copy_kernel}, {NULL, NULL}};
   static const luaL_Reg nvtx[] = {{"push", l_nvtx_push}, {"pop", l_nvtx_pop}, {"range", l_nvtx_range},
                                   {"available", l_nvtx_available}, {NULL, NULL}};
   luaL_newlib(L, cuda);

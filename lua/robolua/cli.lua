@@ -185,6 +185,9 @@ function M.main(argv)
   _G.robolua = rl
   local sub = subcommands[argv[1] or ""]
   if sub then
+    local words = {}
+    for i = 0, #argv do words[#words + 1] = shell_quote(argv[i]) end
+    rl.cli.command, rl.cli.argv0 = table.concat(words, " "), argv[0]
     local args = {}
     for i = 2, #argv do args[#args + 1] = argv[i] end
     local code = 2
@@ -199,6 +202,7 @@ function M.main(argv)
   local words = {}
   for i = 0, #argv do words[#words + 1] = shell_quote(argv[i]) end
   cli.command = table.concat(words, " ")
+  cli.argv0 = argv[0]
   for k, v in pairs(cli) do rl.cli[k] = v end
 
   -- arg: as lua.c builds it: arg[0] the script, arg[1..] its arguments, negatives the engine's
@@ -207,6 +211,7 @@ function M.main(argv)
   for i = 0, #argv do arg_t[i - base] = argv[i] end
   for i = base + 1, #argv do script_args[#script_args + 1] = argv[i] end
   _G.arg = arg_t
+  rl.cli.script_args = script_args
 
   for k, code in ipairs(cli.code) do
     local chunk, lerr = load(code, "=(command line" .. (#cli.code > 1 and " #" .. k or "") .. ")", "t")

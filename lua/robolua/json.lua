@@ -112,11 +112,26 @@ function M.encode(v)
   return table.concat(out)
 end
 
+-- lua-cjson decodes every number as a float: integers written as integers come back as integers.
+local function integers(v)
+  if type(v) == "table" then
+    for k, x in pairs(v) do
+      if math.type(x) == "float" then
+        local i = math.tointeger(x)
+        if i and math.abs(x) < 2 ^ 53 then v[k] = i end
+      elseif type(x) == "table" then
+        integers(x)
+      end
+    end
+  end
+  return v
+end
+
 -- text -> value, or nil, message.
 function M.decode(text)
   local v, err = cjson.decode(text)
   if v == nil and err then return nil, tostring(err) end
-  return v
+  return integers(v)
 end
 
 -- A JSON-safe copy of a value: functions, userdata and threads become their type name in angle

@@ -5,7 +5,7 @@
 -- fields every report iterates.
 --
 -- A record: {key, backend, workload, device ("cpu"|"cuda"), gpu ({index, name, uuid} with --devices),
---   status ("ok" | "skipped" | "failed_verification" | "error" | "interrupted" | "not_run"), reason,
+--   index (the configuration's place in the plan), status ("ok" | "skipped" | "failed_verification" | "error" | "interrupted" | "not_run"), reason,
 --   point {axis = value}, config {the workload's view}, label, bytes, rotate, threads, interleave,
 --   seeds [{seed, control, samples_ms [], sm_clock_mhz [], verification {ok, bad, max_abs_err,
 --   max_ulp_err}, stop}], and after finalize: stats {n mean std min max median p90 p99 cv_pct ci_lo
@@ -25,7 +25,7 @@ function M.id(r) return r.key .. " | " .. r.backend .. (r.gpu and (" | gpu" .. r
 
 function M.new(o)
   return { key = o.key, backend = o.backend, workload = o.workload, device = o.device, gpu = o.gpu, status = "ok",
-    point = o.point, config = o.config, label = o.label, bytes = o.bytes, seeds = {}, plan_index = o.plan_index }
+    point = o.point, config = o.config, label = o.label, bytes = o.bytes, seeds = {}, index = o.index }
 end
 
 function M.set_status(r, status, reason)
@@ -177,7 +177,7 @@ function M.show(field, r, run)
 end
 
 -- Keys of a record that are working state, not results (never written).
-local private = { plan_index = true }
+local private = {}
 
 local function record_doc(r)
   local d = {}

@@ -147,6 +147,10 @@ function M.run(def)
   run.interrupted = stopped or rl.core.interrupted() ~= nil or nil
   run.profile_dir = find_profile(cli.out or "results", run.scenario, run.env.git.commit)
   if run.profile_dir then pcall(require("robolua.profile").attach, run, run.profile_dir) end
+  if cli.defer_finish then -- the --devices coordinator judges and reports the whole run itself
+    rl.core.set_interrupt_polling(false)
+    return run
+  end
   local code = finish.finish(run, cli, { def_gates = d.def.gates, reports = d.def.reports, script_error = script_error,
     script = cli.script })
   rl.core.set_interrupt_polling(false)

@@ -121,7 +121,7 @@ function M.build(d, cli, cuda)
     for _, b in ipairs(list) do
       local desc = backends.get(b)
       local r = record.new { key = key, backend = b, workload = w.name, device = desc.device, point = p, config = c,
-        label = cfg.label, bytes = bytes, plan_index = pi }
+        label = cfg.label, bytes = bytes, index = pi }
       if skip_reason then
         record.set_status(r, "skipped", skip_reason)
       elseif desc.reference then
