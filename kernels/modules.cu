@@ -7,11 +7,14 @@
 #include "cuda_check.h"
 #include "rl_cuda.h"
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <string>
 
 struct rl_cuda_module {
   cudaLibrary_t lib;
+  char *image; // kept while the library lives: with lazy loading the driver may read it at a later launch
   char label[256];
 };
 
@@ -82,11 +85,16 @@ extern "C" int rl_cuda_module_load(const void *image, size_t size, const char *l
   if (!m) { rl_cuda_set_message("module: out of memory"); return -1; }
   snprintf(m->label, sizeof m->label, "%s", label ? label : "module");
   // PTX must be NUL-terminated; CUBIN and FATBIN carry their own sizes. A copy with a NUL covers both.
-  std::string copy((const char *)image, size);
-  cudaError_t e = cudaLibraryLoadData(&m->lib, copy.c_str(), nullptr, nullptr, 0, nullptr, nullptr, 0);
+  char *copy = (char *)malloc(size + 1);
+  if (!copy) { delete m; rl_cuda_set_message("module: out of memory"); return -1; }
+  memcpy(copy, image, size);
+  copy[size] = 0;
+  m->image = copy;
+  cudaError_t e = cudaLibraryLoadData(&m->lib, copy, nullptr, nullptr, 0, nullptr, nullptr, 0);
   if (e != cudaSuccess) {
     char what[320];
     snprintf(what, sizeof what, "module %s: cannot load", m->label);
+    free(copy);
     delete m;
     return fail(what, e);
   }
@@ -98,6 +106,7 @@ extern "C" void rl_cuda_module_unload(rl_cuda_module *m) {
   if (!m) return;
   if (!lost_message[0]) (void)cudaLibraryUnload(m->lib); // after a fault there is nothing left to free
   (void)cudaGetLastError();
+  free(m->image);
   delete m;
 }
 

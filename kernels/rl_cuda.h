@@ -84,7 +84,8 @@ int rl_cuda_launch_check(const void *kernel, const rl_launch_cfg *cfg);
    cudaLaunchKernel takes them) and waits: a fault is reported here, with cudaGetErrorString's text. */
 int rl_cuda_launch(const void *kernel, const rl_launch_cfg *cfg, void **params);
 /* The timed loop of rl_cuda_time_resample (same modes, batching, SM clocks) over launches of a user
-   kernel; launch i uses param_sets[i % nsets] (rotation over copies of its buffers). */
+   kernel; launch i uses param_sets[i % nsets] (rotation over copies of its buffers). Graph mode launches
+   once before the capture (a lazily loaded kernel is made resident first). */
 int rl_cuda_time_launch(const void *kernel, const rl_launch_cfg *cfg, void **const *param_sets, int nsets,
                         rl_timing_mode mode, int warmup, int repeats, int batch, double *samples_ms,
                         int *sm_clock_mhz);

@@ -69,13 +69,16 @@ end
 -- The name errors use: the file as given, or the inline program's name.
 local function label_of(spec, kind)
   if spec.label then return tostring(spec.label) end
-  if kind == "code" then return spec.name or "inline.cu" end
+  if kind == "code" then return type(spec.name) == "string" and spec.name or "inline.cu" end
   return spec[kind]
 end
 
+-- CUDA must be usable: present, and its context not lost to an earlier fault.
 local function need_cuda(who)
   local ok, why = core.cuda.available()
   if not ok then error(who .. ": cuda not available: " .. tostring(why), 0) end
+  ok, why = core.cuda.context_status()
+  if not ok then error(who .. ": not run: " .. tostring(why), 0) end
 end
 
 -- Compiles (source, code: NVRTC for the device's sm_XX, cached) or reads the image and loads it.
@@ -83,8 +86,8 @@ local function load_module(spec, kind, label)
   local image
   if kind == "source" or kind == "code" then
     local major, minor = user.device_numbers()
-    image = core.cuda.compile { source = spec.source, code = spec.code, name = spec.name, options = spec.options,
-      arch = spec.arch or string.format("sm_%d%d", major, minor), cache = spec.cache }
+    image = core.cuda.compile { source = spec.source, code = spec.code, name = kind == "code" and label or nil,
+      options = spec.options, arch = spec.arch or string.format("sm_%d%d", major, minor), cache = spec.cache }
   else
     image = read_file(label, spec[kind])
   end
@@ -92,9 +95,9 @@ local function load_module(spec, kind, label)
 end
 
 -- Without a GPU a source still compiles to PTX (when NVRTC is installed): compile errors show up now.
-local function compile_check(spec, kind)
+local function compile_check(spec, kind, label)
   if (kind == "source" or kind == "code") and core.cuda.nvrtc().found then
-    core.cuda.compile { source = spec.source, code = spec.code, name = spec.name, options = spec.options,
+    core.cuda.compile { source = spec.source, code = spec.code, name = kind == "code" and label or nil, options = spec.options,
       arch = spec.arch and spec.arch:gsub("^sm_", "compute_") or "compute_90", cache = spec.cache }
   end
 end
@@ -127,7 +130,7 @@ function M.cuda_kernel(spec)
     entries = entries, launch = spec.launch }, Kernel)
   -- With a GPU, load now (compile errors and missing entry points surface here); without one, the
   -- backend exists and its points are skipped like the built-in cuda backend's.
-  if core.cuda.available() then call(self.load, self) else call(compile_check, spec, kind) end
+  if core.cuda.available() then call(self.load, self) else call(compile_check, spec, kind, self.label) end
   return self
 end
 
@@ -182,6 +185,7 @@ function Kernel:config(B, S, T, D, dtype)
 end
 
 function Kernel:resample(src, st, tt, opts)
+  need_cuda(self:who())
   self:load()
   local fn = self:kernel_for(src) -- nil when src is not a live tensor: resample_args names the problem
   local out, B, S, T, D = call(user.resample_args, src, st, tt, opts, "cuda", self:who())
@@ -191,6 +195,7 @@ end
 
 function Kernel:bench(src, st, tt, opts)
   opts = opts or {}
+  need_cuda(self:who())
   self:load()
   local fn = self:kernel_for(src)
   local out, B, S, T, D = call(user.resample_args, src, st, tt,
