@@ -10,6 +10,11 @@ void rl_cuda_set_message(const char *msg);
 /* The stream every robolua kernel and copy runs on (created on first use). */
 cudaStream_t rl_cuda_stream(void);
 
+/* 1 once rl_cuda_available() has made the context (device.cu). */
+int rl_cuda_context_made(void);
+/* Queues one launch of a user kernel on stream s, unchecked (modules.cu; check with rl_cuda_launch_check). */
+int rl_cuda_launch_on(const void *kernel, const rl_launch_cfg *cfg, void **params, cudaStream_t s);
+
 /* Checks the arguments and launches the resampler on stream s (resample.cu). */
 int rl_cuda_launch_resample(const rl_resample_args *a, cudaStream_t s);
 

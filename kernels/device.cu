@@ -26,6 +26,8 @@ cudaStream_t rl_cuda_stream(void) {
   return stream;
 }
 
+int rl_cuda_context_made(void) { return available_state > 0; }
+
 extern "C" int rl_cuda_available(void) {
   if (available_state) return available_state > 0;
   int n = 0;

@@ -67,6 +67,39 @@ int rl_cuda_time_resample(const rl_resample_args *a, rl_timing_mode mode, int wa
    such pairs, cycled): the copy roofline (bytes read + written = 2 * bytes per sample). */
 int rl_cuda_time_copy(size_t bytes, rl_timing_mode mode, int warmup, int repeats, int batch, int rotate, double *samples_ms);
 
+/* ---- user modules and kernels (modules.cu) ------------------------------------------------------- */
+/* A loaded PTX / CUBIN / FATBIN image (cudaLibrary_t). label names it in messages ("saxpy.cu"). */
+typedef struct rl_cuda_module rl_cuda_module;
+int rl_cuda_module_load(const void *image, size_t size, const char *label, rl_cuda_module **out);
+void rl_cuda_module_unload(rl_cuda_module *m);
+/* The extern "C" entry point `name` as an opaque kernel handle (a cudaKernel_t). A missing one:
+   "module X: no kernel named 'k' (entry points must be extern "C")", with the names the module has. */
+int rl_cuda_module_kernel(rl_cuda_module *m, const char *name, void **kernel);
+/* The kernel's parameter sizes in bytes (at most max): the count, or -1 where the driver can't say. */
+int rl_cuda_kernel_params(const void *kernel, size_t *sizes, int max);
+/* Compute capability and SM count of the current device. */
+int rl_cuda_device_numbers(int *cc_major, int *cc_minor, int *sm_count);
+
+typedef struct {
+  unsigned grid[3], block[3];
+  size_t shared; /* dynamic shared memory per block, bytes */
+} rl_launch_cfg;
+/* Checks cfg against the device's and the kernel's limits ("launch.block: 2048 threads exceed the device
+   limit of 1024") and opts the kernel into more than 48 KiB of dynamic shared memory when asked. */
+int rl_cuda_launch_check(const void *kernel, const rl_launch_cfg *cfg);
+/* Checks, launches on the engine's stream with params (one pointer per kernel parameter, as
+   cudaLaunchKernel takes them) and waits: a fault is reported here, with cudaGetErrorString's text. */
+int rl_cuda_launch(const void *kernel, const rl_launch_cfg *cfg, void **params);
+/* The timed loop of rl_cuda_time_resample (same modes, batching, SM clocks) over launches of a user
+   kernel; launch i uses param_sets[i % nsets] (rotation over copies of its buffers). Graph mode launches
+   once before the capture (a lazily loaded kernel is made resident first). */
+int rl_cuda_time_launch(const void *kernel, const rl_launch_cfg *cfg, void **const *param_sets, int nsets,
+                        rl_timing_mode mode, int warmup, int repeats, int batch, double *samples_ms,
+                        int *sm_clock_mhz);
+/* 0 while the CUDA context is usable (or none was made); -1 once a fault (an illegal address, ...) has
+   lost it, with the sticky error in rl_cuda_last_error(): every later CUDA call fails. */
+int rl_cuda_context_status(void);
+
 void rl_nvtx_push(const char *name);
 void rl_nvtx_pop(void);
 int rl_nvtx_available(void);

@@ -26,6 +26,24 @@ int rl_cuda_time_copy(size_t bytes, rl_timing_mode mode, int warmup, int repeats
   (void)bytes; (void)mode; (void)warmup; (void)repeats; (void)batch; (void)rotate; (void)samples_ms;
   return -1;
 }
+int rl_cuda_module_load(const void *image, size_t size, const char *label, rl_cuda_module **out) {
+  (void)image; (void)size; (void)label;
+  *out = NULL;
+  return -1;
+}
+void rl_cuda_module_unload(rl_cuda_module *m) { (void)m; }
+int rl_cuda_module_kernel(rl_cuda_module *m, const char *name, void **kernel) { (void)m; (void)name; *kernel = NULL; return -1; }
+int rl_cuda_kernel_params(const void *kernel, size_t *sizes, int max) { (void)kernel; (void)sizes; (void)max; return -1; }
+int rl_cuda_device_numbers(int *cc_major, int *cc_minor, int *sm_count) { *cc_major = *cc_minor = *sm_count = 0; return -1; }
+int rl_cuda_launch_check(const void *kernel, const rl_launch_cfg *cfg) { (void)kernel; (void)cfg; return -1; }
+int rl_cuda_launch(const void *kernel, const rl_launch_cfg *cfg, void **params) { (void)kernel; (void)cfg; (void)params; return -1; }
+int rl_cuda_time_launch(const void *kernel, const rl_launch_cfg *cfg, void **const *param_sets, int nsets,
+                        rl_timing_mode mode, int warmup, int repeats, int batch, double *samples_ms, int *sm_clock_mhz) {
+  (void)kernel; (void)cfg; (void)param_sets; (void)nsets; (void)mode; (void)warmup; (void)repeats; (void)batch;
+  (void)samples_ms; (void)sm_clock_mhz;
+  return -1;
+}
+int rl_cuda_context_status(void) { return 0; } /* no context, nothing to lose */
 void rl_nvtx_push(const char *name) { (void)name; }
 void rl_nvtx_pop(void) {}
 int rl_nvtx_available(void) { return 0; }

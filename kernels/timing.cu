@@ -218,3 +218,23 @@ extern "C" int rl_cuda_time_copy(size_t bytes, rl_timing_mode mode, int warmup, 
   rl_nvtx_pop();
   return rc;
 }
+
+extern "C" int rl_cuda_time_launch(const void *kernel, const rl_launch_cfg *cfg, void **const *param_sets, int nsets,
+                                   rl_timing_mode mode, int warmup, int repeats, int batch, double *samples_ms,
+                                   int *sm_clock_mhz) {
+  cudaStream_t s = rl_cuda_stream();
+  if (!s) { rl_cuda_set_message("no CUDA stream"); return -1; }
+  if (nsets < 1 || !param_sets) { rl_cuda_set_message("time_launch: at least one parameter set is needed"); return -1; }
+  if (rl_cuda_launch_check(kernel, cfg) != 0) return -1; // once, outside the timed loop
+  if (mode == RL_MODE_GRAPH) { // one launch before the capture, so a lazily loaded kernel is resident first
+    if (rl_cuda_launch_on(kernel, cfg, param_sets[0], s) != 0) return -1;
+    RL_CU(cudaStreamSynchronize(s));
+  }
+  int next = 0;
+  auto unit = [&]() -> int {
+    const int k = next;
+    next = (next + 1) % nsets;
+    return rl_cuda_launch_on(kernel, cfg, param_sets[k], s);
+  };
+  return time_unit(s, unit, mode, warmup, repeats, batch, samples_ms, sm_clock_mhz);
+}

@@ -36,6 +36,7 @@ void rl_open_bench(lua_State *L);    /* clock, bench.* */
 void rl_open_cuda(lua_State *L);     /* cuda.*, nvtx.* */
 void rl_open_env(lua_State *L);      /* env() */
 void rl_open_file(lua_State *L);     /* write_file, append_file, mkdir_unique, interrupted */
+void rl_open_user(lua_State *L);     /* user.* (kernels, modules, libraries), cuda.compile, cuda.context_status */
 int luaopen_robolua_core(lua_State *L);
 /* The exit code a script asked for through robolua.core.set_exit_code (0 if none). */
 int rl_bind_exit_code(void);

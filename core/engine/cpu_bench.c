@@ -65,28 +65,50 @@ int rl_cpu_copy_bandwidth(size_t bytes, int threads, int repeats, double *bytes_
   return 0;
 }
 
-int rl_cpu_time_resample(const rl_resample_args *a, int threads, int warmup, int repeats, int cold,
-                         double *samples_ms) {
+int rl_cpu_time_calls(int (*call)(void *ctx), void *ctx, int warmup, int repeats, int cold, double *samples_ms,
+                      int *status) {
   unsigned char *flush = NULL;
   size_t flush_bytes = 2 * rl_cpu_llc_bytes();
   if (cold && !(flush = rl_host_alloc(flush_bytes))) return -1;
   copy_job fj = {flush, NULL, flush_bytes, 1};
-  int used = threads;
+  int rc = 0;
+  *status = 0;
   rl_nvtx_push("warmup");
-  for (int i = 0; i < warmup; i++) used = rl_resample_cpu(a, threads);
+  for (int i = 0; i < warmup && rc == 0; i++)
+    if ((*status = call(ctx)) != 0) rc = RL_BENCH_CALL_FAILED;
   rl_nvtx_pop();
   rl_nvtx_push("timed");
-  for (int i = 0; i < repeats; i++) {
+  for (int i = 0; i < repeats && rc == 0; i++) {
     if (rl_interrupt_requested()) {
-      used = RL_BENCH_INTERRUPTED;
+      rc = RL_BENCH_INTERRUPTED;
       break;
     }
     if (cold) rl_pool_run(rl_cpu_count(), copy_slice, &fj);
     uint64_t t0 = rl_clock_ns();
-    used = rl_resample_cpu(a, threads);
+    *status = call(ctx);
     samples_ms[i] = (double)(rl_clock_ns() - t0) * 1e-6;
+    if (*status != 0) rc = RL_BENCH_CALL_FAILED;
   }
   rl_nvtx_pop();
   free(flush);
-  return used;
+  return rc;
+}
+
+typedef struct {
+  const rl_resample_args *a;
+  int threads, used;
+} resample_job;
+
+static int resample_once(void *p) {
+  resample_job *j = p;
+  j->used = rl_resample_cpu(j->a, j->threads);
+  return 0;
+}
+
+int rl_cpu_time_resample(const rl_resample_args *a, int threads, int warmup, int repeats, int cold,
+                         double *samples_ms) {
+  resample_job j = {a, threads, threads};
+  int status;
+  int rc = rl_cpu_time_calls(resample_once, &j, warmup, repeats, cold, samples_ms, &status);
+  return rc != 0 ? rc : j.used;
 }

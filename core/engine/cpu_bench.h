@@ -6,10 +6,18 @@
 
 /* Returned by the loops below when an interrupt (SIGINT/SIGTERM) stopped them between samples. */
 #define RL_BENCH_INTERRUPTED (-2)
+/* Returned when the timed call itself reported an error (its code in *status). */
+#define RL_BENCH_CALL_FAILED (-3)
 
-/* Runs the CPU resampler warmup + repeats times; samples_ms[i] is the monotonic-clock time of sample i.
-   cold != 0 writes a buffer of twice the last-level cache before each sample (outside the timing).
-   Returns the thread count used, -1 if the flush buffer can't be allocated, or RL_BENCH_INTERRUPTED. */
+/* The CPU timing loop: call(ctx) warmup + repeats times, samples_ms[i] the monotonic-clock time of
+   timed call i; cold != 0 writes a buffer of twice the last-level cache before each timed call (outside
+   the timing); an interrupt is honoured between calls. A call returning nonzero stops the loop.
+   Returns 0, -1 if the flush buffer can't be allocated, RL_BENCH_INTERRUPTED or RL_BENCH_CALL_FAILED. */
+int rl_cpu_time_calls(int (*call)(void *ctx), void *ctx, int warmup, int repeats, int cold, double *samples_ms,
+                      int *status);
+
+/* The loop above over the CPU resampler. Returns the thread count used, -1 if the flush buffer can't be
+   allocated, or RL_BENCH_INTERRUPTED. */
 int rl_cpu_time_resample(const rl_resample_args *a, int threads, int warmup, int repeats, int cold,
                          double *samples_ms);
 /* memcpy bandwidth on `threads` threads over buffers of `bytes`: median of repeats, counted as bytes
