@@ -19,6 +19,8 @@ M.bench.resample = function(src, st, tt, opts)
   return backends.bench(type(opts) == "table" and opts.backend or "cpu", src, st, tt, opts)
 end
 M.backends = { register = backends.register, get = backends.get, names = backends.names }
+-- user kernels and libraries: rl.cuda.kernel/module/launch, rl.cpu.library, rl.bench.launch
+require("robolua.user").install(M)
 M.workloads = require "robolua.workloads"
 M.stats = require "robolua.stats"
 M.sweep = require "robolua.sweep"
