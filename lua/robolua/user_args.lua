@@ -1,0 +1,59 @@
+-- Script arguments that add a user's backend to a scenario (scenarios/dod.lua uses them):
+--   kernel=PATH[.cu|.ptx|.cubin|.fatbin]  a CUDA kernel of the resampler contract (entries
+--                                         resample_f32 / resample_bf16 / resample_f16, or kernel_entry=BASE
+--                                         for BASE_f32 ...); backend name: the file's base name
+--   cpu=PATH.so                           a CPU library of the contract (entries <name>_f32 ..., where
+--                                         <name> is the file's base name without "lib", or cpu_entry=BASE)
+--   kernel_options=-DX=1,-DY=2            extra NVRTC options
+-- Returns the list of backend names it registered and the leftover arguments.
+local M = {}
+
+local function base_name(path)
+  return (path:match("([^/]+)$") or path):gsub("%.[^.]*$", "")
+end
+
+local function safe(name) return (name:gsub("[^%w_%-]", "_"):gsub("^([^%a_])", "_%1")) end
+
+function M.apply(rl, args)
+  local opts, rest = {}, {}
+  for _, a in ipairs(args or {}) do
+    local k, v = a:match("^([%w_]+)=(.*)$")
+    if k == "kernel" or k == "cpu" or k == "kernel_entry" or k == "cpu_entry" or k == "kernel_options" then
+      if v == "" then error(k .. "=: the value is empty", 0) end
+      opts[k] = v
+    else
+      rest[#rest + 1] = a
+    end
+  end
+  local names = {}
+  if opts.kernel then
+    local path = opts.kernel
+    local f = io.open(path, "rb")
+    if not f then error("kernel=" .. path .. ": cannot open the file", 0) end
+    f:close()
+    local ext = path:match("%.(%w+)$") or ""
+    local spec = { name = {} }
+    if ext == "ptx" or ext == "cubin" or ext == "fatbin" then spec[ext] = path else spec.source = path end
+    local entry = opts.kernel_entry or "resample"
+    for _, dt in ipairs { "f32", "bf16", "f16" } do spec.name[dt] = entry .. "_" .. dt end
+    if opts.kernel_options then
+      spec.options = {}
+      for o in opts.kernel_options:gmatch("[^,]+") do spec.options[#spec.options + 1] = o end
+    end
+    local name = safe(base_name(path))
+    rl.backends.register(name, rl.cuda.kernel(spec))
+    names[#names + 1] = name
+  end
+  if opts.cpu then
+    local path = opts.cpu
+    local entry = opts.cpu_entry or base_name(path):gsub("^lib", "")
+    local spec = { path = path, name = {} }
+    for _, dt in ipairs { "f32", "bf16", "f16" } do spec.name[dt] = entry .. "_" .. dt end
+    local name = safe(base_name(path):gsub("^lib", ""))
+    rl.backends.register(name, rl.cpu.library(spec))
+    names[#names + 1] = name
+  end
+  return names, rest
+end
+
+return M
