@@ -4,6 +4,7 @@
    functions all fail with "CUDA not available in this build". */
 #ifndef ROBOLUA_RL_CUDA_H
 #define ROBOLUA_RL_CUDA_H
+#include "fuse_args.h"
 #include "resample_args.h"
 #include "timing_mode.h"
 #include <stddef.h>
@@ -59,6 +60,14 @@ int rl_cuda_time_resample(const rl_resample_args *a, rl_timing_mode mode, int wa
 /* The same loop over cudaMemcpyAsync device-to-device of `bytes` between two fresh buffers (rotate
    such pairs, cycled): the copy roofline (bytes read + written = 2 * bytes per sample). */
 int rl_cuda_time_copy(size_t bytes, rl_timing_mode mode, int warmup, int repeats, int batch, int rotate, double *samples_ms);
+
+/* The fused resampler (fuse_args.h) on device pointers: every stream in one launch, or (per_stream = 1)
+   one launch per stream, the baseline the fused launch is measured against. Asynchronous, like
+   rl_cuda_resample. */
+int rl_cuda_fuse(const rl_fuse_args *a, int per_stream);
+/* Its timed loop (the loop of rl_cuda_time_resample; rotate copies every input and the output). */
+int rl_cuda_time_fuse(const rl_fuse_args *a, int per_stream, rl_timing_mode mode, int warmup, int repeats,
+                      int batch, int rotate, double *samples_ms, int *sm_clock_mhz);
 
 void rl_nvtx_push(const char *name);
 void rl_nvtx_pop(void);
