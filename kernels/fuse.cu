@@ -22,6 +22,8 @@
 
 namespace {
 
+// ---- from here to the end marker, tests/fuse_emulation.sh compiles the kernel on the host (a thread per
+// ---- context, __syncthreads a context switch) and checks its bytes against the CPU pass without a GPU
 constexpr int kThreads = 256;
 constexpr int kMaxChunk = 256;          // targets per block
 constexpr int kElementsPerBlock = 8192; // output elements a block aims for (32 KB of f32)
@@ -152,6 +154,8 @@ __global__ void __launch_bounds__(kThreads)
     }
   }
 }
+
+// ---- end of the host-emulated part
 
 int sm_count() {
   static int sms = 0;
