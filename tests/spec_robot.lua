@@ -137,6 +137,14 @@ describe("exact timestamps", function()
       "streams[1].src_times", "f32")
     local o = rl.resample(s, rl.tensor(rel, { 1, n }), rl.tensor({ 0.095 }, { 1, 1 })):totable()
     spec.near(o[1], 10.5, 1e-4, "rebased f32 interpolates")
+    -- the boundary: 1 kHz in f32 seconds is fine below 256 s (ulp 2^-16 s, 64 ulps < 1 ms) and not above
+    local function khz(start)
+      local t = {}
+      for k = 1, n do t[k] = start + (k - 1) / 1000 end
+      return rl.tensor(t, { 1, n })
+    end
+    rl.resample(s, khz(200), rl.tensor({ 200.05 }, { 1, 1 }))
+    fails(function() rl.resample(s, khz(300), rl.tensor({ 300.05 }, { 1, 1 })) end, "src_times", "cannot resolve")
     -- the target clock is checked too
     fails(function()
       rl.resample(s, rl.tensor(rel, { 1, n }), rl.tensor({ 1730000000, 1730000000.02, 1730000000.04 }, { 1, 3 }))
