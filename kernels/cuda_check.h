@@ -17,6 +17,14 @@ int rl_cuda_launch_on(const void *kernel, const rl_launch_cfg *cfg, void **param
 
 /* Checks the arguments and launches the resampler on stream s (resample.cu). */
 int rl_cuda_launch_resample(const rl_resample_args *a, cudaStream_t s);
+/* The same for the fused resampler (fuse.cu): one launch, or one per stream. */
+int rl_cuda_launch_fuse(const rl_fuse_args *a, int per_stream, cudaStream_t s);
+
+/* The timed loop of timing.cu for any unit of work: unit(ctx, s) queues one unit on s and returns 0 or -1.
+   Modes, batching, events and clocks as rl_cuda_time_resample. */
+typedef int (*rl_cuda_unit_fn)(void *ctx, cudaStream_t s);
+int rl_cuda_time_units(cudaStream_t s, rl_cuda_unit_fn unit, void *ctx, rl_timing_mode mode, int warmup,
+                       int repeats, int batch, double *samples_ms, int *sm_clock_mhz);
 
 #define RL_CU(call)                                                                                    \
   do {                                                                                                 \

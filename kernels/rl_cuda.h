@@ -4,6 +4,7 @@
    functions all fail with "CUDA not available in this build". */
 #ifndef ROBOLUA_RL_CUDA_H
 #define ROBOLUA_RL_CUDA_H
+#include "fuse_args.h"
 #include "resample_args.h"
 #include "timing_mode.h"
 #include <stddef.h>
@@ -99,6 +100,13 @@ int rl_cuda_time_launch(const void *kernel, const rl_launch_cfg *cfg, void **con
 /* 0 while the CUDA context is usable (or none was made); -1 once a fault (an illegal address, ...) has
    lost it, with the sticky error in rl_cuda_last_error(): every later CUDA call fails. */
 int rl_cuda_context_status(void);
+/* The fused resampler (fuse_args.h) on device pointers: every stream in one launch, or (per_stream = 1)
+   one launch per stream, the baseline the fused launch is measured against. Asynchronous, like
+   rl_cuda_resample. */
+int rl_cuda_fuse(const rl_fuse_args *a, int per_stream);
+/* Its timed loop (the loop of rl_cuda_time_resample; rotate copies every input and the output). */
+int rl_cuda_time_fuse(const rl_fuse_args *a, int per_stream, rl_timing_mode mode, int warmup, int repeats,
+                      int batch, int rotate, double *samples_ms, int *sm_clock_mhz);
 
 void rl_nvtx_push(const char *name);
 void rl_nvtx_pop(void);

@@ -44,6 +44,13 @@ int rl_cuda_time_launch(const void *kernel, const rl_launch_cfg *cfg, void **con
   return -1;
 }
 int rl_cuda_context_status(void) { return 0; } /* no context, nothing to lose */
+int rl_cuda_fuse(const rl_fuse_args *a, int per_stream) { (void)a; (void)per_stream; return -1; }
+int rl_cuda_time_fuse(const rl_fuse_args *a, int per_stream, rl_timing_mode mode, int warmup, int repeats,
+                      int batch, int rotate, double *samples_ms, int *sm_clock_mhz) {
+  (void)a; (void)per_stream; (void)mode; (void)warmup; (void)repeats; (void)batch; (void)rotate;
+  (void)samples_ms; (void)sm_clock_mhz;
+  return -1;
+}
 void rl_nvtx_push(const char *name) { (void)name; }
 void rl_nvtx_pop(void) {}
 int rl_nvtx_available(void) { return 0; }

@@ -160,6 +160,12 @@ int time_unit(cudaStream_t s, Unit unit, rl_timing_mode mode, int warmup, int re
 
 } // namespace
 
+int rl_cuda_time_units(cudaStream_t s, rl_cuda_unit_fn unit, void *ctx, rl_timing_mode mode, int warmup,
+                       int repeats, int batch, double *samples_ms, int *sm_clock_mhz) {
+  auto run = [&]() -> int { return unit(ctx, s); };
+  return time_unit(s, run, mode, warmup, repeats, batch, samples_ms, sm_clock_mhz);
+}
+
 extern "C" int rl_cuda_time_resample(const rl_resample_args *a, rl_timing_mode mode, int warmup, int repeats,
                                      int batch, int rotate, double *samples_ms, int *sm_clock_mhz) {
   cudaStream_t s = rl_cuda_stream();

@@ -24,11 +24,11 @@ rl_dtype rl_check_dtype(lua_State *L, int idx, const char *name, rl_dtype def) {
   if (lua_isnoneornil(L, idx)) return def;
   const char *s = lua_tostring(L, idx);
   if (!s || lua_type(L, idx) != LUA_TSTRING) {
-    luaL_error(L, "%s: expected a dtype name (f32, bf16, f16, f64), got %s", name, luaL_typename(L, idx));
+    luaL_error(L, "%s: expected a dtype name (f32, bf16, f16, f64, i64, i32), got %s", name, luaL_typename(L, idx));
     return def;
   }
   int d = rl_dtype_parse(s);
-  if (d < 0) luaL_error(L, "%s: unknown dtype '%s' (expected f32, bf16, f16 or f64)", name, s);
+  if (d < 0) luaL_error(L, "%s: unknown dtype '%s' (expected f32, bf16, f16, f64, i64 or i32)", name, s);
   return (rl_dtype)d;
 }
 

@@ -37,6 +37,8 @@ void rl_open_cuda(lua_State *L);     /* cuda.*, nvtx.* */
 void rl_open_env(lua_State *L);      /* env() */
 void rl_open_file(lua_State *L);     /* write_file, append_file, mkdir_unique, interrupted */
 void rl_open_user(lua_State *L);     /* user.* (kernels, modules, libraries), cuda.compile, cuda.context_status */
+void rl_open_fuse(lua_State *L);     /* fuse, mask, bench.fuse, interp_modes (after rl_open_bench) */
+void rl_open_robot(lua_State *L);    /* robot_episodes */
 int luaopen_robolua_core(lua_State *L);
 /* The exit code a script asked for through robolua.core.set_exit_code (0 if none). */
 int rl_bind_exit_code(void);
@@ -56,4 +58,25 @@ typedef struct {
    output tensor (opts.out or a new one) and sets call->args.out. Every failure is a Lua error. */
 void rl_check_resample_call(lua_State *L, int idx, const char *fname, rl_resample_call *call);
 const char *rl_backend_name(rl_backend b);
+
+/* A checked fused resample call (fuse_call.c). */
+#include "fuse_args.h"
+typedef struct {
+  rl_fuse_args args;
+  rl_backend backend;
+  rl_device device;
+  int threads, per_stream, validate, strict;
+  int resample_style; /* errors name rl.resample's arguments (src, src_times, opts.modes, ...) */
+  int keep, keep_n;   /* stack index of the table holding the call's temporaries, and its length */
+} rl_fuse_call;
+/* Reads the data (streams, tgt_times, tgt_len, out, dtype, fill, validate, strict) from the table at spec and
+   backend, threads, launch from the table at opts (may be the same); checks everything; pushes the keep
+   table and then the output tensor (opts.out or a new one), which is left on top. Errors are Lua errors. */
+void rl_check_fuse_call(lua_State *L, int spec, int opts, int resample_style, rl_fuse_call *c);
+/* Runs a checked call once (synchronously); returns 0, or -1 with the CUDA error in rl_cuda_last_error(). */
+int rl_run_fuse_call(const rl_fuse_call *c);
+/* rl.resample(src, src_times, tgt_times, opts) when it needs the general path: f64/i64 times, or
+   opts.modes/src_len/tgt_len/fill. rl_resample_is_general says whether it does. */
+int rl_resample_is_general(lua_State *L);
+int rl_resample_general(lua_State *L);
 #endif

@@ -74,6 +74,8 @@ int luaopen_robolua_core(lua_State *L) {
   rl_open_env(L);
   rl_open_file(L);
   rl_open_user(L);
+  rl_open_fuse(L);
+  rl_open_robot(L);
   push_dtypes(L);
   lua_setfield(L, -2, "dtypes");
   push_timing_modes(L);

@@ -1,6 +1,7 @@
 /* rl.trajectories{...}, rl.resample(src, st, tt, opts), rl.compare(got, ref, opts),
    rl.validate_times(times, opts). */
 #include "compare.h"
+#include "fuse.h"
 #include "bind.h"
 #include "rl_cuda.h"
 #include "trajectories.h"
@@ -113,6 +114,7 @@ static void check_times(lua_State *L, rl_tensor *t, const char *name, int monoto
     h = copy;
   }
   const char *msg = rl_validate_times(h, t->shape[0], t->shape[1], monotone, strict, err, sizeof err);
+  if (!msg) msg = rl_check_f32_resolution(h, t->shape[0], t->shape[1], NULL, err, sizeof err);
   free(copy);
   if (msg) luaL_error(L, "%s: %s", name, msg);
 }
@@ -136,8 +138,8 @@ void rl_check_resample_call(lua_State *L, int idx, const char *fname, rl_resampl
   if (src->ndim != 3) luaL_error(L, "src: expected shape [B,S,D], got %d dimensions", src->ndim);
   if (st->ndim != 2) luaL_error(L, "src_times: expected shape [B,S], got %d dimensions", st->ndim);
   if (tt->ndim != 2) luaL_error(L, "tgt_times: expected shape [B,T], got %d dimensions", tt->ndim);
-  if (st->dtype != RL_F32) luaL_error(L, "src_times: must be f32, got %s", rl_dtype_name(st->dtype));
-  if (tt->dtype != RL_F32) luaL_error(L, "tgt_times: must be f32, got %s", rl_dtype_name(tt->dtype));
+  if (st->dtype != RL_F32) luaL_error(L, "src_times: must be f32 here, got %s (rl.resample and rl.fuse take f64 and i64 times)", rl_dtype_name(st->dtype));
+  if (tt->dtype != RL_F32) luaL_error(L, "tgt_times: must be f32 here, got %s (rl.resample and rl.fuse take f64 and i64 times)", rl_dtype_name(tt->dtype));
   if (st->shape[0] != src->shape[0] || st->shape[1] != src->shape[1])
     luaL_error(L, "src_times: shape [%I,%I] does not match src [B,S] = [%I,%I]", (lua_Integer)st->shape[0],
                (lua_Integer)st->shape[1], (lua_Integer)src->shape[0], (lua_Integer)src->shape[1]);
@@ -156,6 +158,7 @@ void rl_check_resample_call(lua_State *L, int idx, const char *fname, rl_resampl
                want_dev ? "cuda" : "cpu", src->device ? "cuda" : "cpu", want_dev ? "cuda" : "cpu");
   if (c->backend != RL_BACKEND_REFERENCE && src->dtype == RL_F64)
     luaL_error(L, "src: the %s backend takes f32, bf16 or f16 (f64 only with backend=\"reference\")", backend);
+  if (rl_dtype_is_integer(src->dtype)) luaL_error(L, "src: values are f32, bf16 or f16, got %s", rl_dtype_name(src->dtype));
   if (validate) {
     check_times(L, st, "src_times", 1, strict);
     check_times(L, tt, "tgt_times", 0, 0);
@@ -192,6 +195,7 @@ static int run_cuda(const rl_resample_args *a) {
 static int l_resample(lua_State *L) {
   rl_resample_call c;
   lua_settop(L, 4);
+  if (rl_resample_is_general(L)) return rl_resample_general(L); /* modes, lengths, fill, f64/i64 times */
   rl_check_resample_call(L, 1, "resample", &c);
   switch (c.backend) {
   case RL_BACKEND_CPU: rl_resample_cpu(&c.args, c.threads); break;

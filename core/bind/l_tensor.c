@@ -3,6 +3,7 @@
 #include "bind.h"
 #include "rl_cuda.h"
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +25,24 @@ rl_tensor *rl_push_tensor(lua_State *L, rl_device dev, rl_dtype dtype, int ndim,
   const char *msg = rl_tensor_alloc(t, dev, dtype, ndim, shape, err, sizeof err);
   if (msg) luaL_error(L, "tensor: %s", msg);
   return t;
+}
+
+/* The number on top of the stack into element i of an integer tensor, exactly: a Lua integer (or a float
+   with an integral value) that fits the type; anything else is an error naming values[i + 1]. Going
+   through double would round i64 values beyond 2^53 (nanosecond clocks). */
+static void store_integer(lua_State *L, rl_tensor *t, size_t i, const char *name) {
+  int isint;
+  lua_Integer v = lua_tointegerx(L, -1, &isint);
+  if (!isint)
+    luaL_error(L, "%s[%I]: %s is not an integer (an %s tensor holds integers exactly)", name, (lua_Integer)i + 1,
+               lua_tostring(L, -1), rl_dtype_name(t->dtype));
+  if (t->dtype == RL_I64) {
+    ((int64_t *)t->data)[i] = (int64_t)v;
+  } else {
+    if (v < INT32_MIN || v > INT32_MAX)
+      luaL_error(L, "%s[%I]: %I does not fit an i32 tensor", name, (lua_Integer)i + 1, v);
+    ((int32_t *)t->data)[i] = (int32_t)v;
+  }
 }
 
 /* rl.tensor(values, shape, dtype, opts) */
@@ -56,7 +75,8 @@ static int l_tensor(lua_State *L) {
     for (int64_t i = 0; i < numel; i++) {
       if (lua_geti(L, 1, (lua_Integer)i + 1) != LUA_TNUMBER)
         return luaL_error(L, "values[%I]: expected a number, got %s", (lua_Integer)i + 1, luaL_typename(L, -1));
-      rl_store_f64(h->data, dtype, (size_t)i, lua_tonumber(L, -1));
+      if (rl_dtype_is_integer(dtype)) store_integer(L, h, (size_t)i, "values");
+      else rl_store_f64(h->data, dtype, (size_t)i, lua_tonumber(L, -1));
       lua_pop(L, 1);
     }
   } else {
@@ -135,7 +155,9 @@ static int t_totable(lua_State *L) {
   if (t->numel > (int64_t)1 << 31) return luaL_error(L, "totable: %I elements is too many for a Lua table", (lua_Integer)t->numel);
   lua_createtable(L, (int)t->numel, 0);
   for (int64_t i = 0; i < t->numel; i++) {
-    lua_pushnumber(L, rl_load_f64(t->data, t->dtype, (size_t)i));
+    if (t->dtype == RL_I64) lua_pushinteger(L, (lua_Integer)((const int64_t *)t->data)[i]);
+    else if (t->dtype == RL_I32) lua_pushinteger(L, ((const int32_t *)t->data)[i]);
+    else lua_pushnumber(L, rl_load_f64(t->data, t->dtype, (size_t)i));
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
   return 1;
@@ -187,7 +209,14 @@ static int t_fill(lua_State *L) {
   rl_tensor *t = rl_check_tensor(L, 1, "self");
   double v = luaL_checknumber(L, 2);
   unsigned char pattern[8];
-  rl_store_f64(pattern, t->dtype, 0, v);
+  if (rl_dtype_is_integer(t->dtype)) {
+    rl_tensor one = {.dtype = t->dtype, .data = pattern};
+    lua_pushvalue(L, 2);
+    store_integer(L, &one, 0, "fill");
+    lua_pop(L, 1);
+  } else {
+    rl_store_f64(pattern, t->dtype, 0, v);
+  }
   size_t es = rl_dtype_size(t->dtype);
   if (t->device == RL_HOST) {
     for (int64_t i = 0; i < t->numel; i++) memcpy((unsigned char *)t->data + (size_t)i * es, pattern, es);

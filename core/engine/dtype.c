@@ -8,6 +8,7 @@ int rl_dtype_parse(const char *name) {
   if (strcmp(name, "float16") == 0) return RL_F16;
   if (strcmp(name, "float64") == 0) return RL_F64;
   if (strcmp(name, "int64") == 0) return RL_I64;
+  if (strcmp(name, "int32") == 0) return RL_I32;
   return -1;
 }
 
@@ -63,6 +64,7 @@ double rl_load_f64(const void *p, rl_dtype t, size_t i) {
   case RL_F16: return rl_f16_to_f32(((const uint16_t *)p)[i]);
   case RL_F64: return ((const double *)p)[i];
   case RL_I64: return (double)((const int64_t *)p)[i];
+  case RL_I32: return (double)((const int32_t *)p)[i];
   default: return 0.0;
   }
 }
@@ -94,6 +96,7 @@ void rl_store_f64(void *p, rl_dtype t, size_t i, double v) {
   case RL_F16: ((uint16_t *)p)[i] = round_f64_to_16(v, rl_f32_to_f16, rl_f16_to_f32); break;
   case RL_F64: ((double *)p)[i] = v; break;
   case RL_I64: ((int64_t *)p)[i] = v != v ? 0 : v >= 0x1p63 ? INT64_MAX : v < -0x1p63 ? INT64_MIN : (int64_t)v; break;
+  case RL_I32: ((int32_t *)p)[i] = v != v ? 0 : v >= 0x1p31 ? INT32_MAX : v < -0x1p31 ? INT32_MIN : (int32_t)v; break;
   default: break;
   }
 }

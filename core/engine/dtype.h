@@ -16,11 +16,15 @@ extern "C" {
   X(RL_BF16, "bf16", 2)                                                                                \
   X(RL_F16, "f16", 2)                                                                                  \
   X(RL_F64, "f64", 8)                                                                                  \
-  X(RL_I64, "i64", 8)
+  X(RL_I64, "i64", 8)                                                                                  \
+  X(RL_I32, "i32", 4)
 
 #define RL_DTYPE_ENUM_(e, name, size) e,
 typedef enum { RL_DTYPE_LIST(RL_DTYPE_ENUM_) RL_DTYPE_COUNT } rl_dtype;
 #undef RL_DTYPE_ENUM_
+
+/* Integer element types (i64, i32): Lua integers are stored and read back exactly. */
+static inline int rl_dtype_is_integer(rl_dtype t) { return t == RL_I64 || t == RL_I32; }
 
 static inline size_t rl_dtype_size(rl_dtype t) {
 #define RL_DTYPE_SIZE_(e, name, size) size,
@@ -36,7 +40,7 @@ static inline const char *rl_dtype_name(rl_dtype t) {
   return (unsigned)t < RL_DTYPE_COUNT ? names[t] : "?";
 }
 
-/* Returns -1 for an unknown name (also accepts float32, bfloat16, float16, float64, int64). */
+/* Returns -1 for an unknown name (also accepts float32, bfloat16, float16, float64, int64, int32). */
 int rl_dtype_parse(const char *name);
 
 static inline float rl_bf16_to_f32(uint16_t h) {

@@ -1,0 +1,220 @@
+/* The general resampler in Lua (doc/robot.md):
+   rl.fuse{streams = {{src=, src_times=, src_len=, modes=}, ...}, tgt_times=, tgt_len=, out=, dtype="f32",
+           fill=NaN, backend="cpu"|"reference"|"cuda", threads=, launch="fused"|"per_stream", validate=, strict=}
+     -> out [B, T, sum D]
+   rl.mask(lengths, T, {dtype="f32", device=}) -> [B, T]: 1 where t < lengths[b], else 0
+   rl.bench.fuse(spec, {backend=, launch=, warmup=10, repeats=50, mode=, batch=20, rotate=1, threads=, nvtx=})
+     -> {samples_ms, mode, backend, launch, warmup, threads (cpu) | sm_clock_mhz (cuda), batch (graph)}
+   rl.interp_modes = {"linear", "nearest", "hold", "slerp"}
+   and rl.resample(...) when a call needs the general path (rl_resample_general). */
+#include "bind.h"
+#include "cpu_bench.h"
+#include "fuse.h"
+#include "rl_cuda.h"
+#include <string.h>
+
+int rl_run_fuse_call(const rl_fuse_call *c) {
+  switch (c->backend) {
+  case RL_BACKEND_CPU: rl_fuse_cpu_call(&c->args, c->per_stream, c->threads); return 0;
+  case RL_BACKEND_REFERENCE: rl_fuse_reference(&c->args, c->args.out, c->threads); return 0;
+  default:
+    if (rl_cuda_fuse(&c->args, c->per_stream) != 0) return -1;
+    return rl_cuda_synchronize();
+  }
+}
+
+static int l_fuse(lua_State *L) {
+  lua_settop(L, 1);
+  rl_fuse_call c;
+  rl_check_fuse_call(L, 1, 1, 0, &c);
+  if (rl_run_fuse_call(&c) != 0) return luaL_error(L, "fuse: CUDA failed: %s", rl_cuda_last_error());
+  return 1;
+}
+
+int rl_resample_is_general(lua_State *L) {
+  for (int i = 2; i <= 3; i++) {
+    rl_tensor *t = luaL_testudata(L, i, RL_TENSOR_MT);
+    if (t && t->data && t->dtype != RL_F32) return 1;
+  }
+  if (!lua_istable(L, 4)) return 0;
+  static const char *const keys[] = {"modes", "src_len", "tgt_len", "fill", NULL};
+  for (int k = 0; keys[k]; k++) {
+    const int present = lua_getfield(L, 4, keys[k]) != LUA_TNIL;
+    lua_pop(L, 1);
+    if (present) return 1;
+  }
+  return 0;
+}
+
+/* rl.resample(src, src_times, tgt_times, opts) as a one-stream fused call whose output has src's dtype. */
+int rl_resample_general(lua_State *L) {
+  lua_settop(L, 4);
+  if (!lua_isnil(L, 4) && !lua_istable(L, 4)) return luaL_error(L, "resample: options must be a table, got %s", luaL_typename(L, 4));
+  static const char *const allowed[] = {"backend", "threads", "out", "validate", "strict", "modes", "src_len",
+                                        "tgt_len", "fill", "dtype", NULL};
+  if (lua_istable(L, 4)) {
+    for (lua_pushnil(L); lua_next(L, 4); lua_pop(L, 1)) {
+      int known = 0;
+      for (int k = 0; allowed[k]; k++) known |= lua_type(L, -2) == LUA_TSTRING && strcmp(lua_tostring(L, -2), allowed[k]) == 0;
+      if (!known)
+        return luaL_error(L, "opts: unknown option %s for a resample with modes, lengths, fill or f64/i64 times",
+                          lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : luaL_typename(L, -2));
+    }
+  }
+  lua_createtable(L, 0, 10); /* 5: the spec */
+  if (lua_istable(L, 4)) /* the options (backend, out, fill, ...) are the spec's; modes and src_len go to the stream */
+    for (lua_pushnil(L); lua_next(L, 4); lua_pop(L, 1)) {
+      lua_pushvalue(L, -2);
+      lua_pushvalue(L, -2);
+      lua_settable(L, 5);
+    }
+  lua_pushvalue(L, 3);
+  lua_setfield(L, 5, "tgt_times");
+  lua_createtable(L, 1, 0);
+  lua_createtable(L, 0, 4);
+  lua_pushvalue(L, 1);
+  lua_setfield(L, -2, "src");
+  lua_pushvalue(L, 2);
+  lua_setfield(L, -2, "src_times");
+  if (lua_istable(L, 4)) {
+    lua_getfield(L, 4, "modes");
+    lua_setfield(L, -2, "modes");
+    lua_getfield(L, 4, "src_len");
+    lua_setfield(L, -2, "src_len");
+  }
+  lua_rawseti(L, -2, 1);
+  lua_setfield(L, 5, "streams");
+  rl_check_tensor(L, 1, "src");
+  rl_check_tensor(L, 2, "src_times");
+  rl_fuse_call c;
+  rl_check_fuse_call(L, 5, 5, 1, &c);
+  if (rl_run_fuse_call(&c) != 0) return luaL_error(L, "resample: CUDA failed: %s", rl_cuda_last_error());
+  return 1;
+}
+
+/* rl.mask(lengths, T, {dtype=, device=}) */
+static int l_mask(lua_State *L) {
+  const lua_Integer T = luaL_checkinteger(L, 2);
+  if (T < 1) return luaL_error(L, "T: must be positive, got %I", T);
+  rl_check_opts(L, 3, "mask");
+  lua_settop(L, 3);
+  rl_dtype dt = RL_F32;
+  rl_device dev = RL_HOST;
+  int64_t B;
+  if (lua_istable(L, 1)) {
+    B = (int64_t)luaL_len(L, 1);
+  } else {
+    rl_tensor *t = rl_check_tensor(L, 1, "lengths");
+    if (t->ndim != 1 || (t->dtype != RL_I32 && t->dtype != RL_I64))
+      return luaL_error(L, "lengths: expected an i32 or i64 tensor [B] or an array of integers");
+    B = t->shape[0];
+    dev = t->device;
+  }
+  if (B < 1) return luaL_error(L, "lengths: expected at least one length");
+  if (lua_istable(L, 3)) {
+    lua_getfield(L, 3, "dtype");
+    dt = rl_check_dtype(L, -1, "opts.dtype", RL_F32);
+    lua_getfield(L, 3, "device");
+    if (!lua_isnil(L, -1)) dev = rl_check_device(L, -1, "opts.device");
+    lua_settop(L, 3);
+  }
+  int64_t *len = lua_newuserdatauv(L, sizeof(int64_t) * (size_t)B, 0); /* 4 */
+  if (lua_istable(L, 1)) {
+    for (int64_t b = 0; b < B; b++) {
+      lua_geti(L, 1, b + 1);
+      int isint;
+      len[b] = (int64_t)lua_tointegerx(L, -1, &isint);
+      if (!isint) return luaL_error(L, "lengths[%I]: expected an integer, got %s", (lua_Integer)b + 1, luaL_typename(L, -1));
+      lua_pop(L, 1);
+    }
+  } else {
+    rl_tensor *t = lua_touserdata(L, 1);
+    rl_tensor *h = t->device == RL_HOST ? t : rl_push_tensor(L, RL_HOST, t->dtype, 1, t->shape);
+    if (h != t && rl_cuda_memcpy_d2h(h->data, t->data, t->nbytes) != 0) return luaL_error(L, "mask: %s", rl_cuda_last_error());
+    for (int64_t b = 0; b < B; b++) len[b] = (int64_t)rl_load_f64(h->data, h->dtype, (size_t)b);
+  }
+  const int64_t shape[2] = {B, T};
+  rl_tensor *m = rl_push_tensor(L, RL_HOST, dt, 2, shape);
+  for (int64_t b = 0; b < B; b++)
+    for (int64_t t = 0; t < T; t++) rl_store_f64(m->data, dt, (size_t)(b * T + t), t < len[b] ? 1.0 : 0.0);
+  if (dev == RL_HOST) return 1;
+  rl_tensor *d = rl_push_tensor(L, RL_CUDA, dt, 2, shape);
+  if (rl_cuda_memcpy_h2d(d->data, m->data, m->nbytes) != 0) return luaL_error(L, "mask: %s", rl_cuda_last_error());
+  return 1;
+}
+
+/* rl.bench.fuse(spec, opts) */
+static int l_bench_fuse(lua_State *L) {
+  lua_settop(L, 2);
+  rl_fuse_call c;
+  rl_check_fuse_call(L, 1, 2, 0, &c);
+  const int warmup = (int)rl_opt_integer(L, 2, "warmup", 10, 0, 1000000);
+  const int repeats = (int)rl_opt_integer(L, 2, "repeats", 50, 1, 10000000);
+  const int batch = (int)rl_opt_integer(L, 2, "batch", 20, 1, 100000);
+  const int rotate = (int)rl_opt_integer(L, 2, "rotate", 1, 1, 64);
+  const rl_timing_mode mode = rl_opt_timing_mode(L, 2);
+  const char *range = rl_opt_string(L, 2, "nvtx", NULL);
+  if (c.backend == RL_BACKEND_REFERENCE) return luaL_error(L, "opts.backend: the reference is not timed");
+  if (c.backend == RL_BACKEND_CPU && mode == RL_MODE_GRAPH)
+    return luaL_error(L, "opts.mode: graph mode exists only for the cuda backend");
+  if (c.backend == RL_BACKEND_CPU && rotate != 1)
+    return luaL_error(L, "opts.rotate: input rotation exists only for the cuda backend");
+  double *samples = lua_newuserdatauv(L, sizeof(double) * (size_t)repeats, 0);
+  int *clocks = lua_newuserdatauv(L, sizeof(int) * (size_t)repeats, 0);
+  int threads = 0;
+  if (range) rl_nvtx_push(range);
+  if (c.backend == RL_BACKEND_CPU) {
+    threads = rl_cpu_time_fuse(&c.args, c.per_stream, c.threads, warmup, repeats, mode == RL_MODE_COLD, samples);
+    if (range) rl_nvtx_pop();
+    if (threads == RL_BENCH_INTERRUPTED) return luaL_error(L, "interrupted");
+    if (threads < 0) return luaL_error(L, "bench.fuse: cannot allocate the cache-flush buffer");
+  } else {
+    const int rc = rl_cuda_time_fuse(&c.args, c.per_stream, mode, warmup, repeats, batch, rotate, samples, clocks);
+    if (range) rl_nvtx_pop();
+    if (rc != 0) return luaL_error(L, "bench.fuse: CUDA failed: %s", rl_cuda_last_error());
+  }
+  lua_createtable(L, 0, 8);
+  rl_push_array(L, samples, repeats);
+  lua_setfield(L, -2, "samples_ms");
+  lua_pushstring(L, rl_timing_mode_name(mode));
+  lua_setfield(L, -2, "mode");
+  lua_pushstring(L, rl_backend_name(c.backend));
+  lua_setfield(L, -2, "backend");
+  lua_pushstring(L, c.per_stream ? "per_stream" : "fused");
+  lua_setfield(L, -2, "launch");
+  lua_pushinteger(L, warmup);
+  lua_setfield(L, -2, "warmup");
+  if (c.backend == RL_BACKEND_CPU) {
+    lua_pushinteger(L, threads);
+    lua_setfield(L, -2, "threads");
+  } else {
+    lua_createtable(L, repeats, 0);
+    for (int i = 0; i < repeats; i++) {
+      lua_pushinteger(L, clocks[i]);
+      lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "sm_clock_mhz");
+    if (mode == RL_MODE_GRAPH) {
+      lua_pushinteger(L, batch);
+      lua_setfield(L, -2, "batch");
+    }
+  }
+  return 1;
+}
+
+void rl_open_fuse(lua_State *L) {
+  lua_pushcfunction(L, l_fuse);
+  lua_setfield(L, -2, "fuse");
+  lua_pushcfunction(L, l_mask);
+  lua_setfield(L, -2, "mask");
+  lua_createtable(L, RL_INTERP_COUNT, 0);
+  for (int m = 0; m < RL_INTERP_COUNT; m++) {
+    lua_pushstring(L, rl_interp_name(m));
+    lua_rawseti(L, -2, m + 1);
+  }
+  lua_setfield(L, -2, "interp_modes");
+  if (lua_getfield(L, -1, "bench") != LUA_TTABLE) luaL_error(L, "rl_open_fuse: bench is not registered yet");
+  lua_pushcfunction(L, l_bench_fuse);
+  lua_setfield(L, -2, "fuse");
+  lua_pop(L, 1);
+}

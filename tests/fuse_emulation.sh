@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The fused kernel's logic without a GPU: compiles the marked part of kernels/fuse.cu for the host with the
+# stand-ins of tests/fuse_emulation/ and runs it against the CPU pass (see driver.cpp). Skips (77) without
+# a C++ compiler.  usage: fuse_emulation.sh SOURCE_DIR librl_core.a
+set -u
+src=${1:?usage: fuse_emulation.sh SOURCE_DIR librl_core.a}
+core=${2:?usage: fuse_emulation.sh SOURCE_DIR librl_core.a}
+cxx=${CXX:-c++}
+command -v "$cxx" >/dev/null || { echo "SKIP  no C++ compiler ($cxx)"; exit 77; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+sed -n '/^\/\/ ---- from here to the end marker/,/^\/\/ ---- end of the host-emulated part/p' "$src/kernels/fuse.cu" \
+  | sed 's/extern __shared__ __align__(16) unsigned char smem\[\];/unsigned char *smem = emu_smem;/' > "$work/kernel_part.inc"
+grep -q 'fuse_kernel' "$work/kernel_part.inc" || { echo "FAIL  the markers in kernels/fuse.cu are missing"; exit 1; }
+# (-Wno-unknown-pragmas: the kernel's #pragma unroll; -Wno-clobbered: getcontext returns twice, by design)
+# a sanitizer build's library needs the sanitizer runtimes in the program too
+san=()
+if nm "$core" 2>/dev/null | grep -q '__asan_'; then san=("-fsanitize=address,undefined"); fi
+build() {
+  cc -O2 "${san[@]}" -ffp-contract=off -c -I "$src/core/engine" -I "$src/kernels" "$src/kernels/stub.c" -o "$work/stub.o" || return 1
+  cc -O2 "${san[@]}" -c -I "$src/core/engine" "$src/core/engine/interrupt.c" -o "$work/interrupt.o" || return 1
+  "$cxx" -std=c++17 -O2 "${san[@]}" -ffp-contract=off -Wall -Wextra -Wno-unknown-pragmas -Wno-clobbered -I "$work" -I "$src/tests/fuse_emulation" -I "$src/core/engine" \
+    -I "$src/kernels" "$src/tests/fuse_emulation/driver.cpp" "$core" "$work/stub.o" "$work/interrupt.o" -lpthread -lm \
+    -o "$work/emulate"
+}
+build || { echo "FAIL  the emulation does not build"; exit 1; }
+"$work/emulate"
