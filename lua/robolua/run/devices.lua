@@ -56,7 +56,7 @@ function M.coordinate(d, plan, cli, where)
   local list = M.parse(cli.devices, rl)
   local gpu_backends, cpu_backends = {}, {}
   for _, b in ipairs(plan.backends) do
-    local desc = require("robolua.backends").get(b)
+    local desc = require("robolua.run.plan").backend_of(d.workload, b)
     if desc.device == "cuda" then gpu_backends[#gpu_backends + 1] = b else cpu_backends[#cpu_backends + 1] = b end
   end
   if #gpu_backends == 0 then definition.usage(where, "--devices: the scenario has no CUDA backend to spread over GPUs") end

@@ -36,13 +36,21 @@ local function final_axes(d, cli)
   return axes
 end
 
+-- A backend of this workload: its own (w.backends, e.g. fusion's per-stream launches) or a registered one.
+local function backend_of(w, name)
+  return type(name) == "string" and (w.backends and w.backends[name] or backends.get(name)) or nil
+end
+M.backend_of = backend_of
+
 local function backend_list(d, axes, cli)
   local list = as_list(axes.backend or { "cpu" })
   for i, b in ipairs(list) do
-    if type(b) ~= "string" or not backends.get(b) then
-      local hint = type(b) == "string" and definition.did_you_mean(b, backends.names())
+    if not backend_of(d.workload, b) then
+      local known = backends.names()
+      for k in pairs(d.workload.backends or {}) do known[#known + 1] = k end
+      local hint = type(b) == "string" and definition.did_you_mean(b, known)
       definition.usage(d.where, string.format("axes.backend[%d]: unknown backend '%s'%s (known: %s)", i, tostring(b),
-        hint and (" (did you mean '" .. hint .. "'?)") or "", table.concat(backends.names(), ", ")))
+        hint and (" (did you mean '" .. hint .. "'?)") or "", table.concat(known, ", ")))
     end
   end
   if cli.backend then
@@ -119,7 +127,7 @@ function M.build(d, cli, cuda)
     end
     local cfg = { index = pi, key = key, point = p, config = c, label = w.label(c), bytes = bytes, records = {} }
     for _, b in ipairs(list) do
-      local desc = backends.get(b)
+      local desc = backend_of(w, b)
       local r = record.new { key = key, backend = b, workload = w.name, device = desc.device, point = p, config = c,
         label = cfg.label, bytes = bytes, index = pi }
       if skip_reason then

@@ -12,6 +12,8 @@
 --   time(backend, inputs, out, config, o)   the C timing loop: {samples_ms, sm_clock_mhz, threads}
 --                                           (o: warmup, repeats, rotate, graph_batch, nvtx, threads, pin)
 --   tensors(set)                            the tensors of an input set (closed by the runner)
+--   backends (optional)                     {name = {device = "cpu"|"cuda"}}: backends only this
+--                                           workload has, besides the registered ones (backends.lua)
 local rl_core = require "robolua.core"
 local backends = require "robolua.backends"
 local M = { name = "resample" }
