@@ -165,6 +165,8 @@ describe("the HTML report's charts", function()
       spec.eq(#texts, 2, id .. ": placeholder rows")
     end
     spec.eq(#rows(charts["time-cpu"], "placeholder"), 0, "no placeholder where every record has a value")
+    spec.truthy(charts["speedup"]:find('data-kind="placeholder"', 1, true), "the legend explains placeholder rows")
+    spec.truthy(not charts["time-cpu"]:find('data-kind="placeholder"', 1, true), "and only where there are some")
   end)
 
   it("draws the same-run copy bandwidth of each device as a reference line at its value", function()
@@ -201,9 +203,20 @@ describe("the HTML report's charts", function()
     spec.truthy(charts.seeds:find("noise 1.", 1, true) or charts.seeds:find("noise ", 1, true), "noise floor named per row")
   end)
 
-  it("cuts long labels and keeps the full text in a tooltip", function()
+  it("cuts long labels, keeping the backend, with the full text in a tooltip", function()
     local full = "layout=very-long-descriptive-layout-name-that-will-not-fit"
-    spec.truthy(charts["time-cpu"]:find("…<title>[^<]*" .. full:gsub("%-", "%%-")), "a cut label with the full text as <title>")
+    local cut = 0
+    for id, svg in pairs(charts) do
+      for label, title in svg:gmatch('<text class="label"[^>]*>([^<]*)<title>([^<]*)</title>') do
+        if title:find(full, 1, true) then
+          spec.truthy(label:find("…", 1, true) and not label:find(full, 1, true), id .. ": the label is cut: " .. label)
+          spec.truthy(label:match(" · cpu %(2 thr%)$") or label:match(" · cuda$"), id .. ": the backend is kept: " .. label)
+          spec.truthy(utf8.len(label) <= 50, id .. ": fits: " .. label)
+          cut = cut + 1
+        end
+      end
+    end
+    spec.truthy(cut >= 14, "cut labels checked: " .. cut)
   end)
 end)
 
@@ -240,6 +253,32 @@ describe("the HTML report's page", function()
     local trs = 0
     for _ in page:match('<table class="results">(.-)</table>'):gmatch("<tr>") do trs = trs + 1 end
     spec.eq(trs, #run.results + 1, "one row per record and the head")
+  end)
+
+  it("renders degenerate runs: no results, nothing ok, no dtype, no samples stored", function()
+    local function check(r, what)
+      local text = html.render(r)
+      local ok, err = tag_balance(text)
+      spec.truthy(ok, what .. ": " .. tostring(err))
+      return text
+    end
+    local empty = synthetic.build()
+    empty.results = {}
+    check(empty, "no results")
+    local skipped = synthetic.build()
+    for _, r in ipairs(skipped.results) do record.set_status(r, "skipped", "no usable GPU"); r.stats = nil end
+    local text = check(skipped, "nothing ok")
+    local n = 0
+    for _ in text:gmatch('<g class="placeholder">') do n = n + 1 end
+    spec.eq(n, 2 * 12 + 12 + 12 + 12, "each of the 12 records a placeholder in every chart (time and GB/s of its device, %, speedup, seeds)")
+    local plain = synthetic.build()
+    for _, r in ipairs(plain.results) do r.config.dtype = nil end
+    spec.truthy(not check(plain, "no dtype"):find('<g class="group">', 1, true), "no group headings without a dtype")
+    local bare = synthetic.build()
+    for _, r in ipairs(bare.results) do r.seeds = {} end
+    local t = check(bare, "no samples stored")
+    spec.truthy(not t:find('class="whisker"', 1, true), "no whisker without samples")
+    spec.truthy(t:find("no samples stored: no interval", 1, true), "and the tooltip says why")
   end)
 
   it("renders a results.json read back as the live run does (charts and tables alike)", function()

@@ -1,7 +1,7 @@
 -- A synthetic run document for report tests: records built through record.lua (new, seed, add_samples,
 -- finalize, speedups) with skewed, seeded random samples; two dtypes, cpu and cuda backends, same-run
 -- copy bandwidths, controls, a skipped and a failed record, a record with too few samples for a 95%
--- interval of the median, a very long label, and texts that need escaping.
+-- interval of the median, a very long label, and texts that need escaping. opts: {seed, shapes}.
 local record = require "robolua.record"
 local M = {}
 
@@ -42,7 +42,7 @@ function M.build(opts)
       cuda = { bytes = 1 << 30, bytes_per_s = 3.0e12, what = "device to device copy" } },
     speedup_base = "cpu", results = {}, warnings = { "load average 3.1 on 2 CPUs " .. M.EVIL },
   }
-  local shapes = { { 8, 250, 128 }, { 16, 400, 96 }, { 64, 2000, 256 } }
+  local shapes = opts.shapes or { { 8, 250, 128 }, { 16, 400, 96 }, { 64, 2000, 256 } }
   for _, dtype in ipairs { "f32", "bf16" } do
     local size = dtype == "f32" and 4 or 2
     for si, sh in ipairs(shapes) do

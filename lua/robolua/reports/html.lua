@@ -22,7 +22,8 @@ local STYLE = table.concat {
   ".verdict{font-size:1.25em;padding:.4em .8em;border:2px solid #ccc;display:inline-block}",
   ".verdict.pass{border-color:#1a7f37}.verdict.fail{border-color:#cf222e}.verdict.inconclusive{border-color:#8250df}",
   "code{background:#f4f4f4;padding:0 .2em}svg.chart{display:block;max-width:100%;height:auto;margin:.5em 0 1.5em}",
-  "nav a{margin-right:1em}",
+  "nav a{margin-right:1em}table.results td:first-child{min-width:14em}table.results td.status{max-width:22em}",
+  "table.results td:nth-child(2){white-space:nowrap}div.wide{overflow-x:auto}",
 }
 
 local function verdict_class(v)
@@ -67,9 +68,9 @@ local function provenance(run, add)
 end
 
 local function status_cell(r)
-  if r.status == "ok" then return '<td class="pass">ok</td>' end
-  if r.status == "skipped" then return '<td class="skip">skipped: ' .. esc(r.reason or "") .. "</td>" end
-  return '<td class="fail">' .. esc(tostring(r.status):upper()) .. (r.reason and (": " .. esc(r.reason)) or "") .. "</td>"
+  if r.status == "ok" then return '<td class="status pass">ok</td>' end
+  if r.status == "skipped" then return '<td class="status skip">skipped: ' .. esc(r.reason or "") .. "</td>" end
+  return '<td class="status fail">' .. esc(tostring(r.status):upper()) .. (r.reason and (": " .. esc(r.reason)) or "") .. "</td>"
 end
 
 local function results_table(run, ctx, add)
@@ -82,7 +83,7 @@ local function results_table(run, ctx, add)
     end
   end
   head[#head + 1] = "<th>95% CI of the median (ms)</th><th>95% CI of the mean (ms)</th><th>status</th></tr>"
-  add('<table class="results">')
+  add('<div class="wide"><table class="results">')
   add(table.concat(head))
   for _, r in ipairs(run.results) do
     local cells = { "<tr><td>" .. esc(fmt.config_label(r)) .. "</td><td>" .. esc(rows_of.backend_label(r)) .. "</td>" }
@@ -94,7 +95,7 @@ local function results_table(run, ctx, add)
     cells[#cells + 1] = status_cell(r) .. "</tr>"
     add(table.concat(cells))
   end
-  add("</table>")
+  add("</table></div>")
 end
 
 local badges = { pass = "PASS", skip = "SKIPPED", fail = "FAIL", inconclusive = "INCONCLUSIVE", error = "ERROR" }

@@ -29,7 +29,7 @@ local function bar_row(ctx, r, value, map, show, unit)
   end
   local shown_ci = c and { lo = lo, hi = hi, level = c.level, short = c.short, coverage = c.coverage }
   return {
-    kind = "data", label = row_label(r), value = value, hi = math.max(value, hi or value),
+    kind = "data", label = row_label(r), label_suffix = rows_of.label_suffix(r), value = value, hi = math.max(value, hi or value),
     tip = string.format("%s: median %s %s, %s, n=%d", row_label(r), show(value), unit, ci_words(shown_ci, show), r.stats.n),
     draw = function(x_of, y)
       return svg.bar({ value = value, lo = lo, hi = hi, color = ctx.colors[r.backend], dashed = c and c.short,
@@ -123,7 +123,7 @@ function M.speedup_chart(ctx)
     if not (b and s) then return placeholder(r, "no ok " .. ctx.base .. " result of this configuration to compare with") end
     local cb, cr = ctx.ci[b], ctx.ci[r]
     local lo, hi = cb and cr and cb.lo / cr.hi, cb and cr and cb.hi / cr.lo
-    return { kind = "data", label = row_label(r), hi = math.max(s, hi or s),
+    return { kind = "data", label = row_label(r), label_suffix = rows_of.label_suffix(r), hi = math.max(s, hi or s),
       tip = string.format("%s: %.3fx (%s median %s ms / median %s ms)%s", row_label(r), s, ctx.base, fmt.ms(b.stats.median), fmt.ms(r.stats.median),
         lo and string.format(", from the two 95%% CIs: [%.3fx, %.3fx]", lo, hi) or ""),
       draw = function(x_of, y)

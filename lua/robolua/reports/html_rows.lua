@@ -38,10 +38,12 @@ function M.backend_label(r)
   return r.backend .. (r.device == "cpu" and r.threads and (" (" .. M.int(r.threads) .. " thr)") or "")
 end
 
-function M.row_label(r) return fmt.config_label(r) .. " · " .. M.backend_label(r) end
+-- A row's label: configuration, then backend; the backend part is the suffix a cut label keeps.
+function M.label_suffix(r) return " · " .. M.backend_label(r) end
+function M.row_label(r) return fmt.config_label(r) .. M.label_suffix(r) end
 
 function M.placeholder(r, text)
-  return { kind = "placeholder", label = M.row_label(r), text = text or M.status_text(r), failed = r.status ~= "ok" and r.status ~= "skipped" }
+  return { kind = "placeholder", label = M.row_label(r), label_suffix = M.label_suffix(r), text = text or M.status_text(r), failed = r.status ~= "ok" and r.status ~= "skipped" }
 end
 
 -- The shared state of one report: colours, grouping, each record's interval of the median.
@@ -86,20 +88,21 @@ function M.grouped(ctx, list, make)
   return rows
 end
 
-function M.legend_for(ctx, list, extra)
+-- A chart's legend: the backends of its records in their colours, then extra items, then the dashed
+-- whisker when a record had too few samples for the level (unless the chart draws no whiskers). The
+-- chart itself adds the placeholder item when it has a placeholder row.
+function M.legend_for(ctx, list, extra, no_whiskers)
   local items, seen = {}, {}
   for _, r in ipairs(list) do seen[r.backend] = true end
   for _, b in ipairs(ctx.backends) do
     if seen[b] then items[#items + 1] = { kind = "swatch", color = ctx.colors[b], label = b } end
   end
-  local short, missing = false, false
+  local short = false
   for _, r in ipairs(list) do
     if ctx.ci[r] and ctx.ci[r].short then short = true end
-    if r.status ~= "ok" then missing = true end
   end
   for _, it in ipairs(extra or {}) do items[#items + 1] = it end
-  if short then items[#items + 1] = { kind = "whisker", dashed = true, label = "too few samples for the level: min..max" } end
-  if missing then items[#items + 1] = { kind = "placeholder", label = "no value (reason given)" } end
+  if short and not no_whiskers then items[#items + 1] = { kind = "whisker", dashed = true, label = "too few samples for the level: min..max" } end
   return items
 end
 

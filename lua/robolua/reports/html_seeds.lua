@@ -36,7 +36,7 @@ function M.chart(ctx)
     local text = string.format("seeds %s%%", fmt.num(r.seed_spread_pct, 2)) ..
       (r.noise_floor_pct and string.format(" · noise %s%%", fmt.num(r.noise_floor_pct, 2)) or " · no controls")
     local color = ctx.colors[r.backend]
-    return { kind = "data", label = row_label(r),
+    return { kind = "data", label = row_label(r), label_suffix = rows_of.label_suffix(r),
       tip = string.format("%s: seed spread %s%%, noise floor %s%% (median of seed medians %s ms)", row_label(r),
         fmt.num(r.seed_spread_pct, 2), fmt.num(r.noise_floor_pct, 2), fmt.ms(center)),
       draw = function(x_of, y)
@@ -69,7 +69,7 @@ function M.chart(ctx)
   worst = math.max(worst, 0.5)
   local items = legend_for(ctx, list, {
     { kind = "dot", color = "#777", label = "a seed's median (upper lane; band: their range)" },
-    { kind = "dot", hollow = true, label = "a control's median: the first seed's data again (lower lane; grey band: controls and first seed, the noise floor)" } })
+    { kind = "dot", hollow = true, label = "a control's median: the first seed's data again (lower lane; grey band: controls and first seed, the noise floor)" } }, true)
   return svg.chart { id = "seeds", class = "seeds", title = "Per-seed medians beside the noise floor (% from the median of the seed medians, linear axis)",
     subtitle = "seed spread well beyond the controls' spread means the input data changes the time; within it, the spread is measurement noise",
     axis_title = "% deviation from the record's median of seed medians", lo = -worst, hi = worst, rows = rows, legend = items }

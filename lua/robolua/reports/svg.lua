@@ -44,6 +44,16 @@ local ROW = { group = 24, data = 20, placeholder = 20 }
 local WIDTH, LABEL_W, RIGHT_W = 1120, 330, 170
 local LABEL_CHARS = 50
 
+-- A row label cut to fit, keeping its suffix (the backend, which tells rows apart) whole.
+local function cut_label(r)
+  local suffix = r.label_suffix or ""
+  if suffix ~= "" and r.label:sub(-#suffix) == suffix then
+    local head, cut = M.truncate(r.label:sub(1, #r.label - #suffix), math.max(8, LABEL_CHARS - utf8.len(suffix)))
+    return head .. suffix, cut
+  end
+  return M.truncate(r.label, LABEL_CHARS)
+end
+
 -- Legend items: {kind = "swatch", color, label} | {kind = "whisker", label, dashed} | {kind = "ref", label}
 -- | {kind = "placeholder", label} | {kind = "dot", color, hollow, label}. Laid out left to right,
 -- wrapping; returns the SVG and the height used.
@@ -102,27 +112,33 @@ function M.bar(b, x_of, y)
 end
 
 -- The chart. c: {id (unique in the page), title, subtitle, axis_title, lo, hi, rows, legend, refs = {{value, label}}, class}.
--- rows: {kind = "group", label} | {kind = "data", label, tip, draw = function(x_of, y) -> svg}
--- | {kind = "placeholder", label, text, failed}. lo/hi: the data range (the axis covers it and every ref).
+-- rows: {kind = "group", label} | {kind = "data", label, label_suffix, tip, draw = function(x_of, y) -> svg}
+-- | {kind = "placeholder", label, label_suffix, text, failed}. lo/hi: the data range (the axis covers it and every ref).
 function M.chart(c)
   local has_data = false
   local lo, hi = c.lo or 0, c.hi or 0
   for _, r in ipairs(c.refs or {}) do lo, hi = math.min(lo, r.value), math.max(hi, r.value) end
-  for _, r in ipairs(c.rows) do has_data = has_data or r.kind == "data" end
+  local items, has_placeholder = {}, false
+  for _, r in ipairs(c.rows) do
+    has_data = has_data or r.kind == "data"
+    has_placeholder = has_placeholder or r.kind == "placeholder"
+  end
+  for i, it in ipairs(c.legend or {}) do items[i] = it end
+  if has_placeholder then items[#items + 1] = { kind = "placeholder", label = "no value (the row says why)" } end
   local ax = M.axis(lo, hi)
   local x1, x2 = LABEL_W, WIDTH - RIGHT_W
   local function x_of(v) return x1 + (v - ax.lo) / (ax.hi - ax.lo) * (x2 - x1) end
 
   local out = {}
   local hatch = "hatch-" .. (c.id or "chart")
-  local legend_svg, legend_h = legend(c.legend or {}, 56, hatch)
+  local legend_svg, legend_h = legend(items, 56, hatch)
   local top = 56 + legend_h + ((c.refs and #c.refs > 0) and 16 or 4)
   local y = top
   local body = {}
   for _, r in ipairs(c.rows) do
     local h = ROW[r.kind] or ROW.data
     local mid = y + h / 2
-    local label, cut = M.truncate(r.label, LABEL_CHARS)
+    local label, cut = cut_label(r)
     local tip = (cut or r.tip) and ("<title>" .. esc(r.tip or r.label) .. "</title>") or ""
     if r.kind == "group" then
       body[#body + 1] = string.format('<g class="group"><rect x="0" y="%.1f" width="%d" height="%d" fill="#eef1f5"/>' ..
