@@ -22,6 +22,7 @@ M.backends = { register = backends.register, get = backends.get, names = backend
 -- user kernels and libraries: rl.cuda.kernel/module/launch, rl.cpu.library, rl.bench.launch
 require("robolua.user").install(M)
 M.workloads = require "robolua.workloads"
+M.workload = require("robolua.workloads.generic").new -- any kernel as a workload
 M.stats = require "robolua.stats"
 M.sweep = require "robolua.sweep"
 M.gate = require "robolua.gates"

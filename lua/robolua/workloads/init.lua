@@ -7,7 +7,6 @@ M.required = { "config", "label", "bytes", "inputs", "to_device", "tensors", "re
 
 M.registry = {
   resample = "robolua.workloads.resample",
-  generic = "robolua.workloads.generic",
 }
 
 -- Checks that w implements the interface; returns w or raises a message naming what is missing.
