@@ -33,6 +33,7 @@ end
 local function check_sample(fn, what, xs, min_n)
   if type(xs) ~= "table" then raise(3, fn, what, "expected an array of numbers, got " .. type(xs)) end
   local n = #xs
+  if math.type(n) ~= "integer" then raise(3, fn, what, "its length (#, from a __len metamethod) is not an integer") end
   if n < min_n then raise(3, fn, what, "the sample is empty") end
   for i = 1, n do
     local v = xs[i]
