@@ -2,18 +2,42 @@
    argument ("opts.repeats: ...") so a user sees which of their values is wrong. */
 #include "bind.h"
 #include "rl_cuda.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+const char *rl_push_number_text(lua_State *L, double v) {
+  char buf[32];
+  if (isnan(v)) return lua_pushstring(L, "NaN");
+  if (isinf(v)) return lua_pushstring(L, v > 0 ? "inf" : "-inf");
+  snprintf(buf, sizeof buf, "%.15g", v);
+  if (strtod(buf, NULL) != v) snprintf(buf, sizeof buf, "%.17g", v);
+  return lua_pushstring(L, buf);
+}
+
+/* How a wrong value reads in a message: a number by its value (1.5, 1e+300, NaN, -inf; integers
+   exactly), anything else by its type. Pushes a string for numbers: call it on the way to an error. */
+static const char *value_text(lua_State *L, int idx) {
+  idx = lua_absindex(L, idx);
+  if (lua_isinteger(L, idx)) return lua_pushfstring(L, "%I", lua_tointeger(L, idx));
+  if (lua_type(L, idx) == LUA_TNUMBER) return rl_push_number_text(L, lua_tonumber(L, idx));
+  return luaL_typename(L, idx);
+}
+
+/* Sizes are integers; floats with an integer value (3.0, 2^20) are taken as those integers, as Lua
+   itself does for table indices (and numeric strings, as lua_tointegerx does). Values print as
+   given: %I, never a cast to int. */
 int rl_check_shape(lua_State *L, int idx, const char *name, int64_t *shape) {
   if (!lua_istable(L, idx)) return luaL_error(L, "%s: expected an array of sizes, got %s", name, luaL_typename(L, idx));
   lua_Integer n = luaL_len(L, idx);
-  if (n < 1 || n > RL_MAX_DIMS) return luaL_error(L, "%s: a shape has 1 to %d dimensions, got %d", name, RL_MAX_DIMS, (int)n);
+  if (n < 1 || n > RL_MAX_DIMS) return luaL_error(L, "%s: a shape has 1 to %d dimensions, got %I", name, RL_MAX_DIMS, n);
   for (lua_Integer i = 1; i <= n; i++) {
     lua_geti(L, idx, i);
     int isint;
     lua_Integer v = lua_tointegerx(L, -1, &isint);
-    if (!isint) return luaL_error(L, "%s[%d]: expected an integer size, got %s", name, (int)i, luaL_typename(L, -1));
-    if (v < 1) return luaL_error(L, "%s[%d]: sizes must be positive, got %d", name, (int)i, (int)v);
+    if (!isint) return luaL_error(L, "%s[%I]: expected an integer size, got %s", name, i, value_text(L, -1));
+    if (v < 1) return luaL_error(L, "%s[%I]: sizes must be positive, got %I", name, i, v);
     shape[i - 1] = v;
     lua_pop(L, 1);
   }
@@ -65,7 +89,7 @@ lua_Integer rl_opt_integer(lua_State *L, int t, const char *key, lua_Integer def
   if (!lua_isnil(L, -1)) {
     int isint;
     v = lua_tointegerx(L, -1, &isint);
-    if (!isint) luaL_error(L, "opts.%s: expected an integer, got %s", key, luaL_typename(L, -1));
+    if (!isint) luaL_error(L, "opts.%s: expected an integer, got %s", key, value_text(L, -1));
     if (v < min || v > max)
       luaL_error(L, "opts.%s: %I is out of range [%I, %I]", key, v, min, max);
   }
@@ -81,6 +105,16 @@ double rl_opt_number(lua_State *L, int t, const char *key, double def) {
     v = lua_tonumber(L, -1);
   }
   lua_pop(L, 1);
+  return v;
+}
+
+double rl_opt_number_in(lua_State *L, int t, const char *key, double def, double min, double max) {
+  double v = rl_opt_number(L, t, key, def);
+  if (!(v >= min && v <= max && isfinite(v))) { /* (NaN fails every comparison) */
+    const char *lo = rl_push_number_text(L, min), *hi = rl_push_number_text(L, max), *got = rl_push_number_text(L, v);
+    if (max == HUGE_VAL) luaL_error(L, "opts.%s: must be a finite number >= %s, got %s", key, lo, got);
+    luaL_error(L, "opts.%s: must be a number in [%s, %s], got %s", key, lo, hi, got);
+  }
   return v;
 }
 

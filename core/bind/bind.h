@@ -21,12 +21,16 @@ rl_device rl_check_device(lua_State *L, int idx, const char *name);
 lua_Integer rl_opt_integer(lua_State *L, int t, const char *key, lua_Integer def, lua_Integer min,
                            lua_Integer max);
 double rl_opt_number(lua_State *L, int t, const char *key, double def);
+/* A finite number in [min, max] (max = HUGE_VAL: no upper bound); NaN, inf and values outside fail. */
+double rl_opt_number_in(lua_State *L, int t, const char *key, double def, double min, double max);
 const char *rl_opt_string(lua_State *L, int t, const char *key, const char *def);
 int rl_opt_boolean(lua_State *L, int t, const char *key, int def);
 void rl_check_opts(lua_State *L, int t, const char *fname);
 /* opts.mode of a timed loop ("hot", "cold" or "graph"; default hot). */
 rl_timing_mode rl_opt_timing_mode(lua_State *L, int t);
 
+/* Pushes v as a message shows it (shortest exact decimal, NaN, inf, -inf) and returns the string. */
+const char *rl_push_number_text(lua_State *L, double v);
 /* Pushes a Lua array of doubles. */
 void rl_push_array(lua_State *L, const double *v, int n);
 

@@ -5,6 +5,7 @@
 #include "bind.h"
 #include "rl_cuda.h"
 #include "trajectories.h"
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +19,10 @@ static lua_Integer field_size(lua_State *L, int t, const char *key, lua_Integer 
   if (!lua_isnil(L, -1)) {
     int isint;
     v = lua_tointegerx(L, -1, &isint);
-    if (!isint) luaL_error(L, "trajectories: %s must be an integer, got %s", key, luaL_typename(L, -1));
+    if (!isint) {
+      const char *got = lua_type(L, -1) == LUA_TNUMBER ? rl_push_number_text(L, lua_tonumber(L, -1)) : luaL_typename(L, -1);
+      luaL_error(L, "trajectories: %s must be an integer, got %s", key, got);
+    }
   } else if (def < 0) {
     luaL_error(L, "trajectories: %s is required", key);
   }
@@ -26,6 +30,14 @@ static lua_Integer field_size(lua_State *L, int t, const char *key, lua_Integer 
   lua_pop(L, 1);
   return v;
 }
+
+/* Times are f32 seconds. The sample rate is bounded so that they stay finite (a long stream at 1e-300
+   Hz overflows) and the period stays a normal f32 far above zero (at 1e300 Hz every time is 0); the
+   start offset of the jittered timing is at most 2^20 periods, so that the f32 spacing at the largest
+   offset (offset * 2^-23) stays under 1/8 of a period and samples remain distinguishable. */
+#define TRAJ_RATE_MIN 1e-6
+#define TRAJ_RATE_MAX 1e9
+#define TRAJ_MAX_OFFSET_PERIODS 1048576.0
 
 /* rl.trajectories{batch=, source_len=, target_len=, dim=, dtype=, seed=, timing=, device=, rate=,
    jitter=, drop=, max_offset=} -> {src=, src_times=, tgt_times=} */
@@ -49,10 +61,22 @@ static int l_trajectories(lua_State *L) {
   p.jitter = rl_opt_number(L, 1, "jitter", 0.25);
   p.drop_prob = rl_opt_number(L, 1, "drop", 0.05);
   p.max_offset = rl_opt_number(L, 1, "max_offset", 2.0);
-  if (!(p.rate_hz > 0)) return luaL_error(L, "trajectories: rate must be positive");
-  if (!(p.jitter >= 0 && p.jitter < 0.5)) return luaL_error(L, "trajectories: jitter must be in [0, 0.5)");
-  if (!(p.drop_prob >= 0 && p.drop_prob < 1)) return luaL_error(L, "trajectories: drop must be in [0, 1)");
-  if (!(p.max_offset >= 0)) return luaL_error(L, "trajectories: max_offset must be >= 0");
+  /* (every test is written so that NaN fails it) */
+  if (!(p.rate_hz >= TRAJ_RATE_MIN && p.rate_hz <= TRAJ_RATE_MAX))
+    return luaL_error(L, "trajectories: rate must be in [%s, %s] Hz (times are f32 seconds: outside it they "
+                      "overflow or cannot be told apart), got %s", rl_push_number_text(L, TRAJ_RATE_MIN),
+                      rl_push_number_text(L, TRAJ_RATE_MAX), rl_push_number_text(L, p.rate_hz));
+  if (!(p.jitter >= 0 && p.jitter < 0.5))
+    return luaL_error(L, "trajectories: jitter must be in [0, 0.5), got %s", rl_push_number_text(L, p.jitter));
+  if (!(p.drop_prob >= 0 && p.drop_prob < 1))
+    return luaL_error(L, "trajectories: drop must be in [0, 1), got %s", rl_push_number_text(L, p.drop_prob));
+  if (!(p.max_offset >= 0 && isfinite(p.max_offset)))
+    return luaL_error(L, "trajectories: max_offset must be a finite number >= 0, got %s",
+                      rl_push_number_text(L, p.max_offset));
+  if (p.timing == RL_TIMING_JITTER && !(p.max_offset * p.rate_hz <= TRAJ_MAX_OFFSET_PERIODS))
+    return luaL_error(L, "trajectories: max_offset must be at most 2^20 periods (%s s at rate %s Hz) so that f32 "
+                      "times keep sub-period resolution, got %s", rl_push_number_text(L, TRAJ_MAX_OFFSET_PERIODS / p.rate_hz),
+                      rl_push_number_text(L, p.rate_hz), rl_push_number_text(L, p.max_offset));
   lua_getfield(L, 1, "device");
   rl_device dev = rl_check_device(L, -1, "trajectories: device");
   lua_pop(L, 1);
@@ -75,6 +99,9 @@ static int l_trajectories(lua_State *L) {
       if (t[i]->device != RL_HOST || t[i]->dtype != dtypes[i] || t[i]->ndim != (i == 0 ? 3 : 2) ||
           t[i]->shape[0] != shapes[i][0] || t[i]->shape[1] != shapes[i][1] || (i == 0 && t[i]->shape[2] != s3[2]))
         return luaL_error(L, "trajectories: into.%s does not match the requested shape and dtype", names[i]);
+      for (int j = 0; j < i; j++) /* one buffer written as two would hold neither */
+        if (t[j]->data == t[i]->data)
+          return luaL_error(L, "trajectories: into.%s is the same tensor as into.%s (each needs its own)", names[i], names[j]);
     }
     rl_trajectories(&p, t[0]->data, t[1]->data, t[2]->data, 0);
     lua_settop(L, 2);
@@ -217,10 +244,23 @@ static int l_compare(lua_State *L) {
     return luaL_error(L, "ref: expected a host f64 tensor (the reference backend's output)");
   if (got->numel != ref->numel)
     return luaL_error(L, "got: %I elements, ref has %I", (lua_Integer)got->numel, (lua_Integer)ref->numel);
+  int same_shape = got->ndim == ref->ndim;
+  for (int i = 0; same_shape && i < got->ndim; i++) same_shape = got->shape[i] == ref->shape[i];
+  if (!same_shape) { /* equal counts in other shapes: elements would be paired by accident */
+    for (int k = 0; k < 2; k++) { /* pushes "[a,b,...]" of got, then of ref */
+      const rl_tensor *t = k == 0 ? got : ref;
+      lua_pushliteral(L, "[");
+      for (int i = 0; i < t->ndim; i++) lua_pushfstring(L, i ? ",%I" : "%I", (lua_Integer)t->shape[i]);
+      lua_pushliteral(L, "]");
+      lua_concat(L, t->ndim + 2);
+    }
+    return luaL_error(L, "got: shape %s does not match ref %s", lua_tostring(L, -2), lua_tostring(L, -1));
+  }
   int lowp = got->dtype == RL_BF16 || got->dtype == RL_F16;
-  double rtol = rl_opt_number(L, 3, "rtol", got->dtype == RL_F64 ? 1e-12 : lowp ? 0.0 : 1e-6);
-  double atol = rl_opt_number(L, 3, "atol", got->dtype == RL_F64 ? 1e-12 : 1e-6);
-  double ulps = rl_opt_number(L, 3, "ulps", lowp ? 1.0 : 0.0);
+  /* tolerances: finite and >= 0 (a negative or NaN one fails every element, an infinite one none) */
+  double rtol = rl_opt_number_in(L, 3, "rtol", got->dtype == RL_F64 ? 1e-12 : lowp ? 0.0 : 1e-6, 0, HUGE_VAL);
+  double atol = rl_opt_number_in(L, 3, "atol", got->dtype == RL_F64 ? 1e-12 : 1e-6, 0, HUGE_VAL);
+  double ulps = rl_opt_number_in(L, 3, "ulps", lowp ? 1.0 : 0.0, 0, HUGE_VAL);
   rl_compare_result r;
   rl_compare(got->data, got->dtype, ref->data, got->numel, rtol, atol, ulps, &r);
   lua_createtable(L, 0, 12);

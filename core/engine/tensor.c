@@ -29,6 +29,12 @@ const char *rl_tensor_alloc(rl_tensor *t, rl_device dev, rl_dtype dtype, int ndi
   t->ndim = ndim;
   for (int i = 0; i < RL_MAX_DIMS; i++) t->shape[i] = i < ndim ? shape[i] : 1;
   if (dev == RL_HOST) {
+    int64_t available;
+    if (!rl_host_fits(t->nbytes, &available)) { /* before touching it: zero-filling would be OOM-killed */
+      snprintf(err, errlen, "cannot allocate %zu bytes of host memory (available: %lld)", t->nbytes,
+               (long long)available);
+      return err;
+    }
     t->data = rl_host_alloc(t->nbytes);
     if (!t->data) {
       snprintf(err, errlen, "cannot allocate %zu bytes of host memory", t->nbytes);

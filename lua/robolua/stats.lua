@@ -1,8 +1,72 @@
 -- Descriptive statistics for timing samples: n, mean, std (n-1), min, max, median, p90, p99, CV%,
 -- a 95% confidence interval of the mean with Student's t (exact quantile, never 1.96 for small n),
 -- and Tukey-fence outlier counts (mild beyond 1.5 IQR, severe beyond 3 IQR; counted, never dropped).
+-- Every public function checks its arguments and raises "stats.<fn>: <argument>: <problem>" at the
+-- caller's line; the local *_of functions below do the work on values already checked.
 local M = {}
 
+local dist = require "robolua.distributions"
+local huge, floor, sqrt, abs = math.huge, math.floor, math.sqrt, math.abs
+local normal_cdf_of, t_cdf_of, t_upper_quantile = dist.normal_cdf, dist.t_cdf, dist.t_upper_quantile
+
+---------------------------------------------------------------------------------------------------
+-- Argument checks. raise(level, ...) raises at `level` above itself: the checks below are called
+-- directly by a public function, so level 3 (check, public function, its caller) names the caller.
+local function raise(level, fn, what, problem)
+  error(string.format("stats.%s: %s: %s", fn, what, problem), level + 1)
+end
+
+-- A number as short as it can be written and still read back the same.
+local function describe_number(v)
+  if v ~= v then return "NaN" end
+  local short = string.format("%.14g", v)
+  return tonumber(short) == v and short or string.format("%.17g", v)
+end
+
+-- A finite number (integers too). what: the argument's name in the message.
+local function check_finite(fn, what, v)
+  if type(v) ~= "number" then raise(3, fn, what, "expected a number, got " .. type(v)) end
+  if v ~= v or v == huge or v == -huge then raise(3, fn, what, "expected a finite number, got " .. describe_number(v)) end
+end
+
+-- An array of finite numbers with at least min_n elements; returns its length.
+local function check_sample(fn, what, xs, min_n)
+  if type(xs) ~= "table" then raise(3, fn, what, "expected an array of numbers, got " .. type(xs)) end
+  local n = #xs
+  if math.type(n) ~= "integer" then raise(3, fn, what, "its length (#, from a __len metamethod) is not an integer") end
+  if n < min_n then raise(3, fn, what, "the sample is empty") end
+  for i = 1, n do
+    local v = xs[i]
+    if type(v) ~= "number" then raise(3, fn, string.format("%s[%d]", what, i), "expected a number, got " .. type(v)) end
+    if v ~= v or v == huge or v == -huge then
+      raise(3, fn, string.format("%s[%d]", what, i), describe_number(v) .. " is not a valid sample (must be finite)")
+    end
+  end
+  return n
+end
+
+-- A number inside an interval; open_lo/open_hi exclude the ends. nil is allowed when def is given.
+local function check_in(fn, what, v, lo, hi, open_lo, open_hi, def)
+  if v == nil and def ~= nil then return def end
+  if type(v) ~= "number" then raise(3, fn, what, "expected a number, got " .. type(v)) end
+  local below = open_lo and not (v > lo) or not (v >= lo)
+  local above = open_hi and not (v < hi) or not (v <= hi)
+  if below or above then
+    raise(3, fn, what, string.format("must be in %s%s, %s%s, got %s", open_lo and "(" or "[", tostring(lo),
+      tostring(hi), open_hi and ")" or "]", describe_number(v)))
+  end
+  return v
+end
+
+-- Degrees of freedom: a positive number, math.huge allowed (the normal distribution).
+local function check_df(fn, df)
+  if type(df) ~= "number" then raise(3, fn, "df", "expected a number, got " .. type(df)) end
+  if not (df > 0) then raise(3, fn, "df", "must be positive (or math.huge), got " .. describe_number(df)) end
+  return df
+end
+
+---------------------------------------------------------------------------------------------------
+-- Descriptive statistics on checked, non-empty samples.
 local function sorted_copy(xs)
   local s = {}
   for i = 1, #xs do s[i] = xs[i] end
@@ -10,135 +74,149 @@ local function sorted_copy(xs)
   return s
 end
 
--- Linear-interpolated quantile (type 7, as numpy's default) of an already sorted array, p in [0, 1].
-function M.quantile_sorted(s, p)
+-- Linear-interpolated quantile (type 7, as numpy's default) of a sorted array, p in [0, 1].
+local function quantile_sorted_of(s, p)
   local n = #s
-  assert(n > 0, "quantile of an empty sample")
   if n == 1 then return s[1] end
   local h = (n - 1) * p + 1
-  local lo = math.floor(h)
+  local lo = floor(h)
   if lo >= n then return s[n] end
-  return s[lo] + (h - lo) * (s[lo + 1] - s[lo])
+  local a, b = s[lo] + 0.0, s[lo + 1] + 0.0 -- floats: integer differences could wrap around
+  if h == lo then return a end
+  local step = b - a
+  if step == huge then return (1 - (h - lo)) * a + (h - lo) * b end -- b - a overflowed
+  return a + (h - lo) * step
 end
 
-function M.quantile(xs, p) return M.quantile_sorted(sorted_copy(xs), p) end
-function M.median(xs) return M.quantile(xs, 0.5) end
-
-function M.mean(xs)
-  local sum = 0
-  for i = 1, #xs do sum = sum + xs[i] end
-  return sum / #xs
+local function mean_of(xs)
+  local n, sum = #xs, 0.0
+  for i = 1, n do sum = sum + xs[i] end
+  if sum == huge or sum == -huge then -- finite samples whose sum overflows: sum them pre-divided
+    sum = 0.0
+    for i = 1, n do sum = sum + xs[i] / n end
+    return sum
+  end
+  return sum / n
 end
 
-function M.std(xs, mean)
+local function std_of(xs, mean)
   local n = #xs
   if n < 2 then return 0 end
-  mean = mean or M.mean(xs)
   local ss = 0
   for i = 1, n do ss = ss + (xs[i] - mean) ^ 2 end
-  return math.sqrt(ss / (n - 1))
-end
-
--- log Gamma by Lanczos (g = 7, n = 9), ample for the t distribution's degrees of freedom.
-local lanczos = { 0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
-  -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6,
-  1.5056327351493116e-7 }
-local function lgamma(x)
-  if x < 0.5 then return math.log(math.pi / math.abs(math.sin(math.pi * x))) - lgamma(1 - x) end
-  x = x - 1
-  local a = lanczos[1]
-  local t = x + 7.5
-  for i = 1, 8 do a = a + lanczos[i + 1] / (x + i) end
-  return 0.5 * math.log(2 * math.pi) + (x + 0.5) * math.log(t) - t + math.log(a)
-end
-
--- Regularised incomplete beta I_x(a, b) by its continued fraction (modified Lentz).
-local function betacf(a, b, x)
-  local tiny, eps = 1e-300, 1e-15
-  local qab, qap, qam = a + b, a + 1, a - 1
-  local c, d = 1, 1 - qab * x / qap
-  if math.abs(d) < tiny then d = tiny end
-  d = 1 / d
-  local h = d
-  for m = 1, 300 do
-    local m2 = 2 * m
-    local aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-    d = 1 + aa * d; if math.abs(d) < tiny then d = tiny end
-    c = 1 + aa / c; if math.abs(c) < tiny then c = tiny end
-    d = 1 / d
-    h = h * d * c
-    aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-    d = 1 + aa * d; if math.abs(d) < tiny then d = tiny end
-    c = 1 + aa / c; if math.abs(c) < tiny then c = tiny end
-    d = 1 / d
-    local del = d * c
-    h = h * del
-    if math.abs(del - 1) < eps then break end
+  if ss == huge then -- squares overflow: scale by the largest deviation first
+    local m = 0
+    for i = 1, n do m = math.max(m, abs(xs[i] / 2 - mean / 2)) end
+    ss = 0
+    for i = 1, n do ss = ss + ((xs[i] / 2 - mean / 2) / m) ^ 2 end
+    return 2 * m * sqrt(ss / (n - 1))
   end
-  return h
+  return sqrt(ss / (n - 1))
 end
 
-local function ibeta(a, b, x)
-  if x <= 0 then return 0 end
-  if x >= 1 then return 1 end
-  local bt = math.exp(lgamma(a + b) - lgamma(a) - lgamma(b) + a * math.log(x) + b * math.log(1 - x))
-  if x < (a + 1) / (a + b + 2) then return bt * betacf(a, b, x) / a end
-  return 1 - bt * betacf(b, a, 1 - x) / b
+---------------------------------------------------------------------------------------------------
+-- Confidence interval of the mean, outliers: on checked samples.
+local function mean_ci_of(xs, level)
+  local n = #xs
+  local mean = mean_of(xs)
+  if n < 2 then return { lo = -huge, hi = huge, half = huge, t = huge } end
+  local t = t_upper_quantile((1 - level) / 2, n - 1)
+  if not t then return { lo = -huge, hi = huge, half = huge, t = huge } end
+  local half = t * std_of(xs, mean) / sqrt(n)
+  return { lo = mean - half, hi = mean + half, half = half, t = t }
 end
 
--- CDF of Student's t with df degrees of freedom.
+local function outliers_of(s) -- s sorted
+  local q1, q3 = quantile_sorted_of(s, 0.25), quantile_sorted_of(s, 0.75)
+  local iqr = q3 - q1
+  local mild, severe = 0, 0
+  for i = 1, #s do
+    local x = s[i]
+    if x < q1 - 3 * iqr or x > q3 + 3 * iqr then severe = severe + 1
+    elseif x < q1 - 1.5 * iqr or x > q3 + 1.5 * iqr then mild = mild + 1 end
+  end
+  return { mild = mild, severe = severe, q1 = q1, q3 = q3, iqr = iqr }
+end
+
+---------------------------------------------------------------------------------------------------
+-- The public functions.
+
+-- quantile_sorted(s, p): type-7 quantile of an ascending array s, p in [0, 1].
+function M.quantile_sorted(s, p)
+  local n = check_sample("quantile_sorted", "s", s, 1)
+  check_in("quantile_sorted", "p", p, 0, 1, false, false)
+  for i = 2, n do
+    if s[i] < s[i - 1] then raise(2, "quantile_sorted", "s", string.format("not sorted ascending (s[%d] < s[%d])", i, i - 1)) end
+  end
+  return quantile_sorted_of(s, p)
+end
+
+function M.quantile(xs, p)
+  check_sample("quantile", "xs", xs, 1)
+  check_in("quantile", "p", p, 0, 1, false, false)
+  return quantile_sorted_of(sorted_copy(xs), p)
+end
+
+function M.median(xs)
+  check_sample("median", "xs", xs, 1)
+  return quantile_sorted_of(sorted_copy(xs), 0.5)
+end
+
+function M.mean(xs)
+  check_sample("mean", "xs", xs, 1)
+  return mean_of(xs)
+end
+
+-- Sample standard deviation (n - 1); 0 for one sample. mean: optional, the sample's mean if known.
+function M.std(xs, mean)
+  check_sample("std", "xs", xs, 1)
+  if mean == nil then return std_of(xs, mean_of(xs)) end
+  check_finite("std", "mean", mean)
+  return std_of(xs, mean)
+end
+
+-- CDF of Student's t with df degrees of freedom (df = math.huge: the standard normal).
 function M.t_cdf(t, df)
-  local x = df / (df + t * t)
-  local tail = 0.5 * ibeta(df / 2, 0.5, x)
-  return t >= 0 and 1 - tail or tail
+  if type(t) ~= "number" or t ~= t then check_finite("t_cdf", "t", t) end -- +-inf are fine: 0 and 1
+  check_df("t_cdf", df)
+  return t_cdf_of(t + 0.0, df) -- a float: -math.mininteger would wrap around
 end
 
--- Quantile of Student's t: the t with t_cdf(t, df) = p, by bisection (monotone, 200 halvings).
+-- Quantile of Student's t: the t with t_cdf(t, df) = p, p in (0, 1), df in (0, math.huge].
 function M.t_quantile(p, df)
-  assert(p > 0 and p < 1, "t_quantile: p must be in (0, 1)")
-  assert(df > 0, "t_quantile: df must be positive")
+  check_in("t_quantile", "p", p, 0, 1, true, true)
+  check_df("t_quantile", df)
   if p == 0.5 then return 0 end
-  if p < 0.5 then return -M.t_quantile(1 - p, df) end
-  local lo, hi = 0, 1
-  while M.t_cdf(hi, df) < p do hi = hi * 2 end
-  for _ = 1, 200 do
-    local mid = 0.5 * (lo + hi)
-    if M.t_cdf(mid, df) < p then lo = mid else hi = mid end
-    if hi - lo < 1e-13 * hi then break end
+  local q = p < 0.5 and p or 1 - p
+  local t = t_upper_quantile(q, df)
+  if not t then
+    raise(2, "t_quantile", "p", string.format("the quantile of %s at df = %s is beyond the largest double",
+      describe_number(p), describe_number(df)))
   end
-  return 0.5 * (lo + hi)
+  return p < 0.5 and -t or t
 end
 
--- Standard normal CDF. erfc by its Taylor series near 0 and by Laplace's continued fraction
--- erfc(x) = exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))) in the tails.
+-- Standard normal CDF (z = +-inf gives 1 and 0).
 function M.normal_cdf(z)
-  local x = math.abs(z) / math.sqrt(2)
-  local erfc
-  if x < 2.5 then
-    local sum, term, n = x, x, 0
-    repeat
-      n = n + 1
-      term = -term * x * x / n
-      local add = term / (2 * n + 1)
-      sum = sum + add
-    until math.abs(add) <= 1e-17 * math.abs(sum) -- (x = 0: add = sum = 0 stops at once)
-    erfc = 1 - 2 / math.sqrt(math.pi) * sum
-  else
-    local f = x
-    for k = 80, 1, -1 do f = x + (k / 2) / f end
-    erfc = math.exp(-x * x) / math.sqrt(math.pi) / f
-  end
-  return z >= 0 and 1 - erfc / 2 or erfc / 2
+  if type(z) ~= "number" or z ~= z then check_finite("normal_cdf", "z", z) end
+  return normal_cdf_of(z + 0.0) -- a float: math.abs(math.mininteger) would wrap around
+end
+
+-- Standard normal quantile: the z with normal_cdf(z) = p, p in (0, 1).
+function M.normal_quantile(p)
+  check_in("normal_quantile", "p", p, 0, 1, true, true)
+  if p < 0.5 then return -dist.normal_upper_quantile(p) end
+  return dist.normal_upper_quantile(1 - p)
 end
 
 -- Mann-Whitney U test of two samples (no assumption of normality): U of xs, the normal
 -- approximation with tie correction and continuity correction, two-sided p. Ties get average ranks.
 function M.mann_whitney(xs, ys)
-  local n1, n2 = #xs, #ys
-  assert(n1 > 0 and n2 > 0, "mann_whitney: both samples must be non-empty")
+  local n1 = check_sample("mann_whitney", "xs", xs, 1)
+  local n2 = check_sample("mann_whitney", "ys", ys, 1)
   local all = {}
-  for _, v in ipairs(xs) do all[#all + 1] = { v, 1 } end
-  for _, v in ipairs(ys) do all[#all + 1] = { v, 2 } end
+  for i = 1, n1 do all[#all + 1] = { xs[i], 1 } end
+  for i = 1, n2 do all[#all + 1] = { ys[i], 2 } end
   table.sort(all, function(a, b) return a[1] < b[1] end)
   local n, r1, ties, i = n1 + n2, 0, 0, 1
   while i <= n do
@@ -153,63 +231,54 @@ function M.mann_whitney(xs, ys)
   local mu = n1 * n2 / 2
   local var = n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1)))
   if n < 2 or var <= 0 then return { u = u, z = 0, p = 1 } end
-  local z = math.max(0, math.abs(u - mu) - 0.5) / math.sqrt(var)
-  return { u = u, z = u < mu and -z or z, p = math.min(1, 2 * (1 - M.normal_cdf(z))) }
+  local z = math.max(0, abs(u - mu) - 0.5) / sqrt(var)
+  return { u = u, z = u < mu and -z or z, p = math.min(1, 2 * (1 - normal_cdf_of(z))) }
 end
 
--- Confidence interval of the mean: {lo, hi, half_width, t}. n < 2 gives an infinite interval.
+-- Confidence interval of the mean: {lo, hi, half_width, t}; level in (0, 1), default 0.95.
+-- n < 2, or a level so close to 1 that t exceeds the doubles, gives an infinite interval.
 function M.mean_ci(xs, level)
-  level = level or 0.95
-  local n = #xs
-  local mean = M.mean(xs)
-  if n < 2 then return { lo = -math.huge, hi = math.huge, half = math.huge, t = math.huge } end
-  local t = M.t_quantile(1 - (1 - level) / 2, n - 1)
-  local half = t * M.std(xs, mean) / math.sqrt(n)
-  return { lo = mean - half, hi = mean + half, half = half, t = t }
+  check_sample("mean_ci", "xs", xs, 1)
+  level = check_in("mean_ci", "level", level, 0, 1, true, true, 0.95)
+  return mean_ci_of(xs, level)
 end
 
 -- Tukey fences on a sample: counts of mild (beyond 1.5 IQR, within 3) and severe (beyond 3 IQR).
 function M.outliers(xs)
-  local s = sorted_copy(xs)
-  local q1, q3 = M.quantile_sorted(s, 0.25), M.quantile_sorted(s, 0.75)
-  local iqr = q3 - q1
-  local mild, severe = 0, 0
-  for i = 1, #s do
-    local x = s[i]
-    if x < q1 - 3 * iqr or x > q3 + 3 * iqr then severe = severe + 1
-    elseif x < q1 - 1.5 * iqr or x > q3 + 1.5 * iqr then mild = mild + 1 end
-  end
-  return { mild = mild, severe = severe, q1 = q1, q3 = q3, iqr = iqr }
+  check_sample("outliers", "xs", xs, 1)
+  return outliers_of(sorted_copy(xs))
 end
 
--- Everything at once for one sample array.
+-- Everything at once for one sample array; level of the CI as in mean_ci.
 function M.summary(xs, level)
-  local n = #xs
-  assert(n > 0, "summary of an empty sample")
+  local n = check_sample("summary", "xs", xs, 1)
+  level = check_in("summary", "level", level, 0, 1, true, true, 0.95)
   local s = sorted_copy(xs)
-  local mean = M.mean(xs)
-  local std = M.std(xs, mean)
-  local ci = M.mean_ci(xs, level)
-  local out = M.outliers(xs)
+  local mean = mean_of(xs)
+  local std = std_of(xs, mean)
+  local ci = mean_ci_of(xs, level)
+  local out = outliers_of(s)
   return {
     n = n, mean = mean, std = std, min = s[1], max = s[n],
-    median = M.quantile_sorted(s, 0.5), p90 = M.quantile_sorted(s, 0.9), p99 = M.quantile_sorted(s, 0.99),
-    cv_pct = mean ~= 0 and 100 * std / math.abs(mean) or 0,
-    ci_lo = ci.lo, ci_hi = ci.hi, ci_half = ci.half, ci_level = level or 0.95, t = ci.t,
+    median = quantile_sorted_of(s, 0.5), p90 = quantile_sorted_of(s, 0.9), p99 = quantile_sorted_of(s, 0.99),
+    cv_pct = mean ~= 0 and 100 * std / abs(mean) or 0,
+    ci_lo = ci.lo, ci_hi = ci.hi, ci_half = ci.half, ci_level = level, t = ci.t,
     outliers_mild = out.mild, outliers_severe = out.severe, q1 = out.q1, q3 = out.q3,
   }
 end
 
 -- Spread of per-seed medians: (max - min) / median of the medians, in percent.
 function M.spread_pct(medians)
-  local lo, hi = math.huge, -math.huge
-  for _, m in ipairs(medians) do
+  local n = check_sample("spread_pct", "medians", medians, 1)
+  local lo, hi = huge, -huge
+  for i = 1, n do
+    local m = medians[i]
     if m < lo then lo = m end
     if m > hi then hi = m end
   end
-  local mid = M.median(medians)
+  local mid = quantile_sorted_of(sorted_copy(medians), 0.5)
   if mid == 0 then return 0 end
-  return 100 * (hi - lo) / mid
+  return 100 * ((hi + 0.0) - lo) / mid
 end
 
 return M
