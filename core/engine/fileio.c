@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 static const char *fail(char *err, size_t errlen, const char *what, const char *path, int e) {
-  snprintf(err, errlen, "cannot %s %s: %s", what, path, strerror(e));
+  snprintf(err, errlen, "cannot %s %.3000s: %s", what, path, strerror(e));
   return err;
 }
 

@@ -281,4 +281,9 @@ function M.spread_pct(medians)
   return 100 * ((hi + 0.0) - lo) / mid
 end
 
+-- The 95% (or level) confidence interval of the median, distribution-free (order statistics and the
+-- binomial distribution): lua/robolua/stats_median.lua.
+local median_ci = require "robolua.stats_median"
+M.median_ci, M.median_ci_ranks = median_ci.median_ci, median_ci.median_ci_ranks
+
 return M
