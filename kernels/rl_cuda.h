@@ -51,6 +51,14 @@ int rl_cuda_copy_kernel(size_t bytes);
 /* The resampler on device pointers (f32, bf16, f16). Launches asynchronously on the engine's stream;
    rl_cuda_synchronize() reports launch/run errors. */
 int rl_cuda_resample(const rl_resample_args *a);
+/* The row-block kernel's launch for a call (kernels/resample_rows.cuh), so the same device code compiled
+   as a user module can be launched exactly as the built-in one; -1 when the call takes another kernel. */
+typedef struct {
+  unsigned grid, block;
+  size_t shared;
+  unsigned S, T, vecs, q, rem, batches_per_stage;
+} rl_cuda_rows_plan;
+int rl_cuda_resample_rows_plan(const rl_resample_args *a, rl_cuda_rows_plan *p);
 
 /* Timed loops, all in C/CUDA: warmup units, then `repeats` samples, each sample's time in ms written
    to samples_ms[i]. Samples are queued back to back behind a kernel that holds the stream until the

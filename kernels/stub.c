@@ -17,6 +17,7 @@ int rl_cuda_synchronize(void) { return -1; }
 int rl_cuda_device_count(void) { return -1; }
 int rl_cuda_copy_kernel(size_t bytes) { (void)bytes; return -1; }
 int rl_cuda_resample(const rl_resample_args *a) { (void)a; return -1; }
+int rl_cuda_resample_rows_plan(const rl_resample_args *a, rl_cuda_rows_plan *p) { (void)a; (void)p; return -1; }
 int rl_cuda_time_resample(const rl_resample_args *a, rl_timing_mode mode, int warmup, int repeats, int batch,
                           int rotate, double *samples_ms, int *sm_clock_mhz) {
   (void)a; (void)mode; (void)warmup; (void)repeats; (void)batch; (void)rotate; (void)samples_ms; (void)sm_clock_mhz;

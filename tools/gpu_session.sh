@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
 # What runs on a GPU machine, in one go (used through the lent device; also fine by hand):
-#   tools/gpu_session.sh check     specs (CUDA included), compute-sanitizer, quick kernel timings
-#   tools/gpu_session.sh evidence  PyTorch peers, Nsight profiles, roofline + dod + cpu_roofline runs
-# Expects build/robolua (or ROBOLUA); writes into ${OUT:-gpu-out}. Nsight Systems' importer needs
-# libdw: put it on LD_LIBRARY_PATH (tools/profile.sh says so when it is missing).
+#   tools/gpu_session.sh check      GPU specs, compute-sanitizer, NVTX profile attribution, fusion and
+#                                   softmax quick checks, a --devices smoke run
+#   tools/gpu_session.sh dod10      Nsight profile of the DoD, then ten consecutive DoD runs (verdict table)
+#   tools/gpu_session.sh evidence   PyTorch peers + roofline, the DoD of the naive user kernel (+ profile),
+#                                   robot_fusion (+ peers), the softmax example, cpu_roofline
+#   tools/gpu_session.sh devices    --devices all runs of dod and roofline, and a sweep on one GPU vs all
+# Expects build/robolua (or ROBOLUA) built from the commit in ROBOLUA_GIT_COMMIT; writes results/ and
+# packs each new results/ folder into ${OUT:-gpu-out}/<folder>.tgz (a later timeout loses nothing).
+# Nsight Systems' importer needs libdw: .nsys-libs/usr/lib/x86_64-linux-gnu is put on LD_LIBRARY_PATH.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 what=${1:-check}
 out=${OUT:-gpu-out}
-mkdir -p "$out"
+mkdir -p "$out" results
 bin=${ROBOLUA:-build/robolua}
 export ROBOLUA="$bin"
+[ -d .nsys-libs ] && export LD_LIBRARY_PATH="$PWD/.nsys-libs/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
+NSYS=${NSYS:-$(command -v nsys || ls /opt/nvidia/nsight-compute/*/host/target-linux-x64/nsys 2>/dev/null | head -1 || true)}
+export NSYS
 log() { echo "== $* ($(date -u +%T))"; }
-# packs every results/ folder not yet packed into $out/<folder>.tgz (so a later timeout loses nothing)
 pack() {
   local d
   for d in results/*/; do
@@ -20,44 +27,90 @@ pack() {
     [ -f "$out/$(basename "$d").tgz" ] || tar czf "$out/$(basename "$d").tgz" -C results "$(basename "$d")"
   done
 }
-nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,memory.total --format=csv,noheader
+nvidia-smi --query-gpu=index,name,uuid,driver_version,clocks.sm,clocks.max.sm,memory.total --format=csv,noheader
 case "$what" in
 check)
-  log specs
-  for s in tests/spec_*.lua; do
-    printf '%-28s ' "$s"
-    "$bin" -o "$out/spec-results" "$s" >"$out/$(basename "$s" .lua).log" 2>&1
+  log GPU specs
+  for s in cuda user_cuda robot_cuda user_overhead generic scenario; do
+    printf '%-22s ' "$s"
+    "$bin" -o "$out/spec-results" "tests/spec_$s.lua" >"$out/spec_$s.log" 2>&1
     rc=$?
-    tail -n 1 "$out/$(basename "$s" .lua).log"
-    [ $rc -eq 0 ] || grep -A4 FAIL "$out/$(basename "$s" .lua).log" | head -40
+    tail -n 1 "$out/spec_$s.log"
+    [ $rc -eq 0 ] || grep -A6 FAIL "$out/spec_$s.log" | head -60
   done
+  grep -h "user module" "$out/spec_user_overhead.log"
   log compute-sanitizer
   for tool in memcheck racecheck; do
     compute-sanitizer --tool "$tool" --error-exitcode 9 "$bin" tests/sanitize_cuda.lua >"$out/sanitizer-$tool.log" 2>&1
     echo "$tool exit $? : $(tail -n 2 "$out/sanitizer-$tool.log" | tr '\n' ' ')"
   done
-  log quick timings
-  "$bin" tools/gpu_quick.lua 2>&1 | tee "$out/gpu_quick.txt"
+  log profile attribution by NVTX range
+  tools/profile.sh tests/gpu/profile_check.lua 2>&1 | tail -n 2
+  "$bin" -q tests/gpu/profile_check.lua >"$out/profile_check.log" 2>&1
+  tail -n 8 "$out/profile_check.log"
+  "$bin" tests/gpu/check_attribution.lua "$(ls -d results/profile_check-*Z | grep -v profile$ | tail -1)"
+  pack
+  log fusion quick
+  "$bin" tools/fuse_quick.lua 64 256 2>&1 | tail -n 25
+  log softmax example
+  "$bin" -q examples/generic/softmax.lua 2>&1 | tail -n 8
+  log devices smoke
+  "$bin" --devices all -q scenarios/ci.lua 2>&1 | tail -n 6
+  pack
+  ;;
+dod10)
+  log profile of the DoD
+  tools/profile.sh scenarios/dod.lua 2>&1 | tail -n 3
+  pack
+  for i in 1 2 3 4 5 6 7 8 9 10; do
+    log "DoD run $i"
+    "$bin" -q scenarios/dod.lua >"$out/dod-run-$i.txt" 2>&1
+    echo "exit $?: $(tail -n 1 "$out/dod-run-$i.txt")"
+  done
+  pack
   ;;
 evidence)
   log export cases and PyTorch peers
   peers="results/torch_peers-$(date -u +%Y%m%dT%H%M%SZ)"
   mkdir -p "$peers"
   "$bin" tools/export_cases.lua /tmp/cases bf16 f32 &&
-    python3 tools/torch_peer.py /tmp/cases "$peers/peers.json" 2>&1 | tee "$peers/peers.txt" | tail -n 40
+    python3 tools/torch_peer.py /tmp/cases "$peers/peers.json" >"$peers/peers.txt" 2>&1
+  tail -n 5 "$peers/peers.txt"
   echo "regenerate: build/robolua tools/export_cases.lua /tmp/cases bf16 f32 && python3 tools/torch_peer.py /tmp/cases $peers/peers.json" >"$peers/README.md"
-  log profiles
-  for s in roofline dod; do tools/profile.sh "scenarios/$s.lua" 2>&1 | tail -n 3; done
+  log roofline profile and scenario
+  tools/profile.sh scenarios/roofline.lua 2>&1 | tail -n 2
+  "$bin" -q scenarios/roofline.lua "peers=$peers/peers.json" 2>&1 | tail -n 12
   pack
-  log roofline scenario
-  "$bin" scenarios/roofline.lua "peers=$peers/peers.json" 2>/dev/null | tail -n 20
+  log the DoD of the naive user kernel
+  tools/profile.sh scenarios/dod.lua dod -- kernel=examples/kernels/naive_resample.cu 2>&1 | tail -n 2
+  "$bin" -q scenarios/dod.lua kernel=examples/kernels/naive_resample.cu 2>&1 | tail -n 16
   pack
-  log dod scenario
-  "$bin" scenarios/dod.lua 2>/dev/null | tail -n 25
+  log robot fusion
+  fpeers="results/torch_fuse_peers-$(date -u +%Y%m%dT%H%M%SZ)"
+  mkdir -p "$fpeers"
+  "$bin" tools/export_fuse_cases.lua /tmp/fcases && python3 tools/torch_fuse_peer.py /tmp/fcases "$fpeers/peers.json" >"$fpeers/peers.txt" 2>&1
+  tail -n 5 "$fpeers/peers.txt"
+  "$bin" -q scenarios/robot_fusion.lua "peers=$fpeers/peers.json" 2>&1 | tail -n 12
   pack
+  log softmax example
+  "$bin" -q examples/generic/softmax.lua 2>&1 | tail -n 6
   log cpu roofline
-  "$bin" scenarios/cpu_roofline.lua 2>/dev/null | tail -n 12
+  "$bin" -q scenarios/cpu_roofline.lua 2>&1 | tail -n 6
   pack
   ;;
-*) echo "usage: tools/gpu_session.sh check|evidence" >&2; exit 2 ;;
+devices)
+  for s in dod roofline; do
+    log "--devices all: $s"
+    start=$(date +%s.%N)
+    "$bin" -q --devices all "scenarios/$s.lua" 2>&1 | tail -n 6
+    echo "wall $(echo "$(date +%s.%N) - $start" | bc) s"
+    pack
+  done
+  log "one GPU: roofline (for the wall time)"
+  start=$(date +%s.%N)
+  CUDA_VISIBLE_DEVICES=0 "$bin" -q scenarios/roofline.lua 2>&1 | tail -n 2
+  echo "wall $(echo "$(date +%s.%N) - $start" | bc) s"
+  pack
+  ;;
+*) echo "usage: tools/gpu_session.sh check|dod10|evidence|devices" >&2; exit 2 ;;
 esac

@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # Regenerates the Nsight evidence of a scenario in one command:
-#   tools/profile.sh SCENARIO [name]      ->  results/<name>-<UTC stamp>/profile/
+#   tools/profile.sh SCENARIO [name] [-- script args]  ->  results/<name>-<UTC stamp>/profile/
 # Nsight Systems: timeline.nsys-rep, timeline.sqlite, nsys stats CSVs (kernels, memory ops, NVTX).
-# Nsight Compute: ncu_kernels.ncu-rep of the resampler kernels (--clock-control none, --cache-control
-# none) and ncu_kernels.csv with duration, DRAM throughput, DRAM bytes, L2 hit rate and occupancy.
+# Nsight Compute: ncu_kernels.ncu-rep of every kernel (--nvtx, --clock-control none, --cache-control
+# none) and ncu_kernels.csv with duration, DRAM throughput, DRAM bytes, L2 hit rate, occupancy and the
+# NVTX range each kernel ran in: robolua matches kernels to (configuration, backend) by that range.
 # summary.md: both, with the exact commands. Tools are found on PATH or through NSYS / NCU; the
 # binary through ROBOLUA (default build/robolua). A missing tool is named and the rest still runs.
 # Exit: 0 all produced; 3 something could not be produced (said why); 2 usage.
 set -u
-usage() { echo "usage: tools/profile.sh SCENARIO [name]   (env: NSYS, NCU, ROBOLUA, ROBOLUA_OUT)" >&2; exit 2; }
+usage() { echo "usage: tools/profile.sh SCENARIO [name] [-- script args]   (env: NSYS, NCU, ROBOLUA, ROBOLUA_OUT)" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 scenario=$1
+shift
 [ -f "$scenario" ] || { echo "profile.sh: scenario '$scenario' not found" >&2; exit 2; }
-name=${2:-$(basename "$scenario" .lua)}
+name=$(basename "$scenario" .lua)
+if [ $# -ge 1 ] && [ "$1" != "--" ]; then name=$1; shift; fi
+[ $# -ge 1 ] && [ "$1" = "--" ] && shift
+script_args=("$@")
 robolua=${ROBOLUA:-build/robolua}
 [ -x "$robolua" ] || { echo "profile.sh: robolua binary '$robolua' not found (build it: tools/setup.sh, or set ROBOLUA)" >&2; exit 2; }
 nsys=${NSYS:-$(command -v nsys || true)}
@@ -30,12 +35,12 @@ commit=${ROBOLUA_GIT_COMMIT:-$(git rev-parse --verify -q HEAD 2>/dev/null || ech
 echo "$commit" >"$out/commit.txt"
 status=0
 notes=()
-run_cmd=("$robolua" --profile --quiet "$scenario")
+run_cmd=("$robolua" --profile --quiet "$scenario" "${script_args[@]}")
 metrics="gpu__time_duration.sum,dram__throughput.avg.pct_of_peak_sustained_elapsed,dram__bytes_read.sum,dram__bytes_write.sum,lts__t_sector_hit_rate.pct,sm__warps_active.avg.pct_of_peak_sustained_active,launch__grid_size,launch__block_size,launch__registers_per_thread"
 {
   echo "# Nsight profile: $name"
   echo
-  echo "- scenario: \`$scenario\` run with \`${run_cmd[*]}\` (each cuda configuration verified, then launched 3 times, no timing loop)"
+  echo "- scenario: \`$scenario\` run with \`${run_cmd[*]}\` (each point verified, then launched 3 times inside the NVTX range scenario/key/backend/profile, a same-size copy kernel in .../copy; no timing loop)"
   echo "- commit: \`$commit\`; time (UTC): $stamp; regenerate: \`tools/profile.sh $scenario $name\`"
 } >"$out/summary.md"
 
@@ -81,7 +86,7 @@ else
   # output included), as back-to-back launches do; with the default flush, ncu's window leaves out up
   # to an L2's worth of output write-back (measured on an H100: 13 of 32.8 MB written at 64x1000x512
   # bf16 with the flush, 31 MB without; kernels/NOTES.md).
-  ncu_cmd=("$ncu" --clock-control none --cache-control none --kernel-name regex:resample --metrics "$metrics" --force-overwrite --export "$out/ncu_kernels" "${run_cmd[@]}")
+  ncu_cmd=("$ncu" --nvtx --clock-control none --cache-control none --metrics "$metrics" --force-overwrite --export "$out/ncu_kernels" "${run_cmd[@]}")
   echo "profile.sh: ${ncu_cmd[*]}" >&2
   "${ncu_cmd[@]}" >"$out/ncu.log" 2>&1
   if [ -f "$out/ncu_kernels.ncu-rep" ]; then
@@ -96,10 +101,10 @@ else
       NCU_CSV="$out/ncu_kernels.csv" "$robolua" -e 'local p = require "robolua.profile"
         local ks, err = p.read_ncu_csv(os.getenv("NCU_CSV"))
         if not ks then print("could not read the ncu CSV: " .. err) return end
-        print("| # | kernel | grid | block | duration (us) | DRAM throughput (% of peak) | DRAM GB/s | L2 hit % | achieved occupancy % |")
-        print("|---:|---|---|---|---:|---:|---:|---:|---:|")
+        print("| # | NVTX range | kernel | grid | block | duration (us) | DRAM throughput (% of peak) | DRAM GB/s | L2 hit % | achieved occupancy % |")
+        print("|---:|---|---|---|---|---:|---:|---:|---:|---:|")
         for i, k in ipairs(ks) do
-          print(string.format("| %d | %s | %s | %s | %.2f | %.1f | %.0f | %.1f | %.1f |", i, p.short_name(k.name),
+          print(string.format("| %d | %s | %s | %s | %s | %.2f | %.1f | %.0f | %.1f | %.1f |", i, k.ranges[#k.ranges] or "-", p.short_name(k.name),
             k.grid or "", k.block or "", k.duration_ns / 1e3, k.dram_pct or 0, k.gbps or 0, k.l2_hit_pct or 0, k.occupancy_pct or 0))
         end' 2>&1
     } >>"$out/summary.md" 

@@ -93,6 +93,29 @@ static int l_copy_kernel(lua_State *L) {
   return 0;
 }
 
+/* rl.cuda.rows_plan(src, st, tt, {out=}) -> {grid, block, shared, S, T, vecs, q, rem, batches_per_stage}:
+   how the built-in row-block kernel would be launched for this call (device tensors), so the same device
+   code compiled as a user module (kernels/resample_rows.cuh) can be launched identically. */
+static int l_rows_plan(lua_State *L) {
+  lua_settop(L, 4);
+  rl_resample_call c;
+  rl_check_resample_call(L, 1, "cuda.rows_plan", &c);
+  if (c.backend != RL_BACKEND_CPU && c.backend != RL_BACKEND_CUDA) return luaL_error(L, "cuda.rows_plan: the cuda backend only");
+  rl_cuda_rows_plan p;
+  if (rl_cuda_resample_rows_plan(&c.args, &p) != 0) return luaL_error(L, "cuda.rows_plan: %s", rl_cuda_last_error());
+  lua_createtable(L, 0, 9);
+  SETINT("grid", p.grid);
+  SETINT("block", p.block);
+  SETINT("shared", (lua_Integer)p.shared);
+  SETINT("S", p.S);
+  SETINT("T", p.T);
+  SETINT("vecs", p.vecs);
+  SETINT("q", p.q);
+  SETINT("rem", p.rem);
+  SETINT("batches_per_stage", p.batches_per_stage);
+  return 1;
+}
+
 static int l_synchronize(lua_State *L) {
   need_cuda(L, "synchronize");
   if (rl_cuda_synchronize() != 0) return luaL_error(L, "cuda.synchronize: %s", rl_cuda_last_error());
@@ -138,7 +161,7 @@ void rl_open_cuda(lua_State *L) {
   static const luaL_Reg cuda[] = {{"available", l_available}, {"info", l_info},
                                   {"copy_bandwidth", l_copy_bandwidth}, {"synchronize", l_synchronize},
                                   {"sm_clock", l_sm_clock}, {"device_count", l_device_count},
-                                  {"copy_kernel", l_copy_kernel}, {NULL, NULL}};
+                                  {"copy_kernel", l_copy_kernel}, {"rows_plan", l_rows_plan}, {NULL, NULL}};
   static const luaL_Reg nvtx[] = {{"push", l_nvtx_push}, {"pop", l_nvtx_pop}, {"range", l_nvtx_range},
                                   {"available", l_nvtx_available}, {NULL, NULL}};
   luaL_newlib(L, cuda);
