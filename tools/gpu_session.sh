@@ -17,7 +17,7 @@ mkdir -p "$out" results
 bin=${ROBOLUA:-build/robolua}
 export ROBOLUA="$bin"
 [ -d .nsys-libs ] && export LD_LIBRARY_PATH="$PWD/.nsys-libs/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
-NSYS=${NSYS:-$(command -v nsys || ls /opt/nvidia/nsight-compute/*/host/target-linux-x64/nsys 2>/dev/null | head -1 || true)}
+NSYS=${NSYS:-$(command -v nsys || find /opt/nvidia -path '*target-linux-x64/nsys' -type f 2>/dev/null | head -1 || true)}
 export NSYS
 log() { echo "== $* ($(date -u +%T))"; }
 pack() {
@@ -48,7 +48,9 @@ check)
   tools/profile.sh tests/gpu/profile_check.lua 2>&1 | tail -n 2
   "$bin" -q tests/gpu/profile_check.lua >"$out/profile_check.log" 2>&1
   tail -n 8 "$out/profile_check.log"
-  "$bin" tests/gpu/check_attribution.lua "$(ls -d results/profile_check-*Z | grep -v profile$ | tail -1)"
+  run=""
+  for d in results/profile_check-*; do [ -f "$d/results.json" ] && run=$d; done
+  "$bin" tests/gpu/check_attribution.lua "$run"
   pack
   log fusion quick
   "$bin" tools/fuse_quick.lua 64 256 2>&1 | tail -n 25
