@@ -74,4 +74,15 @@ describe("rl.workload", function()
   end)
 end)
 
+describe("the example kernels compile with NVRTC (to PTX, no GPU needed)", function()
+  for _, f in ipairs { "examples/kernels/row_softmax.cu", "examples/kernels/naive_resample.cu", "examples/kernels/saxpy.cu" } do
+    it(f, function()
+      local ok, why = pcall(rl.cuda.compile, { source = f, arch = "compute_90" })
+      if not ok and tostring(why):find("NVRTC not found", 1, true) then spec.skip_case("no NVRTC on this machine") end
+      spec.truthy(ok, tostring(why))
+      spec.truthy(why:find(".entry", 1, true), "PTX with an entry point")
+    end)
+  end
+end)
+
 spec.finish()

@@ -20,12 +20,18 @@ export ROBOLUA="$bin"
 NSYS=${NSYS:-$(command -v nsys || find /opt/nvidia -path '*target-linux-x64/nsys' -type f 2>/dev/null | head -1 || true)}
 export NSYS
 log() { echo "== $* ($(date -u +%T))"; }
+# results/ folders that existed before this session are not packed (only what this session made)
+before=" $(cd results && echo ./*/) "
 pack() {
-  local d
+  local d new=()
   for d in results/*/; do
-    d=${d%/}
-    [ -f "$out/$(basename "$d").tgz" ] || tar czf "$out/$(basename "$d").tgz" -C results "$(basename "$d")"
+    d=$(basename "$d")
+    case "$before" in *" ./$d/ "*) continue ;; esac
+    new+=("$d")
   done
+  [ ${#new[@]} -gt 0 ] && tar czf "$out/results-$what.tgz" -C results "${new[@]}"
+  tar czf "$out/logs-$what.tgz" --exclude='*.tgz' -C "$out" . 2>/dev/null
+  return 0
 }
 nvidia-smi --query-gpu=index,name,uuid,driver_version,clocks.sm,clocks.max.sm,memory.total --format=csv,noheader
 case "$what" in
@@ -33,7 +39,7 @@ check)
   log GPU specs
   for s in cuda user_cuda robot_cuda user_overhead generic scenario; do
     printf '%-22s ' "$s"
-    "$bin" -o "$out/spec-results" "tests/spec_$s.lua" >"$out/spec_$s.log" 2>&1
+    "$bin" -o /tmp/spec-results "tests/spec_$s.lua" >"$out/spec_$s.log" 2>&1
     rc=$?
     tail -n 1 "$out/spec_$s.log"
     [ $rc -eq 0 ] || grep -A6 FAIL "$out/spec_$s.log" | head -60

@@ -6,7 +6,7 @@ extern "C" __global__ void row_softmax(float *out, const float *x, int rows, int
   if (row >= rows) return;
   const float *in = x + (long long)row * cols;
   float *o = out + (long long)row * cols;
-  float m = -INFINITY;
+  float m = __int_as_float(0xff800000); // -infinity (NVRTC has no INFINITY macro)
   for (int c = threadIdx.x; c < cols; c += blockDim.x) m = fmaxf(m, in[c]);
   scratch[threadIdx.x] = m;
   __syncthreads();
