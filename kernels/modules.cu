@@ -81,6 +81,23 @@ extern "C" int rl_cuda_device_numbers(int *cc_major, int *cc_minor, int *sm_coun
 extern "C" int rl_cuda_module_load(const void *image, size_t size, const char *label, rl_cuda_module **out) {
   *out = nullptr;
   if (!image || size == 0) { rl_cuda_set_message("module: the image is empty"); return -1; }
+  // With lazy loading the driver accepts any bytes here and fails only at the first kernel lookup, so
+  // the image is recognised first: an ELF (CUBIN), a fat binary, or PTX text (.version and .target).
+  const unsigned char *b = (const unsigned char *)image;
+  const bool elf = size >= 4 && b[0] == 0x7f && b[1] == 'E' && b[2] == 'L' && b[3] == 'F';
+  const bool fatbin = size >= 4 && b[0] == 0x50 && b[1] == 0xed && b[2] == 0x55 && b[3] == 0xba;
+  bool ptx = false;
+  if (!elf && !fatbin) {
+    std::string text((const char *)image, size < 65536 ? size : 65536);
+    ptx = text.find(".version") != std::string::npos && text.find(".target") != std::string::npos;
+  }
+  if (!elf && !fatbin && !ptx) {
+    char msg[400];
+    snprintf(msg, sizeof msg, "module %s: cannot load: not PTX (no .version/.target), not a CUBIN (ELF) and not a FATBIN",
+             label ? label : "module");
+    rl_cuda_set_message(msg);
+    return -1;
+  }
   rl_cuda_module *m = new (std::nothrow) rl_cuda_module();
   if (!m) { rl_cuda_set_message("module: out of memory"); return -1; }
   snprintf(m->label, sizeof m->label, "%s", label ? label : "module");

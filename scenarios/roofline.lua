@@ -95,7 +95,7 @@ local function roofline_report(run, dir)
   lines[#lines + 1] = ""
   lines[#lines + 1] = require("robolua.reports.markdown").gates(run)
   local path = dir .. "/roofline.md"
-  require("robolua.scenario").write_file(path, table.concat(lines, "\n") .. "\n")
+  require("robolua.files").write(path, table.concat(lines, "\n") .. "\n")
   return path
 end
 

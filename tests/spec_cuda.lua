@@ -145,7 +145,7 @@ return rl.scenario { name = "gpu_tiny", seeds = {0}, warmup = 1, repeats = 5, %s
   axes = { batch = {4}, source_len = {64}, dim = {32}, dtype = {"bf16"}, mode = {"hot", "graph"}, backend = {"cuda"} } }
 ]], extra))
     f:close()
-    local p = io.popen(string.format("'%s' --quiet --no-write --report json '%s' 2>&1", bin, path))
+    local p = io.popen(string.format("'%s' --quiet --no-write --report json '%s' 2>/dev/null", bin, path))
     local out = p:read("a")
     p:close()
     os.remove(path)
