@@ -8,6 +8,7 @@ M.required = { "config", "label", "bytes", "inputs", "to_device", "tensors", "re
 M.registry = {
   resample = "robolua.workloads.resample",
   generic = "robolua.workloads.generic",
+  fuse = "robolua.workloads.fuse",
 }
 
 -- Checks that w implements the interface; returns w or raises a message naming what is missing.
