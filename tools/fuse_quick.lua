@@ -2,10 +2,10 @@
 -- fused vs one launch per stream, hot and graph, inputs rotated, against a same-size cudaMemcpy timed by
 -- the same loop, in one run; and the CPU pass.
 --   robolua tools/fuse_quick.lua [batch ...]     (default 64 256; 10 s episodes of the default four streams)
--- Bytes: the output written once, every valid source time and target time read once, and for each stream
--- the source rows a target can reference read once (at most 2 per target, at most the stream's rows):
--- what any implementation must move. "all-in" adds every source value (what a copy of the inputs moves).
+-- Bytes: the fuse workload's minimum (lua/robolua/workloads/fuse.lua, M.bytes_rule: the output, every valid
+-- time, the source rows valid targets need). "all-in" adds every source value (what a copy of the inputs moves).
 local rl = require "robolua"
+local fuse = require "robolua.workloads.fuse"
 local cuda = rl.cuda.available()
 local batches = {}
 for _, a in ipairs { ... } do batches[#batches + 1] = math.tointeger(tonumber(a)) end
@@ -21,15 +21,13 @@ for _, B in ipairs(batches) do
     local e = rl.robot_episodes { batch = B, duration_s = 10, seed = 0, clock = clock, ragged = true }
     local T = e.tgt_times.shape[2]
     local ts = clock == "relative" and 4 or 8
-    local D, bytes, all_in = 0, B * T * ts, B * T * ts
+    local D, all_in = 0, B * T * ts
     for _, s in ipairs(e.streams) do
       local S, Dk = s.src.shape[2], s.src.shape[3]
-      local es = rl.dtypes[s.src.dtype].size
       D = D + Dk
-      bytes = bytes + B * S * ts + B * math.min(S, 2 * T) * Dk * es
-      all_in = all_in + B * S * ts + B * S * Dk * es
+      all_in = all_in + B * S * ts + B * S * Dk * rl.dtypes[s.src.dtype].size
     end
-    bytes = bytes + B * T * D * 4
+    local bytes = fuse.min_bytes(e, "f32")
     all_in = all_in + B * T * D * 4
     local label = string.format("B=%-4d %-9s T=%d D=%d  %.1f MB (all-in %.1f MB)", B, clock, T, D, bytes / 1e6, all_in / 1e6)
     local cpu = rl.bench.fuse(e, { warmup = 2, repeats = 10 })

@@ -7,6 +7,7 @@ M.required = { "config", "label", "bytes", "inputs", "to_device", "tensors", "re
 
 M.registry = {
   resample = "robolua.workloads.resample",
+  fuse = "robolua.workloads.fuse",
 }
 
 -- Checks that w implements the interface; returns w or raises a message naming what is missing.

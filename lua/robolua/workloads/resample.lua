@@ -6,7 +6,8 @@
 --   inputs(config, seed, def, reuse)        host inputs for (config, seed); reuse: a set to refill
 --   to_device(inputs, device, reuse)        the same inputs on a device
 --   reference(inputs, config, reuse)        the float64 reference output
---   output(config, inputs, device)          an output buffer; poison(out) fills it with NaN
+--   output(config, inputs, device)          an output buffer; poison(out) fills it with a value no
+--                                           correct backend writes (NaN here; fusion uses -inf)
 --   run(backend, inputs, out, config, o)    one call of a backend into out (o: threads, pin)
 --   compare(out, ref, config)               {ok, bad, count, max_abs_err, max_ulp_err, first_bad, ...}
 --   time(backend, inputs, out, config, o)   the C timing loop: {samples_ms, sm_clock_mhz, threads}

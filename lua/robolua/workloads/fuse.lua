@@ -1,0 +1,354 @@
+-- Multi-stream fusion (rl.fuse, doc/robot.md) as a workload: several sensor streams, each at its own
+-- rate, resampled onto one policy timeline in one pass, with interpolation modes per channel range,
+-- exact clocks and ragged episodes. The interface is resample.lua's (documented there and in
+-- workloads/init.lua); this file only says what is particular to fusion.
+--
+-- Axes (a point's view, checked by config; errors name the axis):
+--   batch        episodes per call (required)
+--   duration_s   padded episode length in seconds (default 10)
+--   policy_hz    the target clock (default 50): T = floor(duration_s * policy_hz) targets per row
+--   streams      a stream-set preset (M.presets; default "robot4": camera 30 Hz x 64, events 100 Hz x 2
+--                held, joints 500 Hz x 14, imu 1000 Hz x 10 with a quaternion (slerp) in channels [0, 4))
+--   dtype        the sources' value dtype: f32 (default), bf16, f16
+--   out_dtype    the output's dtype: f32 (default, the engine's), bf16, f16
+--   ragged       false (default): every row full; true: episodes of half to all of duration_s, padded
+--   clock        "relative" (f32 seconds, default), "epoch_f64" (f64 epoch seconds), "epoch_i64" (i64 ns)
+-- Inputs: rl.robot_episodes with these parameters and the seed (deterministic on every machine).
+-- Backends: cpu (the fused CPU pass), cuda (the fused kernel: one launch), cuda_per_stream (the same
+-- kernel launched once per stream: the baseline one launch per stream costs); a registered backend
+-- runs if it has fuse(self, spec, opts) and bench_fuse(self, spec, opts) methods.
+-- Verification (compare): the output against rl.fuse's float64 reference, every element:
+--   f32 output: |got - want| <= 1e-6 + 1e-6 |want| (the data are of magnitude <= ~1.3, so ~8 f32 ulps;
+--     one f32 rounding per operation of the linear blend and one rounding of the double slerp give at
+--     most ~1 ulp, 0.5 ulp measured);
+--   bf16/f16 output: |got - want| <= 1e-6 + 1 ulp of the output dtype (the f32 result rounded once);
+--   hold and nearest copy a sample, so a wrong choice is off by a whole sample step and fails;
+--   padded targets (t >= tgt_len[b]) must hold the fill value, NaN: the reference writes NaN there and
+--   rl.compare passes NaN only against NaN. poison() therefore fills with -inf, not NaN, so a backend
+--   that leaves padding unwritten fails too.
+local rl = require "robolua.core"
+local backends = require "robolua.backends"
+local M = { name = "fuse" }
+
+M.axes = { "batch", "duration_s", "policy_hz", "streams", "dtype", "out_dtype", "ragged", "clock" }
+M.backends = { cuda_per_stream = { device = "cuda" } }
+
+-- Stream-set presets: rl.robot_episodes stream tables. Add one with require("robolua.workloads.fuse").presets.
+M.presets = {
+  robot4 = {
+    { name = "camera", rate = 30, dim = 64 },                              -- image features: linear
+    { name = "joints", rate = 500, dim = 14 },                             -- joint positions: linear
+    { name = "imu", rate = 1000, dim = 10, quat = { from = 0, to = 4 } },  -- orientation (slerp) + rates
+    { name = "events", rate = 100, dim = 2, discrete = true },             -- gripper/contact states: hold
+  },
+}
+
+-- How the minimum bytes are counted (bytes() and min_bytes(); the reports quote it).
+M.bytes_rule = "bytes = the output written once (B x T x sum D, padded targets included) + every valid target "
+  .. "time and every valid source time read once + per stream the source rows valid targets need, read once "
+  .. "(at most 2 per target for linear and slerp channels, 1 for hold and nearest, never more than the row's "
+  .. "valid samples) + the i64 length arrays (ragged); for ragged configurations the mean over the scenario's "
+  .. "seeds of each seed's exact count"
+
+local engines = {
+  cpu = { backend = "cpu", launch = "fused" },
+  cuda = { backend = "cuda", launch = "fused" },
+  cuda_per_stream = { backend = "cuda", launch = "per_stream" },
+}
+local clocks = { relative = true, epoch_f64 = true, epoch_i64 = true }
+local value_dtypes = { f32 = true, bf16 = true, f16 = true }
+-- the resampler's axes, which mean nothing here: a clear error instead of a silently carried extra axis
+local resample_axes = { shape = true, source_len = true, target_len = true, dim = true, timing = true }
+
+local function names_of(t)
+  local out = {}
+  for k in pairs(t) do out[#out + 1] = k end
+  table.sort(out)
+  return table.concat(out, ", ")
+end
+
+local function positive(name, v, integer)
+  if type(v) ~= "number" or v ~= v or v <= 0 or v == math.huge or (integer and math.type(v) ~= "integer") then
+    error(string.format("axis %s: expected a positive %s, got %s", name, integer and "integer" or "number", tostring(v)), 0)
+  end
+  return v
+end
+
+local function choice(name, v, allowed, default)
+  if v == nil then return default end
+  if type(v) ~= "string" or not allowed[v] then
+    error(string.format("axis %s: unknown value '%s' (expected %s)", name, tostring(v), names_of(allowed)), 0)
+  end
+  return v
+end
+
+-- Channels of a stream that need two source rows per target (linear, slerp) and one (hold, nearest).
+local function mode_channels(modes, dim)
+  local one = 0
+  local function add(m, n) if m == "hold" or m == "nearest" then one = one + n end end
+  if type(modes) == "string" then
+    add(modes, dim)
+  elseif type(modes) == "table" then
+    for _, r in ipairs(modes) do add(r[1] or r.mode, r.to - r.from) end
+  end
+  return dim - one, one
+end
+
+local function lengths(t, B, full)
+  if t == nil then
+    local out = {}
+    for b = 1, B do out[b] = full end
+    return out
+  end
+  if type(t) == "table" then return t end
+  local host = t.device == "cpu" and t or t:to("cpu")
+  local out = host:totable()
+  if host ~= t then host:close() end
+  return out
+end
+
+-- What the byte count needs of a host or device fuse spec: sizes, dtypes, channel modes and the row
+-- sums of its valid lengths. -> {batch, target_len, dim, time_dtype, lengths, valid_targets, per_stream}
+local function describe(spec)
+  local B, T = spec.tgt_times.shape[1], spec.tgt_times.shape[2]
+  local tl = lengths(spec.tgt_len, B, T)
+  local d = { batch = B, target_len = T, dim = 0, time_dtype = spec.tgt_times.dtype, lengths = spec.tgt_len ~= nil,
+    valid_targets = 0, per_stream = {} }
+  for b = 1, B do d.valid_targets = d.valid_targets + tl[b] end
+  for k, s in ipairs(spec.streams) do
+    local S, D = s.src.shape[2], s.src.shape[3]
+    local two, one = mode_channels(s.modes, D)
+    local sl = lengths(s.src_len, B, S)
+    local e = { source_len = S, dim = D, dtype = s.src.dtype, pair_channels = two, single_channels = one,
+      valid_times = 0, pair_rows = 0, single_rows = 0 }
+    for b = 1, B do
+      e.valid_times = e.valid_times + sl[b]
+      e.pair_rows = e.pair_rows + math.min(sl[b], 2 * tl[b])
+      e.single_rows = e.single_rows + math.min(sl[b], tl[b])
+    end
+    local name = s.name or ("stream" .. k)
+    if d.per_stream[name] then error(string.format("streams[%d]: a second stream named '%s' (names key the byte count)", k, name), 0) end
+    d.per_stream[name] = e
+    d.dim = d.dim + D
+    d.lengths = d.lengths or s.src_len ~= nil
+  end
+  return d
+end
+
+-- The byte count itself (the only place the formula lives): d as describe() returns it or as config
+-- stores it, with the output dtype.
+local function count(d, out_dtype)
+  local ts = rl.dtypes[d.time_dtype].size
+  local n, nstreams = d.batch * d.target_len * d.dim * rl.dtypes[out_dtype].size + d.valid_targets * ts, 0
+  for _, s in pairs(d.per_stream) do
+    nstreams = nstreams + 1
+    n = n + s.valid_times * ts + rl.dtypes[s.dtype].size * (s.pair_channels * s.pair_rows + s.single_channels * s.single_rows)
+  end
+  if d.lengths then n = n + d.batch * (nstreams + 1) * rl.dtypes.i64.size end
+  return math.floor(n + 0.5)
+end
+
+-- The minimum bytes of one concrete fuse spec (e.g. rl.robot_episodes' result; tools/fuse_quick.lua).
+function M.min_bytes(spec, out_dtype) return count(describe(spec), out_dtype or "f32") end
+
+local function episodes_opts(c, seed, batch, streams)
+  return { batch = batch, duration_s = c.duration_s, policy_hz = c.policy_hz, seed = seed, clock = c.clock,
+    ragged = c.ragged, dtype = c.dtype, streams = streams }
+end
+
+-- Row sums of ragged lengths per (sizes, seed): the lengths depend only on the seed, the rows, the
+-- duration and the rates (robot_episodes.c), so one-channel streams of the same rates give them cheaply.
+local row_cache = {}
+local function ragged_rows(c, seed)
+  local rates = {}
+  for k, s in ipairs(M.presets[c.streams]) do rates[k] = { name = s.name, rate = s.rate, dim = 1 } end
+  local key = table.concat({ c.batch, c.duration_s, c.policy_hz, c.streams, c.clock, seed }, "|")
+  if not row_cache[key] then
+    local e = rl.robot_episodes(episodes_opts(c, seed, c.batch, rates))
+    row_cache[key] = describe(e)
+    for _, t in ipairs(M.tensors(e)) do t:close() end
+  end
+  return row_cache[key]
+end
+
+function M.config(point, def)
+  for k in pairs(resample_axes) do
+    if point[k] ~= nil then
+      error(string.format("axis %s: the fuse workload has no %s axis; its sizes come from batch, duration_s, "
+        .. "policy_hz and streams", k, k), 0)
+    end
+  end
+  if def and def.case then error("case: the fuse workload makes its inputs with rl.robot_episodes (no custom case)", 0) end
+  if point.batch == nil then error("a point of the fuse workload needs the axis batch", 0) end
+  local c = {
+    batch = positive("batch", point.batch, true),
+    duration_s = point.duration_s == nil and 10 or positive("duration_s", point.duration_s),
+    policy_hz = point.policy_hz == nil and 50 or positive("policy_hz", point.policy_hz),
+    streams = choice("streams", point.streams, M.presets, "robot4"),
+    dtype = choice("dtype", point.dtype, value_dtypes, "f32"),
+    out_dtype = choice("out_dtype", point.out_dtype, value_dtypes, "f32"),
+    clock = choice("clock", point.clock, clocks, "relative"),
+    ragged = point.ragged,
+  }
+  if c.ragged == nil then c.ragged = false end
+  if type(c.ragged) ~= "boolean" then error("axis ragged: expected true or false, got " .. tostring(c.ragged), 0) end
+  -- one full row: the sizes, dtypes and modes, and any error the engine would raise (an f32 clock
+  -- that cannot resolve these times, too many samples) now, at plan time, rather than while measuring
+  local probe = rl.robot_episodes(episodes_opts(c, 0, 1, M.presets[c.streams]))
+  local ok, err = pcall(rl.fuse, { streams = probe.streams, tgt_times = probe.tgt_times, tgt_len = probe.tgt_len,
+    dtype = c.out_dtype })
+  local d = describe(probe)
+  for _, t in ipairs(M.tensors(probe)) do t:close() end
+  if not ok then error(string.format("streams %s at these sizes: %s", c.streams, tostring(err)), 0) end
+  c.target_len, c.dim, c.time_dtype = d.target_len, d.dim, d.time_dtype
+  -- the row sums over all B rows: exact for dense rows; for ragged ones the mean over the seeds
+  local seeds = def and def.seeds or { 0 } -- the runner's default seeds (run/definition.lua)
+  local per = {}
+  for name, s in pairs(d.per_stream) do
+    per[name] = { source_len = s.source_len, dim = s.dim, dtype = s.dtype, pair_channels = s.pair_channels,
+      single_channels = s.single_channels, valid_times = 0, pair_rows = 0, single_rows = 0 }
+  end
+  c.valid_targets = 0
+  local sets = c.ragged and #seeds or 1
+  for i = 1, sets do
+    local rows = c.ragged and ragged_rows(c, seeds[i]) or d
+    local scale = c.ragged and 1 / sets or c.batch -- a dense row is every row
+    c.valid_targets = c.valid_targets + rows.valid_targets * scale
+    for name, s in pairs(rows.per_stream) do
+      for _, f in ipairs { "valid_times", "pair_rows", "single_rows" } do per[name][f] = per[name][f] + s[f] * scale end
+    end
+  end
+  c.per_stream = per
+  return c
+end
+
+function M.label(c)
+  local parts = { string.format("B=%d %s %gs@%gHz T=%d D=%d", c.batch, c.streams, c.duration_s, c.policy_hz, c.target_len, c.dim),
+    c.dtype == c.out_dtype and c.dtype or (c.dtype .. "->" .. c.out_dtype), c.clock }
+  if c.ragged then parts[#parts + 1] = "ragged" end
+  return table.concat(parts, " ")
+end
+
+-- A name for the configuration's data (no mode, no backend): tools/export_fuse_cases.lua's folders and
+-- the PyTorch peer's JSON use it, so a scenario's report can match the peer's cases to its results.
+function M.case_name(c)
+  local name = string.format("%s_b%d_%gs_%ghz_%s_%s_%s", c.streams, c.batch, c.duration_s, c.policy_hz, c.dtype,
+    c.clock, c.ragged and "ragged" or "dense")
+  if c.out_dtype ~= "f32" then name = name .. "_out" .. c.out_dtype end
+  return (name:gsub("%.", "p"))
+end
+
+function M.bytes(c)
+  return count({ batch = c.batch, target_len = c.target_len, dim = c.dim, time_dtype = c.time_dtype, lengths = c.ragged,
+    valid_targets = c.valid_targets, per_stream = c.per_stream }, c.out_dtype)
+end
+
+-- The tensors of an input set, on any device: every stream's values, times and lengths, the targets.
+function M.tensors(set)
+  local out = {}
+  for _, s in ipairs(set.streams) do
+    out[#out + 1] = s.src
+    out[#out + 1] = s.src_times
+    out[#out + 1] = s.src_len
+  end
+  out[#out + 1] = set.tgt_times
+  out[#out + 1] = set.tgt_len
+  return out
+end
+
+-- Copies every tensor of set `from` into the same place of `into` (same shapes), on any devices.
+local function copy_set(into, from)
+  local a, b = M.tensors(into), M.tensors(from)
+  for i, t in ipairs(a) do t:copy_from(b[i]) end
+  return into
+end
+
+function M.inputs(c, seed, def, reuse)
+  local e = rl.robot_episodes(episodes_opts(c, seed, c.batch, M.presets[c.streams]))
+  if not reuse then return e end
+  copy_set(reuse, e)
+  for _, t in ipairs(M.tensors(e)) do t:close() end
+  return reuse
+end
+
+function M.to_device(inputs, device, reuse)
+  if device == "cpu" then return inputs end
+  if reuse then return copy_set(reuse, inputs) end
+  local set = { streams = {}, tgt_times = inputs.tgt_times:to(device), tgt_len = inputs.tgt_len and inputs.tgt_len:to(device) }
+  for k, s in ipairs(inputs.streams) do
+    set.streams[k] = { name = s.name, modes = s.modes, src = s.src:to(device), src_times = s.src_times:to(device),
+      src_len = s.src_len and s.src_len:to(device) }
+  end
+  return set
+end
+
+-- The fuse spec of a call: the input set's streams and targets, writing into out.
+local function spec_of(inputs, out, extra)
+  local s = { streams = inputs.streams, tgt_times = inputs.tgt_times, tgt_len = inputs.tgt_len, out = out,
+    dtype = out and out.dtype or nil }
+  for k, v in pairs(extra or {}) do s[k] = v end
+  return s
+end
+
+-- (no dtype: the reference always writes f64; reuse is the previous seed's reference)
+function M.reference(inputs, c, reuse)
+  return rl.fuse { streams = inputs.streams, tgt_times = inputs.tgt_times, tgt_len = inputs.tgt_len, out = reuse,
+    backend = "reference" }
+end
+
+function M.output(c, inputs, device)
+  return rl.empty({ c.batch, c.target_len, c.dim }, c.out_dtype, { device = device })
+end
+
+-- -inf, not NaN: NaN is what padded targets must hold, so an unwritten padded element would pass.
+function M.poison(out) return out:fill(-math.huge) end
+
+-- A registered backend that can fuse, or an error that says what it lacks.
+local function user_backend(name, method)
+  local b = backends.get(name)
+  if name == "reference" then error("backend reference: the float64 reference is the yardstick, not a backend to run", 0) end
+  if not b or type(b[method]) ~= "function" then
+    error(string.format("backend %s: the fuse workload runs cpu, cuda and cuda_per_stream, or a registered backend "
+      .. "with fuse(self, spec, opts) and bench_fuse(self, spec, opts) methods; %s has no %s (rl.cuda.kernel and "
+      .. "rl.cpu.library backends implement the resampler's contract, not fusion)", name, name, method), 0)
+  end
+  return b
+end
+
+-- pin (a scenario's pin = true) has no fused counterpart: the fused CPU pass runs on its own pool.
+function M.run(backend, inputs, out, c, o)
+  local threads = o and o.threads or c.threads
+  local e = engines[backend]
+  if e then
+    return rl.fuse(spec_of(inputs, out, { backend = e.backend, launch = e.launch, threads = threads }))
+  end
+  local b = user_backend(backend, "fuse")
+  b:fuse(spec_of(inputs, out), { threads = threads })
+  return out
+end
+
+function M.compare(out, ref, c)
+  local host = out.device == "cpu" and out or out:to("cpu")
+  local low = c.out_dtype ~= "f32"
+  local r = rl.compare(host, ref, { rtol = low and 0 or 1e-6, atol = 1e-6, ulps = low and 1 or 0 })
+  if host ~= out then host:close() end
+  return r
+end
+
+-- Times the call with rl.bench.fuse; the inputs were validated when run() verified them, so the timed
+-- call skips the time checks (lengths are checked on every call regardless).
+function M.time(backend, inputs, out, c, o)
+  local e = engines[backend]
+  local opts = { warmup = o.warmup, repeats = o.repeats, mode = c.mode, batch = o.graph_batch, threads = o.threads or c.threads,
+    nvtx = o.nvtx }
+  local device = e and (e.backend == "cuda" and "cuda" or "cpu") or user_backend(backend, "bench_fuse").device
+  if device == "cuda" then opts.rotate = o.rotate end
+  local spec = spec_of(inputs, out, { validate = false })
+  if e then
+    opts.backend, opts.launch = e.backend, e.launch
+    return rl.bench.fuse(spec, opts)
+  end
+  return user_backend(backend, "bench_fuse"):bench_fuse(spec, opts)
+end
+
+return M
