@@ -4,7 +4,8 @@
 #                                   softmax quick checks, a --devices smoke run
 #   tools/gpu_session.sh dod10      Nsight profile of the DoD, then ten consecutive DoD runs (verdict table)
 #   tools/gpu_session.sh evidence   PyTorch peers + roofline, the DoD of the naive user kernel (+ profile),
-#                                   robot_fusion (+ peers), the softmax example, cpu_roofline
+#                                   the softmax example, cpu_roofline
+#   tools/gpu_session.sh fusion     the fusion kernel A/B, robot_fusion with its PyTorch peers
 #   tools/gpu_session.sh devices    --devices all runs of dod and roofline, and a sweep on one GPU vs all
 # Expects build/robolua (or ROBOLUA) built from the commit in ROBOLUA_GIT_COMMIT; writes results/ and
 # packs each new results/ folder into ${OUT:-gpu-out}/<folder>.tgz (a later timeout loses nothing).
@@ -39,7 +40,7 @@ check)
   log GPU specs
   for s in cuda user_cuda robot_cuda user_overhead generic scenario; do
     printf '%-22s ' "$s"
-    "$bin" -o /tmp/spec-results "tests/spec_$s.lua" >"$out/spec_$s.log" 2>&1
+    ROBOLUA_TEST_BUILD=$PWD/build "$bin" -o /tmp/spec-results "tests/spec_$s.lua" >"$out/spec_$s.log" 2>&1
     rc=$?
     tail -n 1 "$out/spec_$s.log"
     [ $rc -eq 0 ] || grep -A6 FAIL "$out/spec_$s.log" | head -60
@@ -93,17 +94,21 @@ evidence)
   tools/profile.sh scenarios/dod.lua dod -- kernel=examples/kernels/naive_resample.cu 2>&1 | tail -n 2
   "$bin" -q scenarios/dod.lua kernel=examples/kernels/naive_resample.cu 2>&1 | tail -n 16
   pack
+  log softmax example
+  "$bin" -q examples/generic/softmax.lua 2>&1 | tail -n 6
+  log cpu roofline
+  "$bin" -q scenarios/cpu_roofline.lua 2>&1 | tail -n 6
+  pack
+  ;;
+fusion)
+  log fusion kernel A/B
+  "$bin" tools/fuse_ab.lua 2>&1 | tail -n 40
   log robot fusion
   fpeers="results/torch_fuse_peers-$(date -u +%Y%m%dT%H%M%SZ)"
   mkdir -p "$fpeers"
   "$bin" tools/export_fuse_cases.lua /tmp/fcases && python3 tools/torch_fuse_peer.py /tmp/fcases "$fpeers/peers.json" >"$fpeers/peers.txt" 2>&1
   tail -n 5 "$fpeers/peers.txt"
   "$bin" -q scenarios/robot_fusion.lua "peers=$fpeers/peers.json" 2>&1 | tail -n 12
-  pack
-  log softmax example
-  "$bin" -q examples/generic/softmax.lua 2>&1 | tail -n 6
-  log cpu roofline
-  "$bin" -q scenarios/cpu_roofline.lua 2>&1 | tail -n 6
   pack
   ;;
 devices)
@@ -120,5 +125,5 @@ devices)
   echo "wall $(echo "$(date +%s.%N) - $start" | bc) s"
   pack
   ;;
-*) echo "usage: tools/gpu_session.sh check|dod10|evidence|devices" >&2; exit 2 ;;
+*) echo "usage: tools/gpu_session.sh check|dod10|evidence|fusion|devices" >&2; exit 2 ;;
 esac
