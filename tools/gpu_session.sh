@@ -13,8 +13,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 what=${1:-check}
-out=${OUT:-gpu-out}
-mkdir -p "$out" results
+final=${OUT:-gpu-out}
+out=$(mktemp -d) # logs gather here; only two tarballs go to $OUT (the device returns at most 8 files)
+mkdir -p "$final" results
 bin=${ROBOLUA:-build/robolua}
 export ROBOLUA="$bin"
 [ -d .nsys-libs ] && export LD_LIBRARY_PATH="$PWD/.nsys-libs/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
@@ -30,8 +31,8 @@ pack() {
     case "$before" in *" ./$d/ "*) continue ;; esac
     new+=("$d")
   done
-  [ ${#new[@]} -gt 0 ] && tar czf "$out/results-$what.tgz" -C results "${new[@]}"
-  tar czf "$out/logs-$what.tgz" --exclude='*.tgz' -C "$out" . 2>/dev/null
+  [ ${#new[@]} -gt 0 ] && tar czf "$final/results-$what.tgz" -C results "${new[@]}"
+  tar czf "$final/logs-$what.tgz" -C "$out" . 2>/dev/null
   return 0
 }
 nvidia-smi --query-gpu=index,name,uuid,driver_version,clocks.sm,clocks.max.sm,memory.total --format=csv,noheader

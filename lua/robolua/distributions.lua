@@ -191,6 +191,25 @@ local function t_upper_quantile(q, df)
   return invert_tail(function(t) return t_tail(t, df) end, q)
 end
 
+-- Regularised incomplete beta I_x(a, b) (a, b > 0, x in [0, 1]) through the continued fraction,
+-- on whichever side converges.
+local function ibeta(a, b, x)
+  if x <= 0 then return 0 end
+  if x >= 1 then return 1 end
+  local log_bt = a * log(x) + b * log1p(-x) - lbeta(a, b)
+  if x < (a + 1) / (a + b + 2) then return exp(log_bt) * betacf(a, b, x) / a end
+  return 1 - exp(log_bt) * betacf(b, a, 1 - x) / b
+end
+
+-- P(F > f) for Fisher's F with (d1, d2) degrees of freedom: I_{d2/(d2 + d1 f)}(d2/2, d1/2).
+local function f_tail(f, d1, d2)
+  if f <= 0 then return 1 end
+  if f == huge then return 0 end
+  return ibeta(d2 / 2, d1 / 2, d2 / (d2 + d1 * f))
+end
+
+M.ibeta = ibeta
+M.f_tail = f_tail
 M.normal_cdf = normal_cdf_of
 M.t_cdf = t_cdf_of
 M.t_tail = t_tail

@@ -53,12 +53,24 @@ function M.verified()
 end
 
 -- Spread of per-seed medians ((max - min) / median) at most max_pct, per (config, backend), judged
--- against the noise floor: the spread among identical-data controls measured the same way. A record
--- whose controls alone spread beyond max_pct says the machine is too noisy to tell (INCONCLUSIVE);
--- FAIL only when the seeds spread beyond max_pct while the controls do not.
+-- against the noise floor: the identical-data controls (the first seed's data measured as further
+-- seeds, interleaved with the others). Per record:
+--   PASS          the seeds spread within max_pct and so do the controls
+--   INCONCLUSIVE  the controls alone spread beyond max_pct (the machine is too noisy to tell), or the
+--                 seeds spread beyond it but no more than identical data does (F test of the seed
+--                 medians' variance against the controls', p >= alpha)
+--   FAIL          the seeds spread beyond max_pct AND beyond the noise floor (p < alpha): a seed effect
+-- Without controls (controls = 0) the seed spread alone decides, as before.
+local stats = require "robolua.stats"
+local function var(xs)
+  local m = stats.mean(xs)
+  local s = 0
+  for _, x in ipairs(xs) do s = s + (x - m) ^ 2 end
+  return s / (#xs - 1)
+end
 function M.variance(o)
   o = o or {}
-  local max_pct = o.max_pct or 5
+  local max_pct, alpha = o.max_pct or 5, o.alpha or 0.01
   return { name = string.format("variance: per-seed median spread <= %g%%%s", max_pct, o.backend and (" (" .. o.backend .. ")") or ""),
     check = function(run)
       local rs = ok_results(run, o.backend, o.where)
@@ -66,22 +78,31 @@ function M.variance(o)
       local bad, noisy, worst, floors = {}, {}, 0, 0
       for _, r in ipairs(rs) do
         local floor = r.noise_floor_pct
-        if floor then floors = floors + 1 end
+        local p
+        if floor and #r.seed_medians >= 2 and r.control_medians and #r.control_medians >= 1 then
+          floors = floors + 1
+          local group = { r.seed_medians[1] }
+          for _, m in ipairs(r.control_medians) do group[#group + 1] = m end
+          local vs, vc = var(r.seed_medians), var(group)
+          p = vc > 0 and stats.f_tail(vs / vc, #r.seed_medians - 1, #group - 1) or (vs > 0 and 0 or 1)
+        end
+        local label = string.format("%s %s: seeds %.2f%%%s", r.key, r.backend, r.seed_spread_pct,
+          floor and string.format(", noise floor %.2f%%%s", floor, p and string.format(", F test p = %.2g", p) or "") or "")
         if floor and floor > max_pct then
-          noisy[#noisy + 1] = string.format("%s %s: seeds %.2f%%, noise floor %.2f%%", r.key, r.backend, r.seed_spread_pct, floor)
+          noisy[#noisy + 1] = label .. " (the controls alone spread beyond the envelope)"
         elseif r.seed_spread_pct > max_pct then
-          bad[#bad + 1] = string.format("%s %s: %.2f%%%s", r.key, r.backend, r.seed_spread_pct,
-            floor and string.format(" (noise floor %.2f%%)", floor) or "")
+          if p == nil or p < alpha then bad[#bad + 1] = label
+          else noisy[#noisy + 1] = label .. " (beyond the envelope, but no more than identical data spreads)" end
         else
           worst = math.max(worst, r.seed_spread_pct)
         end
       end
       if #bad > 0 then
-        return { ok = false, msg = fmt_list(bad) .. (#noisy > 0 and ("; inconclusive: " .. fmt_list(noisy)) or "") }
+        return { ok = false, msg = "a seed effect beyond the noise floor: " .. fmt_list(bad) .. (#noisy > 0 and ("; inconclusive: " .. fmt_list(noisy)) or "") }
       end
-      if #noisy > 0 then return { inconclusive = true, msg = "the noise floor alone exceeds the envelope: " .. fmt_list(noisy) } end
+      if #noisy > 0 then return { inconclusive = true, msg = "too noisy to judge: " .. fmt_list(noisy) } end
       return { ok = true, msg = string.format("worst %.2f%% over %d results%s", worst, #rs,
-        floors > 0 and ", each within the envelope with its noise floor" or " (no controls: noise floor not measured)") }
+        floors > 0 and ", each with its noise floor within the envelope" or " (no controls: noise floor not measured)") }
     end }
 end
 

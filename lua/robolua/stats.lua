@@ -286,4 +286,14 @@ end
 local median_ci = require "robolua.stats_median"
 M.median_ci, M.median_ci_ranks = median_ci.median_ci, median_ci.median_ci_ranks
 
+-- P(F > f) for Fisher's F with (d1, d2) degrees of freedom (the variance gate's test of a seed effect
+-- against the identical-data controls).
+function M.f_tail(f, d1, d2)
+  for _, a in ipairs { { "f", f }, { "d1", d1 }, { "d2", d2 } } do
+    if type(a[2]) ~= "number" or a[2] ~= a[2] then error("stats.f_tail: " .. a[1] .. ": expected a number", 2) end
+  end
+  if not (d1 > 0 and d2 > 0) then error("stats.f_tail: d1 and d2 must be positive", 2) end
+  return require("robolua.distributions").f_tail(f, d1, d2)
+end
+
 return M

@@ -1,0 +1,126 @@
+-- A verdict that does not flip: the variance gate's three verdicts against the noise floor, the order
+-- in which interleaved seeds are timed, throttled samples flagged from the SM clock.
+package.path = (arg[0]:match("(.*/)") or "./") .. "lib/?.lua;" .. package.path
+local spec = require "spec"
+local rl = require "robolua"
+local record = rl.record
+local describe, it = spec.describe, spec.it
+
+-- A record whose seed e has median medians[e] (controls follow the seeds, marked).
+local function synthetic(seed_medians, control_medians)
+  local r = record.new { key = "k", backend = "cpu", device = "cpu", bytes = 1000 }
+  local si = 0
+  local function add(m, control)
+    si = si + 1
+    record.seed(r, si, 0, control)
+    local xs = {}
+    for i = 1, 9 do xs[i] = m * (1 + (i - 5) * 1e-4) end
+    record.add_samples(r, si, xs)
+  end
+  for _, m in ipairs(seed_medians) do add(m, nil) end
+  for _, m in ipairs(control_medians) do add(m, true) end
+  record.finalize(r, {})
+  return { results = { r } }
+end
+local function verdict(run) return rl.gate.evaluate(rl.gate.variance { max_pct = 5 }, run, 1) end
+
+describe("the variance gate against the noise floor", function()
+  it("a seed effect with quiet controls: FAIL", function()
+    local g = verdict(synthetic({ 1.00, 1.10, 0.95, 1.20, 1.02 }, { 1.001, 0.999, 1.002, 1.000 }))
+    spec.eq(g.status, "fail", g.msg)
+    spec.truthy(g.msg:find("seed effect", 1, true), g.msg)
+  end)
+  it("noisy controls: INCONCLUSIVE, never a pass or a fail", function()
+    local g = verdict(synthetic({ 1.00, 1.10, 0.95, 1.20, 1.02 }, { 1.08, 0.93, 1.15, 1.01 }))
+    spec.eq(g.status, "inconclusive", g.msg)
+    spec.truthy(g.msg:find("noise floor", 1, true), g.msg)
+  end)
+  it("seeds beyond the envelope but no more than identical data spreads: INCONCLUSIVE", function()
+    -- controls spread 4.8% (within 5%), seeds 6%: an F test cannot tell them apart
+    local g = verdict(synthetic({ 1.00, 1.06, 1.02, 1.03, 1.01 }, { 1.048, 1.01, 1.03, 1.02 }))
+    spec.eq(g.status, "inconclusive", g.msg)
+  end)
+  it("both quiet: PASS", function()
+    local g = verdict(synthetic({ 1.00, 1.01, 0.995, 1.02, 1.005 }, { 1.001, 0.999, 1.002, 1.000 }))
+    spec.eq(g.status, "pass", g.msg)
+  end)
+  it("INCONCLUSIVE is a failure under --strict and shown as such", function()
+    local run = synthetic({ 1.00, 1.10 }, { 1.08, 0.93 })
+    local counts = require("robolua.run.finish").judge(run, { rl.gate.variance { max_pct = 5 } }, { strict = true })
+    spec.eq(run.gates[2].status, "fail", run.gates[2].msg)
+    spec.truthy(run.gates[2].msg:find("inconclusive", 1, true), run.gates[2].msg)
+    spec.eq(counts.fail, 1, "only the variance gate fails (verification passes, no point was skipped)")
+  end)
+  it("the verdict line names INCONCLUSIVE without --strict", function()
+    local run = synthetic({ 1.00, 1.10, 0.95 }, { 1.08, 0.93 })
+    require("robolua.run.finish").judge(run, { rl.gate.variance { max_pct = 5 } }, {})
+    spec.truthy(run.verdict:find("^INCONCLUSIVE"), run.verdict)
+  end)
+end)
+
+describe("interleaving", function()
+  local calls = {}
+  local logger = { device = "cpu",
+    resample = function(_, src, st, tt, opts) return rl.resample(src, st, tt, opts) end,
+    bench = function(_, src, st, tt, opts)
+      calls[#calls + 1] = src:totable()[1] -- identifies the input set (seed or control)
+      local o = {}
+      for k, v in pairs(opts) do o[k] = v end
+      o.backend = "cpu"
+      return rl.bench.resample(src, st, tt, o)
+    end }
+  local function run_with(interleave)
+    calls = {}
+    rl.cli.no_write, rl.cli.quiet = true, true
+    local run = rl.scenario { name = "order", seeds = { 0, 1, 2 }, controls = 1, warmup = 0, repeats = 6, interleave = interleave,
+      axes = { batch = { 2 }, source_len = { 20 }, dim = { 4 }, dtype = { "f32" }, backend = { "logger" } },
+      backends = { logger = logger } }
+    rl.cli.no_write, rl.cli.quiet = false, false
+    return run
+  end
+  it("fine: samples are taken round robin, every seed and control once per round", function()
+    local run = run_with(3)
+    spec.eq(run.results[1].interleave, "fine")
+    spec.eq(#calls, 12, "4 input sets x 3 rounds")
+    for round = 0, 2 do
+      local seen = {}
+      for k = 1, 4 do seen[calls[round * 4 + k]] = (seen[calls[round * 4 + k]] or 0) + 1 end
+      local distinct = 0
+      for _ in pairs(seen) do distinct = distinct + 1 end
+      spec.eq(distinct, 3, "round " .. round .. ": three distinct data sets (the control repeats seed 0's data)")
+    end
+    spec.truthy(calls[1] ~= calls[5] or calls[2] ~= calls[6], "the order rotates between rounds")
+    for _, e in ipairs(run.results[1].seeds) do spec.eq(#e.samples_ms, 6, "every entry gets all its samples") end
+  end)
+  it("coarse (interleave = 1): seed after seed", function()
+    local run = run_with(1)
+    spec.eq(run.results[1].interleave, "coarse")
+    spec.eq(#calls, 4, "one chunk per input set")
+  end)
+end)
+
+describe("throttle flags", function()
+  local function clocked(clocks)
+    local r = record.new { key = "k", backend = "cuda", device = "cuda", bytes = 10 }
+    record.seed(r, 1, 0)
+    local xs = {}
+    for i = 1, #clocks do xs[i] = 1 end
+    record.add_samples(r, 1, xs, clocks)
+    record.finalize(r, { sm_clock_max_mhz = 2000, throttle_pct = 90 })
+    return r
+  end
+  it("samples below 90% of the maximum SM clock are counted", function()
+    local r = clocked { 1980, 1980, 1700, 1800, 1799, -1 }
+    spec.eq(r.throttled.samples, 2, "1700 and 1799 are below 1800")
+    spec.eq(r.throttled.of, 5, "unreadable clocks (-1) are not counted")
+  end)
+  it("the throttle gate fails beyond its allowance and skips without clocks", function()
+    local run = { results = { clocked { 1980, 1700 } } }
+    spec.eq(rl.gate.evaluate(rl.gate.throttle { max_pct = 0 }, run, 1).status, "fail")
+    spec.eq(rl.gate.evaluate(rl.gate.throttle { max_pct = 60 }, run, 1).status, "pass")
+    local none = { results = { clocked { -1, -1 } } }
+    spec.eq(rl.gate.evaluate(rl.gate.throttle {}, none, 1).status, "skip")
+  end)
+end)
+
+spec.finish()
