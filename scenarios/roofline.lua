@@ -121,7 +121,7 @@ return rl.scenario {
     rl.gate.latency { backend = "cuda", max_ms = 0.004, where = function(c) return is_small_bf16(c) and c.mode == "graph" end },
     peer_ratio("compile", 4),
     peer_ratio("eager", 12),
-    rl.profile.gate_timer { max_diff_pct = 10, label = "(large, hot)", where = function(c) return is_large(c) and c.mode == "hot" end },
+    rl.profile.gate_timer { max_under_pct = 5, max_over_pct = 15, label = "(large, hot)", where = function(c) return is_large(c) and c.mode == "hot" end },
   },
   reports = { "csv", "json", "markdown", "html", roofline_report },
 }

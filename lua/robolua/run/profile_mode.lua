@@ -3,8 +3,10 @@
 -- profile.range_name (scenario/key/backend/profile); profile.attach later matches ncu's kernels to
 -- records by that range, so skipped points, several kernels per call and any order are handled. For
 -- CUDA points a same-size copy kernel runs in the range scenario/key/backend/copy, so the DRAM gate can
--- compare the kernel with a copy of its bytes profiled in the same run. No timing loops.
+-- compare the kernel with a copy of its bytes profiled in the same run. No timing loops; each launch
+-- writes its own output and cycles input copies as the timed loop does, so ncu sees the same L2 state.
 local profile = require "robolua.profile"
+local roofline = require "robolua.run.roofline"
 local record = require "robolua.record"
 local M = {}
 
@@ -22,21 +24,27 @@ function M.run(ctx, configs)
       local ref = w.reference(host, c, nil)
       for _, r in ipairs(active) do
         local ok, err = pcall(function()
-          local inputs = w.to_device(host, r.device, nil)
-          local out = w.output(c, host, r.device)
-          w.poison(out)
+          -- as the timed loop sees it: every launch writes a fresh output and, where the timed loop rotates
+          -- its inputs (the L2 would otherwise hold them), reads the next copy of the inputs
+          local sets = r.device == "cuda" and math.min(M.launches, roofline.rotation(run, d, cfg.bytes)) or 1
+          local inputs, outs = {}, {}
+          for k = 1, sets do inputs[k] = w.to_device(host, r.device, nil) end
+          for k = 1, M.launches do outs[k] = w.poison(w.output(c, host, r.device)) end
           rl.nvtx.range(profile.range_name(run.scenario, r, "profile"), function()
-            for _ = 1, M.launches do w.run(r.backend, inputs, out, c, {}) end
+            for k = 1, M.launches do w.run(r.backend, inputs[(k - 1) % sets + 1], outs[k], c, {}) end
             if r.device == "cuda" then rl.cuda.synchronize() end
           end)
-          local cmp = w.compare(out, ref, c)
+          local cmp = w.compare(outs[M.launches], ref, c)
           if r.device == "cuda" and cfg.bytes and rl.cuda.copy_kernel then
+            -- the same bytes moved: half read, half written
             rl.nvtx.range(profile.range_name(run.scenario, r, "copy"), function()
-              for _ = 1, M.launches do rl.cuda.copy_kernel(cfg.bytes) end
+              for _ = 1, M.launches do rl.cuda.copy_kernel((cfg.bytes + 1) // 2) end
             end)
           end
-          if inputs ~= host then for _, t in ipairs(w.tensors(inputs)) do t:close() end end
-          out:close()
+          for _, set in ipairs(inputs) do
+            if set ~= host then for _, t in ipairs(w.tensors(set)) do t:close() end end
+          end
+          for _, o in ipairs(outs) do o:close() end
           if not cmp.ok then error(string.format("%d of %d elements wrong", cmp.bad, cmp.count), 0) end
         end)
         if not ok then failed = failed + 1 end
