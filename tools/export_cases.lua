@@ -7,7 +7,7 @@ local dir = assert(arg[1], "usage: robolua tools/export_cases.lua OUTDIR [dtype 
 local dtypes = { table.unpack(arg, 2) }
 if #dtypes == 0 then dtypes = { "bf16", "f32" } end
 local shapes = { { 8, 250, 128 }, { 32, 500, 256 }, { 64, 1000, 512 }, { 256, 2000, 512 } }
-require("robolua.scenario").mkdir_p(dir)
+require("robolua.files").mkdir_p(dir)
 local index = assert(io.open(dir .. "/cases.txt", "w"))
 local function dump(path, t)
   local f = assert(io.open(path, "wb"))
