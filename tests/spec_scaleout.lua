@@ -152,6 +152,27 @@ return rl.scenario { name = "slow", seeds = { 0 }, warmup = 0, repeats = 400000,
   end)
 end)
 
+describe("device against device", function()
+  it("a table per configuration, ratios with the range the CIs allow, labelled as a comparison of devices", function()
+    local function rec(gpu, center)
+      local r = record.new { key = "shape=8x250x128", backend = "cuda", device = "cuda", gpu = { index = gpu, name = "H100" } }
+      record.seed(r, 1, 0)
+      local xs = {}
+      for i = 1, 40 do xs[i] = center * (1 + ((i * 37) % 11 - 5) * 1e-3) end
+      record.add_samples(r, 1, xs)
+      return record.finalize(r, {})
+    end
+    local doc = { results = { rec(0, 1.0), rec(1, 1.0), rec(0, 2.0), rec(1, 2.5) }, env = {} }
+    doc.results[3].key, doc.results[4].key = "shape=64x1000x512", "shape=64x1000x512"
+    local md = require("robolua.devices_compare").markdown(doc)
+    spec.truthy(md:find("a comparison of devices (not a regression verdict)", 1, true), md)
+    spec.truthy(md:find("gpu1 H100 / gpu0 H100", 1, true), md)
+    spec.truthy(md:find("| shape=8x250x128 | cuda |", 1, true) and md:find(" 1.000 [", 1, true), md)
+    spec.truthy(md:find(" 1.250 [", 1, true), md)
+    spec.truthy(md:find("1 of 2 ratios have 1.0 within", 1, true), md)
+  end)
+end)
+
 describe("--devices", function()
   it("without a GPU it is a usage error naming the reason", function()
     if rl.cuda.device_count() > 0 then spec.skip_case("a GPU is present") end

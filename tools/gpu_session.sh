@@ -116,14 +116,17 @@ devices)
   for s in dod roofline; do
     log "--devices all: $s"
     start=$(date +%s.%N)
-    "$bin" -q --devices all "scenarios/$s.lua" 2>&1 | tail -n 6
-    echo "wall $(echo "$(date +%s.%N) - $start" | bc) s"
+    "$bin" -q --devices all "scenarios/$s.lua" 2>&1 | tail -n 4
+    echo "wall $(echo "$(date +%s.%N) - $start" | bc) s" | tee "$out/wall-$s-devices.txt"
+    run=""
+    for d in results/"$s"-devices-*; do [ -f "$d/results.json" ] && run=$d; done
+    [ -n "$run" ] && "$bin" compare "$run" "$run" --devices --markdown "$run/devices.md" | tail -n 12
     pack
   done
   log "one GPU: roofline (for the wall time)"
   start=$(date +%s.%N)
   CUDA_VISIBLE_DEVICES=0 "$bin" -q scenarios/roofline.lua 2>&1 | tail -n 2
-  echo "wall $(echo "$(date +%s.%N) - $start" | bc) s"
+  echo "wall $(echo "$(date +%s.%N) - $start" | bc) s" | tee "$out/wall-roofline-one-gpu.txt"
   pack
   ;;
 *) echo "usage: tools/gpu_session.sh check|dod10|evidence|fusion|devices" >&2; exit 2 ;;
