@@ -8,6 +8,13 @@
 #include "interrupt.h"
 #define RL_PATH_MAX 4096
 
+/* A file error names the file and the OS reason; the position of robolua's own Lua caller would only
+   distract from that, so none is added. */
+static int file_error(lua_State *L, const char *msg) {
+  lua_pushstring(L, msg);
+  return lua_error(L);
+}
+
 static int l_write_file(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   size_t len;
@@ -15,7 +22,7 @@ static int l_write_file(lua_State *L) {
   char err[512];
   if (!*path) return luaL_error(L, "write_file: path is empty");
   const char *msg = rl_write_atomic(path, data, len, err, sizeof err);
-  if (msg) return luaL_error(L, "%s", msg);
+  if (msg) return file_error(L, msg);
   return 0;
 }
 
@@ -26,7 +33,7 @@ static int l_append_file(lua_State *L) {
   int sync = lua_toboolean(L, 3);
   char err[512];
   const char *msg = rl_append(path, data, len, sync, err, sizeof err);
-  if (msg) return luaL_error(L, "%s", msg);
+  if (msg) return file_error(L, msg);
   return 0;
 }
 
@@ -35,7 +42,7 @@ static int l_mkdir_unique(lua_State *L) {
   char out[RL_PATH_MAX], err[512];
   if (!*base) return luaL_error(L, "mkdir_unique: path is empty");
   const char *msg = rl_mkdir_unique(base, out, sizeof out, err, sizeof err);
-  if (msg) return luaL_error(L, "%s", msg);
+  if (msg) return file_error(L, msg);
   lua_pushstring(L, out);
   return 1;
 }

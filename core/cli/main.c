@@ -7,6 +7,7 @@
 #include "bind.h"
 #include "interrupt.h"
 #include "lstate.h"
+#include <errno.h>
 #include <lauxlib.h>
 #include <signal.h>
 #include <stdio.h>
@@ -75,5 +76,12 @@ int main(int argc, char **argv) {
   }
   global_L = NULL;
   lua_close(L);
+  /* output that never reached stdout (a full disk, /dev/full, a closed pipe) is not a success */
+  int flushed = fflush(stdout) == 0;
+  int e = errno;
+  if (code == 0 && (!flushed || ferror(stdout))) {
+    fprintf(stderr, "robolua: cannot write to stdout%s%s\n", flushed ? "" : ": ", flushed ? "" : strerror(e));
+    code = 2;
+  }
   return code;
 }

@@ -154,8 +154,12 @@ end
 -- Loads a Lua file as text only: a precompiled (binary) chunk is refused, since a damaged one can
 -- crash the VM.
 local function load_text(path)
-  if path == "-" then return load(io.read("a"), "=stdin", "t") end
-  return loadfile(path, "t")
+  local chunk, err
+  if path == "-" then chunk, err = load(io.read("a"), "=stdin", "t") else chunk, err = loadfile(path, "t") end
+  if not chunk and tostring(err):find("attempt to load a binary chunk", 1, true) then
+    err = (path == "-" and "stdin" or path) .. ": a precompiled (binary) chunk is refused: robolua loads scripts as Lua source only"
+  end
+  return chunk, err
 end
 M.load_text = load_text
 
@@ -172,6 +176,11 @@ local function protected(fn, ...)
   if type(err) == "table" and err.robolua_exit then
     if err.message then io.stderr:write("robolua: " .. err.message .. "\n") end
     return err.robolua_exit
+  end
+  if tostring(err):find("interrupted", 1, true) and require("robolua.core").interrupted() then
+    -- SIGINT/SIGTERM outside a scenario's measurements (which end with their reports): no traceback
+    io.stderr:write("robolua: interrupted\n")
+    return 2
   end
   io.stderr:write("robolua: " .. tostring(err) .. "\n")
   io.stderr:flush()

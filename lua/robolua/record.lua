@@ -188,6 +188,7 @@ local function record_doc(r)
   d.config = json.sanitize(r.config)
   return d
 end
+M.record_document = record_doc
 
 -- The run document (results.json). run holds the settings, env, rooflines, results and gates.
 function M.document(run)

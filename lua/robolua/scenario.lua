@@ -69,11 +69,26 @@ local function open_run_folder(run, plan, cli)
   files.write(run.dir .. "/plan.json", record.encode(skeleton))
 end
 
+-- "file:line" of the user's rl.scenario call, for definition errors. `return rl.scenario {...}` is a
+-- tail call: the script's frame is gone, so the script is named with the line of its scenario call.
+local function call_site(cli)
+  local me = debug.getinfo(2, "t")
+  local info = not (me and me.istailcall) and debug.getinfo(3, "Sl")
+  if info and info.what ~= "C" then return info.short_src .. ":" .. (info.currentline or 0) end
+  local script = cli.script
+  if not script or script == "-" then return nil end
+  local n = 0
+  for line in ((files.read(script) or "") .. "\n"):gmatch("(.-)\n") do
+    n = n + 1
+    if line:find("scenario%s*[{(]") then return script .. ":" .. n end
+  end
+  return script
+end
+
 function M.run(def)
   local rl = require "robolua"
   local cli = rl.cli
-  local info = debug.getinfo(2, "Sl")
-  local where = info and (info.short_src .. ":" .. (info.currentline or 0)) or nil
+  local where = call_site(cli)
   if cli.definition_only then -- robolua merge / recover re-read a scenario for its gates and reports
     cli.captured_definition = def
     return def
@@ -101,10 +116,16 @@ function M.run(def)
   if devices.cuda and not cuda_ok then
     io.stderr:write("robolua: no usable NVIDIA GPU (" .. tostring(cuda_why) .. "): every CUDA point is skipped\n")
   end
-  open_run_folder(run, plan, cli)
-
+  -- from here on a signal only sets the interrupt request: the folder is completed, every point is then
+  -- marked interrupted and the reports are written (a signal that stopped the Lua code at once here
+  -- would leave a folder with env.* only)
   rl.core.set_interrupt_polling(true)
-  local ctx = { run = run, d = d, rl = rl, journal = journal.open(run.dir), copy_cache = {},
+  local opened, open_err = pcall(open_run_folder, run, plan, cli)
+  if not opened then
+    rl.core.set_interrupt_polling(false)
+    error(open_err, 0)
+  end
+  local ctx = { run = run, d = d, rl = rl, journal = journal.open(run.dir), copy_cache = {}, case_bytes = 0,
     progress = progress.new(#mine * #plan.backends, cli.quiet) }
   local stopped, script_error
   local ok, err = pcall(roofline.measure, run, d, rl, devices)
@@ -136,10 +157,20 @@ function M.run(def)
       record.finalize(r, ctxf)
       run.results[#run.results + 1] = r
       local jok, jerr = pcall(journal.record, ctx.journal, r)
-      if not jok then script_error = script_error or tostring(jerr); stopped = true end
+      if not jok then -- nothing more could be kept: stop measuring, and say why
+        if not script_error then progress.note(ctx.progress, "robolua: " .. tostring(jerr)) end
+        script_error = script_error or tostring(jerr)
+        stopped = true
+      end
       ctx.progress.done = ctx.progress.done + 1
     end
-    collectgarbage("step", 0)
+    -- A user's case may keep its tensors (the runner never closes them); their host memory is invisible
+    -- to Lua's collector, so a full collection runs after every 256 MB of them. (A collector step after
+    -- every point made a sweep's cost grow with the square of its points.)
+    if d.def.case then
+      ctx.case_bytes = ctx.case_bytes + (cfg.bytes or 0) * (#d.seeds + d.controls)
+      if ctx.case_bytes > 256 * 2 ^ 20 then collectgarbage(); ctx.case_bytes = 0 end
+    end
   end
   progress.finish(ctx.progress)
   record.speedups(run.results, d.speedup_base)

@@ -144,7 +144,11 @@ function M.finish(run, cli, opts)
     local ok, text = pcall(reports.render, f, run)
     if ok then
       local wok, werr = io.stdout:write(text)
-      if not wok then report_error = report_error or ("stdout: " .. tostring(werr)) end
+      if wok then wok, werr = io.stdout:flush() end
+      if not wok then
+        io.stderr:write("robolua: cannot write the " .. f .. " report to stdout: " .. tostring(werr) .. "\n")
+        report_error = report_error or ("stdout: " .. tostring(werr))
+      end
     end
   end
   local md = require "robolua.reports.markdown"
@@ -172,8 +176,11 @@ function M.finish(run, cli, opts)
     code = 0
   end
   say("robolua: " .. run.verdict .. (run.interrupted and " (interrupted: results are partial)" or "") .. "\n")
-  local ok = io.stdout:flush()
-  if not ok then code = 2 end
+  local ok, ferr = io.stdout:flush()
+  if not ok then
+    io.stderr:write("robolua: cannot write to stdout: " .. tostring(ferr) .. "\n")
+    code = 2
+  end
   return code
 end
 

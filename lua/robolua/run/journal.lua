@@ -22,7 +22,8 @@ function M.samples(j, r, si, entry, samples, clocks)
 end
 
 function M.record(j, r)
-  j.write({ t = "record", id = require("robolua.record").id(r), record = r }, true)
+  local record = require "robolua.record"
+  j.write({ t = "record", id = record.id(r), record = record.record_document(r) }, true) -- as results.json has it
 end
 
 -- Lines of a journal file -> {records = {id -> record}, samples = {id -> {si -> entry}}}; a torn last
