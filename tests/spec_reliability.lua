@@ -156,6 +156,75 @@ describe("item 11: API argument errors name the argument", function()
   end)
 end)
 
+describe("item 9: the f32 tolerance follows the operands of the lerp, not its result", function()
+  -- source values 37.3 and -0.7 at t = 0 and 1; 2000 targets across the zero crossing t = 37.3 / 38,
+  -- all inside (0, 1)
+  local T, u = 2000, 2 ^ -24
+  local src = rl.tensor({ 37.3, -0.7 }, { 1, 2, 1 }, "f32")
+  local st = rl.tensor({ 0, 1 }, { 1, 2 }, "f32")
+  local xs = {}
+  for i = 1, T do xs[i] = 37.3 / 38 + (i - T / 2) * 1e-5 end
+  local tt = rl.tensor(xs, { 1, T }, "f32")
+  local ops = { src = src, src_times = st, tgt_times = tt }
+  -- the bound, computed here in float64 from the f32 inputs: rl.compare's f32 defaults (atol, rtol 1e-6)
+  -- plus 8 units of fp32 rounding of |a| + |b|
+  local a, b = table.unpack(src:totable())
+  local x = tt:totable()
+  local want, bound = {}, {}
+  for i = 1, T do
+    want[i] = a + x[i] * (b - a)
+    bound[i] = 1e-6 + 1e-6 * math.abs(want[i]) + 8 * u * (math.abs(a) + math.abs(b))
+  end
+  local out = rl.resample(src, st, tt, { backend = "cpu" })
+  local ref = rl.resample(src, st, tt, { backend = "reference" })
+  it("the CPU output verifies, within the fp32 lerp's own error 6u(|a| + |b|); relative to the output it would not", function()
+    spec.truthy(rl.compare(out, ref).bad > 0, "an output-relative bound rejects correct output near the crossing")
+    local r = rl.compare(out, ref, { operands = ops })
+    spec.eq(r.bad, 0, "elements failing the operand-relative bound")
+    spec.eq(r.orel, 8 * u, "orel")
+    local got = out:totable()
+    for i = 1, T do
+      spec.truthy(math.abs(got[i] - want[i]) <= 6 * u * (math.abs(a) + math.abs(b)), "target " .. i .. " beyond the lerp's error")
+    end
+  end)
+  it("an output wrong by more than the bound still fails, element for element as the bound says", function()
+    local got = out:totable()
+    local wrong = {}
+    for i = 1, T do wrong[i] = got[i] + (i % 2 == 0 and 1 or -1) * (i % 3 == 0 and 1.5 or 0.5) * bound[i] end
+    local w = rl.tensor(wrong, { 1, T, 1 }, "f32")
+    local expected = 0
+    for i, v in ipairs(w:totable()) do
+      if math.abs(v - want[i]) > bound[i] then expected = expected + 1 end
+    end
+    spec.truthy(expected > T // 3 * 0.9, "the perturbations survive f32 rounding: " .. expected)
+    spec.eq(rl.compare(w, ref, { operands = ops }).bad, expected, "elements beyond the independent bound")
+  end)
+  it("operands are checked: shapes, dtypes, host tensors", function()
+    fails(function() rl.compare(out, ref, { operands = 5 }) end, "opts.operands: expected a table")
+    fails(function() rl.compare(out, ref, { operands = { src = src, src_times = st } }) end, "opts.operands.tgt_times: expected a robolua tensor")
+    fails(function() rl.compare(out, ref, { operands = { src = src, src_times = tt, tgt_times = tt } }) end, "opts.operands.src_times: expected an f32 tensor [1,2]")
+    fails(function() rl.compare(out, ref, { operands = { src = st, src_times = st, tgt_times = tt } }) end, "opts.operands.src: expected a float tensor [B,S,D]")
+    local short = rl.tensor(nil, { 1, 3 }, "f32")
+    fails(function() rl.compare(out, ref, { operands = { src = src, src_times = st, tgt_times = short } }) end, "got: expected the shape [1,3,1]")
+    fails(function() rl.compare(out, ref, { operands = ops, orel = -1 }) end, "opts.orel")
+  end)
+  it("a scenario with these inputs verifies and times them", function()
+    local code, out_text, dir = run("crossing", string.format([[
+local rl = require "robolua"
+local xs = {}
+for i = 1, %d do xs[i] = 37.3 / 38 + (i - %d / 2) * 1e-5 end
+return rl.scenario { name = "crossing", seeds = {0}, warmup = 0, repeats = 3, roofline = false,
+  axes = { dim = {1}, dtype = {"f32"}, backend = {"cpu"} },
+  case = function() return { src = rl.tensor({ 37.3, -0.7 }, { 1, 2, 1 }, "f32"),
+    src_times = rl.tensor({ 0, 1 }, { 1, 2 }, "f32"), tgt_times = rl.tensor(xs, { 1, %d }, "f32") } end }
+]], T, T, T))
+    spec.eq(code, 0, out_text)
+    local doc = cjson.decode(read(dir .. "/results.json"))
+    spec.eq(doc.results[1].status, "ok", "verified")
+    spec.eq(samples_of(doc), 3, "and timed")
+  end)
+end)
+
 describe("item 10: the runner's cost is linear in the points", function()
   it("4000 trivial points take less than 6x the time of 1000, and every point is written", function()
     local src = [[

@@ -234,7 +234,45 @@ static int l_resample(lua_State *L) {
   return 1;
 }
 
-/* rl.compare(got, ref, {rtol=, atol=, ulps=}) -> {ok=, count=, bad=, ...} */
+/* opts.operands = {src =, src_times =, tgt_times =}: the resampler's inputs that got was computed from,
+   for the operand-relative bound (compare.h). Checked so that every element the bound reads lies inside
+   them; the table stays on the stack (it keeps the tensors alive). 1 if given, else 0. */
+static int check_operands(lua_State *L, const rl_tensor *got, rl_resample_args *a) {
+  if (!lua_istable(L, 3)) return 0;
+  lua_getfield(L, 3, "operands");
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  if (!lua_istable(L, -1))
+    luaL_error(L, "opts.operands: expected a table {src =, src_times =, tgt_times =}, got %s", luaL_typename(L, -1));
+  static const char *const keys[3] = {"src", "src_times", "tgt_times"};
+  static const char *const names[3] = {"opts.operands.src", "opts.operands.src_times", "opts.operands.tgt_times"};
+  rl_tensor *t[3];
+  for (int k = 0; k < 3; k++) {
+    lua_getfield(L, -1, keys[k]);
+    t[k] = rl_check_tensor(L, -1, names[k]);
+    if (t[k]->device != RL_HOST) luaL_error(L, "%s: expected a host tensor", names[k]);
+    lua_pop(L, 1);
+  }
+  const rl_tensor *src = t[0], *st = t[1], *tt = t[2];
+  if (src->ndim != 3 || !(src->dtype == RL_F32 || src->dtype == RL_BF16 || src->dtype == RL_F16 || src->dtype == RL_F64))
+    luaL_error(L, "opts.operands.src: expected a float tensor [B,S,D] (f32, bf16, f16, f64)");
+  const int64_t B = src->shape[0], S = src->shape[1], D = src->shape[2];
+  if (st->ndim != 2 || st->dtype != RL_F32 || st->shape[0] != B || st->shape[1] != S)
+    luaL_error(L, "opts.operands.src_times: expected an f32 tensor [%I,%I] (src is [B,S,D])", (lua_Integer)B, (lua_Integer)S);
+  if (tt->ndim != 2 || tt->dtype != RL_F32 || tt->shape[0] != B)
+    luaL_error(L, "opts.operands.tgt_times: expected an f32 tensor [%I,T] (src is [B,S,D])", (lua_Integer)B);
+  const int64_t T = tt->shape[1];
+  if (got->ndim != 3 || got->shape[0] != B || got->shape[1] != T || got->shape[2] != D)
+    luaL_error(L, "got: expected the shape [%I,%I,%I] of resampling opts.operands", (lua_Integer)B, (lua_Integer)T,
+               (lua_Integer)D);
+  *a = (rl_resample_args){.dtype = src->dtype, .src = src->data, .src_times = st->data, .tgt_times = tt->data,
+                          .out = NULL, .batch = B, .source_len = S, .target_len = T, .dim = D};
+  return 1;
+}
+
+/* rl.compare(got, ref, {rtol=, atol=, ulps=, operands=, orel=}) -> {ok=, count=, bad=, ...} */
 static int l_compare(lua_State *L) {
   rl_tensor *got = rl_check_tensor(L, 1, "got");
   rl_tensor *ref = rl_check_tensor(L, 2, "ref");
@@ -261,9 +299,15 @@ static int l_compare(lua_State *L) {
   double rtol = rl_opt_number_in(L, 3, "rtol", got->dtype == RL_F64 ? 1e-12 : lowp ? 0.0 : 1e-6, 0, HUGE_VAL);
   double atol = rl_opt_number_in(L, 3, "atol", got->dtype == RL_F64 ? 1e-12 : 1e-6, 0, HUGE_VAL);
   double ulps = rl_opt_number_in(L, 3, "ulps", lowp ? 1.0 : 0.0, 0, HUGE_VAL);
+  rl_resample_args args;
+  int with_operands = check_operands(L, got, &args);
+  /* the fp32 lerp is within 6 units of rounding of |a| + |b| (w's three roundings, the sub, the mul and
+     the add); 8 leaves room for other formulations, such as (1 - w)*a + w*b */
+  double orel = rl_opt_number_in(L, 3, "orel", got->dtype == RL_F64 ? 8 * 0x1p-53 : 8 * 0x1p-24, 0, HUGE_VAL);
+  rl_compare_operands ops = {&args, orel};
   rl_compare_result r;
-  rl_compare(got->data, got->dtype, ref->data, got->numel, rtol, atol, ulps, &r);
-  lua_createtable(L, 0, 12);
+  rl_compare_lerp(got->data, got->dtype, ref->data, got->numel, rtol, atol, ulps, with_operands ? &ops : NULL, &r);
+  lua_createtable(L, 0, 13);
   lua_pushboolean(L, r.bad == 0);
   lua_setfield(L, -2, "ok");
   lua_pushinteger(L, r.count); lua_setfield(L, -2, "count");
@@ -275,6 +319,7 @@ static int l_compare(lua_State *L) {
   lua_pushnumber(L, rtol); lua_setfield(L, -2, "rtol");
   lua_pushnumber(L, atol); lua_setfield(L, -2, "atol");
   lua_pushnumber(L, ulps); lua_setfield(L, -2, "ulps");
+  if (with_operands) { lua_pushnumber(L, orel); lua_setfield(L, -2, "orel"); }
   if (r.first_bad >= 0) {
     lua_pushinteger(L, r.first_bad + 1); lua_setfield(L, -2, "first_bad");
     lua_pushnumber(L, r.first_bad_got); lua_setfield(L, -2, "first_bad_got");

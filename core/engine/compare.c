@@ -1,4 +1,5 @@
 #include "compare.h"
+#include "resample.h"
 #include "threadpool.h"
 #include <math.h>
 
@@ -27,6 +28,7 @@ typedef struct {
   const double *want;
   int64_t n;
   double rtol, atol, ulps;
+  const rl_compare_operands *ops; /* NULL: output-relative only */
   rl_compare_result part[256];
 } cmp_job;
 
@@ -39,8 +41,22 @@ static void compare_range(void *ctx, int index, int count) {
   r->first_bad = -1;
   r->max_abs_err = r->max_rel_err = r->max_ulp_err = 0.0;
   r->first_bad_got = r->first_bad_want = 0.0;
+  const rl_resample_args *a = j->ops ? j->ops->args : NULL;
+  int64_t row = -1, i0 = 0, i1 = 0; /* output row (b, t) whose operand rows i0, i1 are known */
   for (int64_t i = begin; i < end; i++) {
     double g = rl_load_f64(j->got, j->dtype, (size_t)i), w = j->want[i];
+    double operands = 0.0;
+    if (a) {
+      const int64_t D = a->dim, S = a->source_len;
+      if (i / D != row) {
+        double weight;
+        row = i / D;
+        rl_resample_interval(a->src_times + row / a->target_len * S, S, a->tgt_times[row], &i0, &i1, &weight);
+      }
+      const int64_t base = row / a->target_len * S * D + i % D;
+      operands = fabs(rl_load_f64(a->src, a->dtype, (size_t)(base + i0 * D))) +
+                 fabs(rl_load_f64(a->src, a->dtype, (size_t)(base + i1 * D)));
+    }
     double err = fabs(g - w);
     int ok;
     if (!isfinite(g) || !isfinite(w)) {
@@ -48,7 +64,7 @@ static void compare_range(void *ctx, int index, int count) {
       if (!isfinite(g)) r->nonfinite++;
     } else {
       double ulp = rl_ulp(j->dtype, w);
-      ok = err <= j->atol + j->rtol * fabs(w) + j->ulps * ulp;
+      ok = err <= j->atol + j->rtol * fabs(w) + j->ulps * ulp + (a ? j->ops->orel * operands : 0.0);
       if (err > r->max_abs_err) r->max_abs_err = err;
       if (w != 0.0 && err / fabs(w) > r->max_rel_err) r->max_rel_err = err / fabs(w);
       if (err / ulp > r->max_ulp_err) r->max_ulp_err = err / ulp;
@@ -66,6 +82,11 @@ static void compare_range(void *ctx, int index, int count) {
 
 void rl_compare(const void *got, rl_dtype dtype, const double *want, int64_t n, double rtol, double atol,
                 double ulps, rl_compare_result *r) {
+  rl_compare_lerp(got, dtype, want, n, rtol, atol, ulps, NULL, r);
+}
+
+void rl_compare_lerp(const void *got, rl_dtype dtype, const double *want, int64_t n, double rtol, double atol,
+                     double ulps, const rl_compare_operands *ops, rl_compare_result *r) {
   static cmp_job job; /* large; the engine compares from one thread at a time */
   job.got = got;
   job.dtype = dtype;
@@ -74,6 +95,7 @@ void rl_compare(const void *got, rl_dtype dtype, const double *want, int64_t n, 
   job.rtol = rtol;
   job.atol = atol;
   job.ulps = ulps;
+  job.ops = ops;
   int threads = rl_cpu_count();
   if (threads > 256) threads = 256;
   if ((int64_t)threads > n / 65536 + 1) threads = (int)(n / 65536 + 1);

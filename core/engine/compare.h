@@ -2,6 +2,7 @@
 #ifndef ROBOLUA_COMPARE_H
 #define ROBOLUA_COMPARE_H
 #include "dtype.h"
+#include "resample_args.h"
 #include <stdint.h>
 
 typedef struct {
@@ -15,6 +16,18 @@ typedef struct {
    Any NaN/inf in got where want is finite fails. */
 void rl_compare(const void *got, rl_dtype dtype, const double *want, int64_t n, double rtol, double atol,
                 double ulps, rl_compare_result *r);
+
+/* The resampler's output is a lerp a + w*(b - a) in fp32: its rounding error is relative to the operands
+   |a| and |b|, not to the result (near a zero crossing the result is tiny, the error is not). With
+   operands, element (b, t, d) of an output [B,T,D] of resampling args->src at args->src_times onto
+   args->tgt_times may also differ by orel * (|src[b,i0,d]| + |src[b,i1,d]|), i0 and i1 the rows the
+   reference interpolates between (rl_resample_interval). args->out is not used. */
+typedef struct {
+  const rl_resample_args *args;
+  double orel;
+} rl_compare_operands;
+void rl_compare_lerp(const void *got, rl_dtype dtype, const double *want, int64_t n, double rtol, double atol,
+                     double ulps, const rl_compare_operands *ops, rl_compare_result *r);
 /* The unit in the last place of dtype at magnitude |v| (its normal range; subnormal spacing below). */
 double rl_ulp(rl_dtype dtype, double v);
 #endif

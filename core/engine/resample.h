@@ -19,6 +19,11 @@ int rl_resample_cpu(const rl_resample_args *a, int threads);
    out as double[B,T,D]. Any src dtype. */
 void rl_resample_reference(const rl_resample_args *a, double *out, int threads);
 
+/* The rule above for one target x of a row of source times st[0..S): the rows i0 and i1 it interpolates
+   between and the weight w (i0 == i1 and w = 0 when clamped; NaN x clamps to row 0). Never reads
+   outside st, whatever the times hold. */
+void rl_resample_interval(const float *st, int64_t S, double x, int64_t *i0, int64_t *i1, double *w);
+
 /* Time validation: NULL when every row of times[rows, len] is free of NaN/inf and non-decreasing
    (strictly increasing if strict); else a message naming the first bad element, written to err. */
 const char *rl_validate_times(const float *times, int64_t rows, int64_t len, int monotone, int strict,

@@ -145,7 +145,7 @@ function M.config(ctx, cfg)
         local ok, err = pcall(function()
           w.poison(out) -- an element the backend fails to write fails verification
           w.run(r.backend, set.inputs[r.device], out, c, { threads = threads, pin = d.pin })
-          local cmp = w.compare(out, set.ref, c)
+          local cmp = w.compare(out, set.ref, c, set.host)
           r.seeds[e.si].verification = { ok = cmp.ok, bad = cmp.bad, max_abs_err = cmp.max_abs_err, max_ulp_err = cmp.max_ulp_err }
           if not cmp.ok then
             record.set_status(r, "failed_verification", string.format("seed %s%s: %d of %d elements wrong (first #%s: got %.9g, want %.9g)",

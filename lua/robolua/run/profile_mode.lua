@@ -34,7 +34,7 @@ function M.run(ctx, configs)
             for k = 1, M.launches do w.run(r.backend, inputs[(k - 1) % sets + 1], outs[k], c, {}) end
             if r.device == "cuda" then rl.cuda.synchronize() end
           end)
-          local cmp = w.compare(outs[M.launches], ref, c)
+          local cmp = w.compare(outs[M.launches], ref, c, host)
           if r.device == "cuda" and cfg.bytes and rl.cuda.copy_kernel then
             -- the same bytes moved: half read, half written
             rl.nvtx.range(profile.range_name(run.scenario, r, "copy"), function()

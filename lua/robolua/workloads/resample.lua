@@ -9,7 +9,7 @@
 --   output(config, inputs, device)          an output buffer; poison(out) fills it with a value no
 --                                           correct backend writes (NaN here; fusion uses -inf)
 --   run(backend, inputs, out, config, o)    one call of a backend into out (o: threads, pin)
---   compare(out, ref, config)               {ok, bad, count, max_abs_err, max_ulp_err, first_bad, ...}
+--   compare(out, ref, config, inputs)       {ok, bad, count, max_abs_err, max_ulp_err, first_bad, ...}
 --   time(backend, inputs, out, config, o)   the C timing loop: {samples_ms, sm_clock_mhz, threads}
 --                                           (o: warmup, repeats, rotate, graph_batch, nvtx, threads, pin)
 --   tensors(set)                            the tensors of an input set (closed by the runner)
@@ -145,9 +145,12 @@ function M.run(backend, inputs, out, c, o)
     { out = out, threads = o and o.threads or c.threads, pin = o and o.pin or nil })
 end
 
-function M.compare(out, ref, c)
+-- The fp32 lerp's error is relative to its operands, not to its result: the bound follows the source
+-- values each element interpolates between (rl.compare's operands; f32 times, as the generator makes).
+function M.compare(out, ref, c, inputs)
   local host = out.device == "cpu" and out or out:to("cpu")
-  local r = rl_core.compare(host, ref)
+  local operands = inputs and inputs.src_times.dtype == "f32" and inputs.tgt_times.dtype == "f32" and inputs or nil
+  local r = rl_core.compare(host, ref, { operands = operands })
   if host ~= out then host:close() end
   return r
 end
