@@ -74,6 +74,7 @@ static void lerp_f16_soft(uint16_t *restrict o, const uint16_t *restrict a, cons
 }
 
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(ROBOLUA_NO_CLONES)
+#include <cpuid.h>
 #include <immintrin.h>
 /* F16C converts 8 halves <-> floats per instruction with the same round-to-nearest-even as the
    software path (and the GPU), so the bytes are identical; the lerp stays sub, mul, add (no FMA). */
@@ -126,7 +127,9 @@ static int have_f16c(void) {
   static int state = -1;
   if (state < 0) {
     __builtin_cpu_init();
-    state = !generic_only() && __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
+    unsigned a, b, c, d; /* F16C from CPUID leaf 1 (clang before 15 has no "f16c" for __builtin_cpu_supports) */
+    int f16c = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
+    state = !generic_only() && f16c && __builtin_cpu_supports("avx");
   }
   return state;
 }

@@ -7,6 +7,9 @@
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#ifndef FUZZ_SMOKE_RUNS
+#define FUZZ_SMOKE_RUNS 300000
+#endif
 
 static uint64_t state = 0x9e3779b97f4a7c15ull;
 static uint64_t next(void) { /* xorshift64* */
@@ -31,7 +34,7 @@ int main(int argc, char **argv) {
                                        "unsigned long long", "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq"};
   const int ntok = (int)(sizeof tokens / sizeof tokens[0]);
   uint8_t buf[4096];
-  const long runs = 300000;
+  const long runs = FUZZ_SMOKE_RUNS;
   for (long r = 0; r < runs; r++) {
     size_t n = 0;
     if (r % 4 == 0) { /* random bytes */
