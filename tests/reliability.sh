@@ -203,8 +203,8 @@ signals)
     before=$(find "$out" -mindepth 1 -maxdepth 1 | sort)
     "$bin" -q -o "$out" "$tmp/sigs.lua" >"$tmp/out" 2>&1 &
     pid=$!
-    if [ $((trial % 3)) = 0 ]; then # a moment from the start (startup, folder, rooflines, first points)
-      ms=$((RANDOM % 1500))
+    if [ $((trial % 3)) = 0 ]; then # a moment from the start (startup, run folder, rooflines): < 450, 900, 1350 ms
+      ms=$((RANDOM % (trial * 150)))
       moment="$ms ms after the start"
       sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
     else # a moment in the measurements: after the k-th journal line, plus up to 50 ms
@@ -218,6 +218,7 @@ signals)
       done
       sleep "0.$(printf %03d $((RANDOM % 50)))"
     fi
+    t0=$(date +%s%N)
     if ! kill -$sig $pid 2>/dev/null; then
       wait $pid
       echo "      trial $trial: the run had finished before SIG$sig ($moment)"
@@ -225,7 +226,9 @@ signals)
     fi
     wait $pid
     code=$?
+    ms=$((($(date +%s%N) - t0) / 1000000))
     check "trial $trial: SIG$sig $moment exits 2" 2 $code
+    if [ $ms -lt 2000 ]; then ok "trial $trial: ... ${ms} ms after the signal"; else bad "trial $trial: exited ${ms} ms after the signal"; fi
     dir=$(new_folder)
     if [ -z "$dir" ]; then
       contains "trial $trial: stopped before a run folder existed, and says so" "$tmp/out" "robolua: interrupted"
@@ -240,6 +243,35 @@ signals)
     no_tmp_files "trial $trial: no temporary file left" "$dir"
   done
   if [ $measured -ge 5 ]; then ok "$measured of 10 interrupts came after samples were measured"; else bad "only $measured of 10 interrupts came after samples were measured: the moments miss the measurements"; fi
+
+  # inside the CPU copy-bandwidth probe (1 GiB buffers: first touch, warm-up and timed copies take
+  # seconds): the run still ends within a second
+  cat >"$tmp/probe.lua" <<'EOF2'
+local rl = require "robolua"
+return rl.scenario { name = "probe", seeds = {0}, warmup = 0, repeats = 2, cpu_copy_bytes = 2 ^ 30,
+  axes = { dim = {4}, batch = {1}, source_len = {16}, backend = {"cpu"} } }
+EOF2
+  "$bin" -q -o "$tmp/probe" "$tmp/probe.lua" >"$tmp/out" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 1000); do [ -n "$(find "$tmp/probe" -name plan.json 2>/dev/null)" ] && break; sleep 0.01; done
+  sleep 0.3
+  t0=$(date +%s%N)
+  kill -INT $pid
+  wait $pid
+  code=$?
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  check "SIGINT inside the copy-bandwidth probe exits 2" 2 $code
+  if [ $ms -lt 1000 ]; then ok "... ${ms} ms after the signal"; else bad "SIGINT inside the copy probe: exited ${ms} ms after the signal"; fi
+
+  # outside a scenario, an interrupt that the script's own pcall swallows still ends the run with exit 2
+  printf 'io.open("%s/busy.flag", "w"):close()\nlocal t0 = os.clock()\npcall(function() while os.clock() - t0 < 20 do end end)\nprint("after")\n' "$tmp" >"$tmp/busy.lua"
+  "$bin" "$tmp/busy.lua" >"$tmp/out" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 1000); do [ -e "$tmp/busy.flag" ] && break; sleep 0.01; done
+  kill -INT $pid
+  wait $pid
+  check "SIGINT swallowed by a script's pcall: exit 2" 2 $?
+  contains "... and the run says it was interrupted" "$tmp/out" "robolua: interrupted"
 
   # a second SIGINT ends the process at once: the first waits for a sample that never ends
   cat >"$tmp/stuck.lua" <<EOF

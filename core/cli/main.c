@@ -74,6 +74,11 @@ int main(int argc, char **argv) {
     if (asked > code) code = asked;
     lua_pop(L, 1);
   }
+  /* an interrupt that a script swallowed (its own pcall, a coroutine) still ends the run as interrupted */
+  if (rl_interrupt_requested() && code < 2) {
+    fprintf(stderr, "robolua: interrupted\n");
+    code = 2;
+  }
   global_L = NULL;
   lua_close(L);
   /* output that never reached stdout (a full disk, /dev/full, a closed pipe) is not a success */

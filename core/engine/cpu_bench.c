@@ -22,11 +22,17 @@ typedef struct {
   const unsigned char *src;
   size_t bytes;
   int fill;
+  int part, parts; /* with parts > 1, each thread does part `part` of `parts` of its own slice */
 } copy_job;
 
 static void copy_slice(void *p, int index, int count) {
   copy_job *j = p;
   size_t begin = j->bytes * (size_t)index / (size_t)count, end = j->bytes * (size_t)(index + 1) / (size_t)count;
+  if (j->parts > 1) {
+    size_t len = end - begin;
+    end = begin + len * (size_t)(j->part + 1) / (size_t)j->parts;
+    begin += len * (size_t)j->part / (size_t)j->parts;
+  }
   if (j->fill)
     memset(j->dst + begin, index + 1, end - begin);
   else
@@ -34,6 +40,7 @@ static void copy_slice(void *p, int index, int count) {
 }
 
 int rl_cpu_copy_bandwidth(size_t bytes, int threads, int repeats, double *bytes_per_s, double *median_ms) {
+  if (rl_interrupt_requested()) return RL_BENCH_INTERRUPTED; /* before touching hundreds of MB */
   if (threads <= 0) threads = rl_cpu_count();
   if (repeats < 1) repeats = 1;
   unsigned char *a = rl_host_alloc(bytes), *b = rl_host_alloc(bytes);
@@ -42,13 +49,24 @@ int rl_cpu_copy_bandwidth(size_t bytes, int threads, int repeats, double *bytes_
     free(a); free(b); free(t);
     return -1;
   }
-  copy_job j = {a, NULL, bytes, 1};
-  rl_pool_run(threads, copy_slice, &j); /* first touch, on the threads that will copy */
-  j.dst = b;
-  rl_pool_run(threads, copy_slice, &j);
-  j.fill = 0;
-  j.src = a;
-  rl_pool_run(threads, copy_slice, &j); /* warm-up copy */
+  /* first touch of both buffers on the threads that will copy them, then a warm-up copy: each thread keeps
+     its slice, in parts of about 64 MB so that an interrupt is seen within one part (a whole pass over
+     gigabytes takes seconds) */
+  copy_job j = {a, NULL, bytes, 1, 0, (int)(bytes / ((size_t)64 << 20)) + 1};
+  for (int phase = 0; phase < 3; phase++) {
+    j.dst = phase == 0 ? a : b;
+    j.fill = phase < 2;
+    j.src = a;
+    for (j.part = 0; j.part < j.parts; j.part++) {
+      if (rl_interrupt_requested()) {
+        free(a); free(b); free(t);
+        return RL_BENCH_INTERRUPTED;
+      }
+      rl_pool_run(threads, copy_slice, &j);
+    }
+  }
+  j.parts = 1;
+  j.part = 0;
   for (int r = 0; r < repeats; r++) {
     if (rl_interrupt_requested()) {
       free(a); free(b); free(t);
@@ -70,7 +88,7 @@ int rl_cpu_time_calls(int (*call)(void *ctx), void *ctx, int warmup, int repeats
   unsigned char *flush = NULL;
   size_t flush_bytes = 2 * rl_cpu_llc_bytes();
   if (cold && !(flush = rl_host_alloc(flush_bytes))) return -1;
-  copy_job fj = {flush, NULL, flush_bytes, 1};
+  copy_job fj = {flush, NULL, flush_bytes, 1, 0, 1};
   int rc = 0;
   *status = 0;
   rl_nvtx_push("warmup");

@@ -128,7 +128,8 @@ function M.run(def)
   local ctx = { run = run, d = d, rl = rl, journal = journal.open(run.dir), copy_cache = {}, case_bytes = 0,
     progress = progress.new(#mine * #plan.backends, cli.quiet) }
   local stopped, script_error
-  local ok, err = pcall(roofline.measure, run, d, rl, devices)
+  local ok, err = true, nil
+  if rl.core.interrupted() then stopped = true else ok, err = pcall(roofline.measure, run, d, rl, devices) end
   if not ok then
     if tostring(err):find("interrupted", 1, true) then stopped = true else script_error = tostring(err) end
   end
