@@ -53,6 +53,23 @@ describe("thread counts", function()
   end)
 end)
 
+describe("pinning (opts.pin)", function()
+  it("pinned and unpinned runs give identical bytes; the bench reports it; a non-boolean is an error", function()
+    local tr = rl.trajectories { batch = 4, source_len = 200, target_len = 150, dim = 33, dtype = "bf16", seed = 5 }
+    local want = rl.resample(tr.src, tr.src_times, tr.tgt_times, { threads = 3 }):bytes()
+    for _, n in ipairs { 1, 2, 5 } do
+      spec.eq(rl.resample(tr.src, tr.src_times, tr.tgt_times, { threads = n, pin = true }):bytes() == want, true,
+        "pinned, " .. n .. " threads")
+    end
+    local b = rl.bench.resample(tr.src, tr.src_times, tr.tgt_times, { warmup = 1, repeats = 3, pin = true })
+    spec.eq(b.pinned, true, "bench.resample reports pinned")
+    spec.eq(#b.samples_ms, 3, "samples")
+    spec.eq(rl.bench.resample(tr.src, tr.src_times, tr.tgt_times, { warmup = 0, repeats = 1 }).pinned, false,
+      "unpinned by default")
+    spec.fails(function() rl.resample(tr.src, tr.src_times, tr.tgt_times, { pin = "yes" }) end, "opts.pin")
+  end)
+end)
+
 describe("instruction-set paths", function()
   it("AVX-512/F16C paths give the bytes of the portable code (ROBOLUA_CPU_ISA=generic)", function()
     local lowest = 0

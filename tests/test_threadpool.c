@@ -7,9 +7,12 @@
    - rl_pool_shutdown joins the workers and the pool grows again afterwards; pinning on and off keeps
      the results right.
    `test_threadpool --no-timing` skips the timing check (for runs under valgrind). */
+#define _GNU_SOURCE
 #include "clock.h"
 #include "median.h"
 #include "threadpool.h"
+#include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,11 +102,47 @@ static void test_shutdown_and_regrow(void) {
   CHECK(run_and_check(1), "n = 1 after shutdown");
 }
 
+#ifdef __linux__
+/* Where each index ran, and with which affinity. */
+typedef struct {
+  int cpu[16];
+  cpu_set_t set[16];
+} where_job;
+static void where_fn(void *p, int index, int count) {
+  (void)count;
+  where_job *j = p;
+  pthread_getaffinity_np(pthread_self(), sizeof j->set[index], &j->set[index]);
+  j->cpu[index] = sched_getcpu();
+}
+#endif
+
 static void test_pinning(void) {
   rl_pool_set_pinning(1);
   for (int n = 1; n <= 9; n++) CHECK(run_and_check(n), "pinned job of %d", n);
   rl_pool_set_pinning(0);
   for (int n = 1; n <= 9; n++) CHECK(run_and_check(n), "unpinned again, job of %d", n);
+#ifdef __linux__
+  cpu_set_t all;
+  CHECK(sched_getaffinity(0, sizeof all, &all) == 0, "sched_getaffinity");
+  int cpus[CPU_SETSIZE], k = 0;
+  for (int c = 0; c < CPU_SETSIZE; c++)
+    if (CPU_ISSET(c, &all)) cpus[k++] = c;
+  const int n = 2 * k + 1 < 16 ? 2 * k + 1 : 16; /* more indices than CPUs: the mapping wraps */
+  where_job j;
+  rl_pool_set_pinning(1);
+  rl_pool_run(n, where_fn, &j);
+  for (int i = 0; i < n; i++) {
+    CHECK(CPU_COUNT(&j.set[i]) == 1 && CPU_ISSET(cpus[i % k], &j.set[i]), "pinned: index %d allowed only CPU %d", i,
+          cpus[i % k]);
+    CHECK(j.cpu[i] == cpus[i % k], "pinned: index %d ran on CPU %d, wanted %d", i, j.cpu[i], cpus[i % k]);
+  }
+  rl_pool_set_pinning(0);
+  cpu_set_t now;
+  pthread_getaffinity_np(pthread_self(), sizeof now, &now);
+  CHECK(CPU_EQUAL(&now, &all), "unpinned: the caller has its CPUs back at once");
+  rl_pool_run(n, where_fn, &j);
+  for (int i = 0; i < n; i++) CHECK(CPU_EQUAL(&j.set[i], &all), "unpinned: index %d may run on every CPU again", i);
+#endif
 }
 
 /* ~20 us of memory-bound work per index, so that the time measures the pool and not the clock */
