@@ -5,6 +5,7 @@
    weight whose payload reaches the low half), infinities, subnormals, random bit patterns, and every
    length from 0 to 70 at unaligned addresses (tails shorter than a vector). Then the whole resampler
    (rl_resample_cpu, streamed stores included) at each level against the portable level. */
+#include "cpu_bench.h"
 #include "cpu_isa.h"
 #include "lerp.h"
 #include "resample.h"
@@ -46,10 +47,19 @@ static int same_bytes(rl_dtype t, rl_cpu_isa isa, const void *a, const void *b, 
   rl_lerp_select(t, RL_ISA_GENERIC)(o1 + off, ia + off, ib + off, w, n);
   rl_lerp_select(t, isa)(o2 + off, ia + off, ib + off, w, n);
   int ok = memcmp(o1, o2, sizeof o1) == 0;
+  rl_lerp_fn nt = rl_lerp_select_nt(t, isa);
+  if (ok && off % 64 == 0) { /* the streaming-store variant, where its alignment holds */
+    CHECK(nt != NULL, "%s %s has a streaming-store kernel", rl_dtype_name(t), rl_cpu_isa_name(isa));
+    if (nt) {
+      memset(o2, 0xA5, sizeof o2);
+      nt(o2 + off, ia + off, ib + off, w, n);
+      ok = memcmp(o1, o2, sizeof o1) == 0;
+    }
+  }
   if (!ok) {
     for (size_t i = 0; i < sizeof o1; i++)
       if (o1[i] != o2[i]) {
-        size_t e = (i - (size_t)off) / es;
+        size_t e = (i - (size_t)off) / es; /* (the streaming variant, if the plain one agreed) */
         CHECK(0, "%s %s %s n=%lld w=%a: element %zu differs (portable %02x%02x, %s %02x%02x)", rl_dtype_name(t),
               rl_cpu_isa_name(isa), what, (long long)n, (double)w, e, o1[off + e * es + 1], o1[off + e * es],
               rl_cpu_isa_name(isa), o2[off + e * es + 1], o2[off + e * es]);
@@ -179,14 +189,20 @@ static void test_random_and_tails(rl_dtype t, rl_cpu_isa isa) {
 /* The whole resampler at each level vs the portable level: jittered random inputs, D with tails, and
    an output large enough for the streamed (non-temporal) stores. */
 static void test_resampler(rl_cpu_isa isa) {
-  const int64_t dims[] = {1, 15, 16, 17, 40, 515, 1024};
+  const int64_t dims[] = {1, 15, 16, 17, 40, 515, 1024, 0};
   for (int k = 0; k < 3; k++) {
     rl_dtype t = dtypes[k];
     for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++) {
-      const int64_t B = 3, S = 97, T = 61, D = dims[di];
+      int64_t B = 3, S = 97, T = 61, D = dims[di];
+      if (D == 0) { /* output as large as the last-level cache: the streaming-store path */
+        D = 1024;
+        T = (int64_t)(rl_cpu_llc_bytes() / (size_t)(B * D) / rl_dtype_size(t)) + 1;
+      }
       const size_t es = rl_dtype_size(t);
-      unsigned char *src = malloc((size_t)(B * S * D) * es), *o1 = malloc((size_t)(B * T * D) * es),
-                    *o2 = malloc((size_t)(B * T * D) * es);
+      /* 64-byte aligned outputs, as tensors are: the streaming-store kernels need it */
+      const size_t out_bytes = ((size_t)(B * T * D) * es + 63) / 64 * 64;
+      unsigned char *src = malloc((size_t)(B * S * D) * es), *o1 = aligned_alloc(64, out_bytes),
+                    *o2 = aligned_alloc(64, out_bytes);
       float *st = malloc(sizeof(float) * (size_t)(B * S)), *tt = malloc(sizeof(float) * (size_t)(B * T));
       draws r;
       draws_seed(&r, 7 + (uint64_t)D);
@@ -225,18 +241,19 @@ int main(void) {
     return 77;
   }
   for (int isa = RL_ISA_AVX2; isa <= (int)best; isa++) {
+    test_resampler((rl_cpu_isa)isa);
     for (int k = 0; k < 3; k++) {
       if (dtypes[k] != RL_F32) test_ties(dtypes[k], (rl_cpu_isa)isa);
       test_specials(dtypes[k], (rl_cpu_isa)isa);
       test_random_and_tails(dtypes[k], (rl_cpu_isa)isa);
     }
-    test_resampler((rl_cpu_isa)isa);
   }
   /* the cap is a cap: generic selects the portable kernels */
   CHECK(rl_cpu_isa_cap(RL_ISA_GENERIC) == RL_ISA_GENERIC, "cap to generic");
   CHECK(rl_lerp_select(RL_BF16, rl_cpu_isa_current()) == rl_lerp_bf16_portable, "generic selects portable bf16");
   CHECK(rl_lerp_select(RL_F32, RL_ISA_AVX2) == rl_lerp_f32_avx2, "avx2 selects the avx2 f32 kernel");
   CHECK(rl_lerp_select(RL_BF16, RL_ISA_AVX2) == rl_lerp_bf16_avx2, "avx2 selects the avx2 bf16 kernel");
+  CHECK(rl_lerp_select_nt(RL_BF16, RL_ISA_GENERIC) == NULL, "no streaming kernel in portable C");
   printf("%d checks, %d failures\n", checks, failures);
   return failures ? 1 : 0;
 }

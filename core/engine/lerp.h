@@ -14,6 +14,9 @@ typedef void (*rl_lerp_fn)(void *o, const void *a, const void *b, float w, int64
 /* The kernel for dtype t (f32, bf16, f16) at instruction-set level isa (or the best below it that
    exists for t); NULL for another dtype. */
 rl_lerp_fn rl_lerp_select(rl_dtype t, rl_cpu_isa isa);
+/* The same with non-temporal (streaming) stores: o must be 64-byte aligned. NULL at the generic level
+   (portable C has no streaming store) and for another dtype. */
+rl_lerp_fn rl_lerp_select_nt(rl_dtype t, rl_cpu_isa isa);
 
 /* Portable C (the definition of the bytes; also the tails of the vector versions). */
 void rl_lerp_f32_portable(void *o, const void *a, const void *b, float w, int64_t n);
@@ -22,11 +25,15 @@ void rl_lerp_f16_portable(void *o, const void *a, const void *b, float w, int64_
 
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
 #define RL_LERP_X86 1
-void rl_lerp_f32_avx2(void *o, const void *a, const void *b, float w, int64_t n);
-void rl_lerp_bf16_avx2(void *o, const void *a, const void *b, float w, int64_t n);
-void rl_lerp_f16_avx2(void *o, const void *a, const void *b, float w, int64_t n); /* F16C */
-void rl_lerp_f32_avx512(void *o, const void *a, const void *b, float w, int64_t n);
-void rl_lerp_bf16_avx512(void *o, const void *a, const void *b, float w, int64_t n);
-void rl_lerp_f16_avx512(void *o, const void *a, const void *b, float w, int64_t n);
+#define RL_LERP_DECLARE(name)                                                                          \
+  void rl_lerp_##name(void *o, const void *a, const void *b, float w, int64_t n);                      \
+  void rl_lerp_##name##_nt(void *o, const void *a, const void *b, float w, int64_t n);
+RL_LERP_DECLARE(f32_avx2)
+RL_LERP_DECLARE(bf16_avx2)
+RL_LERP_DECLARE(f16_avx2) /* F16C */
+RL_LERP_DECLARE(f32_avx512)
+RL_LERP_DECLARE(bf16_avx512)
+RL_LERP_DECLARE(f16_avx512)
+#undef RL_LERP_DECLARE
 #endif
 #endif

@@ -33,27 +33,40 @@ void rl_lerp_f16_portable(void *o_, const void *a_, const void *b_, float w, int
   }
 }
 
-rl_lerp_fn rl_lerp_select(rl_dtype t, rl_cpu_isa isa) {
+/* The x86 kernel of dtype t at level isa (nt: the streaming-store variant); NULL below AVX2. */
+static rl_lerp_fn select_x86(rl_dtype t, rl_cpu_isa isa, int nt) {
 #ifdef RL_LERP_X86
+#define PICK(name) (nt ? rl_lerp_##name##_nt : rl_lerp_##name)
   if (isa >= RL_ISA_AVX512) {
     switch (t) {
-    case RL_F32: return rl_lerp_f32_avx512;
-    case RL_BF16: return rl_lerp_bf16_avx512;
-    case RL_F16: return rl_lerp_f16_avx512;
+    case RL_F32: return PICK(f32_avx512);
+    case RL_BF16: return PICK(bf16_avx512);
+    case RL_F16: return PICK(f16_avx512);
     default: return NULL;
     }
   }
   if (isa >= RL_ISA_AVX2) {
     switch (t) {
-    case RL_F32: return rl_lerp_f32_avx2;
-    case RL_BF16: return rl_lerp_bf16_avx2;
-    case RL_F16: return rl_lerp_f16_avx2;
+    case RL_F32: return PICK(f32_avx2);
+    case RL_BF16: return PICK(bf16_avx2);
+    case RL_F16: return PICK(f16_avx2);
     default: return NULL;
     }
   }
+#undef PICK
 #else
+  (void)t;
   (void)isa;
+  (void)nt;
 #endif
+  return NULL;
+}
+
+rl_lerp_fn rl_lerp_select_nt(rl_dtype t, rl_cpu_isa isa) { return select_x86(t, isa, 1); }
+
+rl_lerp_fn rl_lerp_select(rl_dtype t, rl_cpu_isa isa) {
+  rl_lerp_fn f = select_x86(t, isa, 0);
+  if (f) return f;
   switch (t) {
   case RL_F32: return rl_lerp_f32_portable;
   case RL_BF16: return rl_lerp_bf16_portable;
