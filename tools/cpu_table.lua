@@ -60,9 +60,35 @@ for _, isa in ipairs { "avx2", "avx512" } do
   if got == isa then PATHS[#PATHS + 1] = isa end
 end
 
+-- CPU time other processes took during a round (% of one CPU) and the hypervisor's steal: a round
+-- that shared the machine is flagged, since two threads then do not get two cores.
+local function cpu_ticks()
+  local f = io.open("/proc/stat")
+  if not f then return nil end
+  local l = f:read("l")
+  f:close()
+  local v = {}
+  for n in l:gmatch("%d+") do v[#v + 1] = tonumber(n) end
+  local total = 0
+  for i = 1, math.min(#v, 8) do total = total + v[i] end
+  return { busy = total - v[4] - (v[5] or 0), steal = v[8] or 0 }
+end
+local function own_ticks()
+  local f = io.open("/proc/self/stat")
+  if not f then return nil end
+  local l = f:read("l")
+  f:close()
+  local fields = {}
+  for x in l:gsub("^.*%) ", ""):gmatch("%S+") do fields[#fields + 1] = x end
+  -- after "pid (comm) ": state is field 1, utime 12, stime 13, cutime 14, cstime 15
+  return tonumber(fields[12]) + tonumber(fields[13]) + tonumber(fields[14]) + tonumber(fields[15])
+end
+local others = {}
+
 local copy = {}   -- [threads] = { GB/s per round }
 local times = {}  -- [path .. case] = { ms per round }
 for round = 1, rounds do
+  local c0, o0, t0 = cpu_ticks(), own_ticks(), rl.clock()
   for _, th in ipairs(THREADS) do
     local c = rl.bench.copy_bandwidth_cpu { bytes = 2 ^ 30, threads = th, repeats = 10 }
     copy[th] = copy[th] or {}
@@ -80,12 +106,19 @@ for round = 1, rounds do
     end
     assert(p:close(), "child for " .. path .. " failed")
   end
-  io.stderr:write(string.format("round %d/%d done\n", round, rounds))
+  local c1, o1, wall = cpu_ticks(), own_ticks(), rl.clock() - t0
+  if c0 and c1 and o0 and o1 then
+    local other = 100 * ((c1.busy - c0.busy) - (o1 - o0)) / (wall * 100) -- USER_HZ = 100
+    others[round] = string.format("%.0f%% (steal %.0f%%)", math.max(other, 0), 100 * (c1.steal - c0.steal) / (wall * 100))
+  end
+  io.stderr:write(string.format("round %d/%d done, other processes: %s of a CPU\n", round, rounds,
+    others[round] or "?"))
 end
 
 local e = rl.env and rl.env() or {}
 print(string.format("CPU: %s, %d logical CPUs; %d rounds x %d repeats; paths: %s", tostring(e.cpu_model),
   all, rounds, repeats, table.concat(PATHS, ", ")))
+print("CPU time taken by other processes in each round (of one CPU): " .. table.concat(others, ", "))
 print()
 local head = { "case", "threads", "memcpy GB/s" }
 for _, path in ipairs(PATHS) do
