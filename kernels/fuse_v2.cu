@@ -26,6 +26,7 @@
 #include <cuda_fp16.h>
 #include <cuda_pipeline.h>
 #include "fuse_store.cuh"
+#include "fuse_v2_device.cuh"
 #include <algorithm>
 #include <cstdint>
 
@@ -33,10 +34,8 @@ namespace fuse_v2 {
 
 // ---- from here to the end marker, tests/fuse_emulation.sh compiles the kernel on the host (a thread per
 // ---- context; barriers, ballots and copies are stand-ins) and checks its bytes against the CPU pass
-constexpr int kThreads = 256;
-constexpr int kWarps = kThreads / 32;
+constexpr int kThreads = kWarps * 32;
 static_assert(RL_FUSE_MAX_STREAMS <= kWarps, "step 1 gives each stream a warp of its own");
-constexpr int kUnroll = 8;              // output elements per thread with their loads in flight together
 constexpr int kMaxTargets = 128;          // targets per block at most (rl_fuse_v2_max_targets)
 constexpr int kSlotsPerTarget = 48;     // staged times per target (robot4 needs ~33: imu 20, joints 10, ...)
 constexpr int kProbesPerLane = 4;       // step 1's probes: 128 per stream, loaded with the facts
@@ -44,8 +43,6 @@ constexpr int kFirstProbes = 32 * kProbesPerLane;
 constexpr int kCoarse = 256;            // a bracket this narrow is staged as it is; wider ones are refined
 constexpr int kElementsPerBlock = 6144; // output elements a block aims for (24 KB of f32)
 constexpr int kMinTargets = 16;
-
-struct Iv { int r0, r1, rn; float w; }; // rows i0, i1, inear as element offsets (row x D) in row b; r0 < 0: empty
 
 struct Row {                // one stream in batch row b
   const unsigned char *src; // its first value
@@ -109,75 +106,6 @@ __host__ __device__ inline int slerp_groups_in(const rl_fuse_args &a, long long 
   return n;
 }
 
-template <int TDT> struct TimeOf { typedef float T; };
-template <> struct TimeOf<RL_F64> { typedef double T; };
-template <> struct TimeOf<RL_I64> { typedef int64_t T; };
-
-__device__ __forceinline__ float ld_time(const float *p) { return __ldg(p); }
-__device__ __forceinline__ double ld_time(const double *p) { return __ldg(p); }
-__device__ __forceinline__ int64_t ld_time(const int64_t *p) { return (int64_t)__ldg((const long long *)p); }
-
-__device__ __forceinline__ void weigh(float x, float t0, float t1, float *w, int *later) { rl_fm_weigh_f32(x, t0, t1, w, later); }
-__device__ __forceinline__ void weigh(double x, double t0, double t1, float *w, int *later) { rl_fm_weigh_f64(x, t0, t1, w, later); }
-__device__ __forceinline__ void weigh(int64_t x, int64_t t0, int64_t t1, float *w, int *later) { rl_fm_weigh_i64(x, t0, t1, w, later); }
-
-__device__ __forceinline__ rl_fm_iv locate_global(const float *st, int L, float x) { return rl_fm_locate_f32(st, L, x, -1); }
-__device__ __forceinline__ rl_fm_iv locate_global(const double *st, int L, double x) { return rl_fm_locate_f64(st, L, x, -1); }
-__device__ __forceinline__ rl_fm_iv locate_global(const int64_t *st, int L, int64_t x) { return rl_fm_locate_i64(st, L, x, -1); }
-
-// Value i of a row of src, raw (f32 bits, or bf16 / f16 bits zero-extended), through the read-only path;
-// converted only where it is used, so a thread's loads stay in flight together (a conversion right after
-// its load would wait for it).
-__device__ __forceinline__ unsigned load_raw(const unsigned char *row, int dtype, int i) {
-  return dtype == RL_F32 ? __ldg((const unsigned *)row + i) : (unsigned)__ldg((const unsigned short *)row + i);
-}
-// ... as float, exactly (the CPU pass's rl_fm_load).
-__device__ __forceinline__ float raw_value(unsigned u, int dtype) {
-  if (dtype == RL_BF16) return rl_bits_to_float(u << 16);
-  if (dtype == RL_F16) return rl_half_to_float((uint16_t)u);
-  return rl_bits_to_float(u);
-}
-
-// Narrows a bracket [lo, hi] of the count of st[0..L) <= x (sorted st; any st: a bracket inside [0, L])
-// until it is at most `width` wide: each round the warp's 32 lanes probe 32 evenly spaced times, dividing
-// it by 33. Called by a whole warp.
-template <class TT> __device__ void refine(const TT *st, TT x, int width, int lane, int &lo, int &hi) {
-  while (hi - lo > width) {
-    const int step = (int)(((long long)hi - lo + 31) / 32);
-    const long long probe = lo + (long long)(lane + 1) * step - 1;
-    const unsigned le = __ballot_sync(0xffffffffu, probe < hi && ld_time(st + probe) <= x);
-    const int m = __popc(le); // probes <= x (a prefix of the lanes for sorted times)
-    const long long next_hi = lo + (long long)(m + 1) * step - 1;
-    hi = (int)(next_hi < hi ? next_hi : hi);
-    lo += m * step;
-  }
-}
-
-// fuse_math.h's rule for x in one stream whose times [wlo, whi] are staged at s[0..]. For sorted times and
-// targets the window was built so that: st[0] is staged if x can lie before it (else x >= st[wlo] >=
-// st[0]); st[L-1] is staged if x can reach it (else x < st[whi] <= st[L-1]); and st[wlo] <= x < st[whi]
-// whenever x is strictly inside [st[0], st[L-1]). So the search below ends on the CPU's interval.
-template <class TT> __device__ rl_fm_iv locate_staged(const TT *s, int wlo, int whi, int L, TT x) {
-  rl_fm_iv v = {0, 0, 0, 0.0f, 0};
-  if (L == 1 || (wlo == 0 && !(x >= s[0]))) return v;
-  if (whi == L - 1 && x >= s[whi - wlo]) {
-    v.i0 = v.i1 = v.inear = L - 1;
-    return v;
-  }
-  int lo = wlo, hi = whi;
-  while (hi - lo > 1) {
-    const int mid = lo + ((hi - lo) >> 1);
-    if (s[mid - wlo] <= x) lo = mid; else hi = mid;
-  }
-  int later;
-  weigh(x, s[lo - wlo], s[hi - wlo], &v.w, &later);
-  v.i0 = lo;
-  v.i1 = hi;
-  v.inear = later ? hi : lo;
-  return v;
-}
-
-enum { kNothing = 0, kLerp, kCopy, kFill }; // what an unrolled element stores (bits 0-1; its source dtype above)
 
 template <int TDT, int ODT>
 __global__ void __launch_bounds__(kThreads) fuse_kernel(const __grid_constant__ rl_fuse_args a, const Params p) {
@@ -345,47 +273,12 @@ __global__ void __launch_bounds__(kThreads) fuse_kernel(const __grid_constant__ 
     rl_fm_slerp(q0, q1, v.w, r);
     for (int j = 0; j < 4; j++) rl_fuse_store<ODT>(out, o + j, r[j]);
   }
-  // element e = tl * W + c; a thread walks e = tid, tid + kThreads, ... keeping (tl, c) by additions
-  const int n = nt * W, dtl = kThreads / W, dc = kThreads - dtl * W;
-  int tl = tid / W, c = tid - tl * W;
-  for (int e = tid; e < n; e += kUnroll * kThreads) {
-    unsigned ra[kUnroll], rb[kUnroll];
-    float w[kUnroll];
-    int o[kUnroll], what[kUnroll];
-    // All lookups and loads of the kUnroll elements first, predicated rather than branched, so the
-    // compiler can overlap the shared-memory lookups of one element with another's and every load is in
-    // flight before the first value is used.
-#pragma unroll
-    for (int u = 0; u < kUnroll; u++) {
-      what[u] = kNothing;
-      ra[u] = rb[u] = 0u;
-      w[u] = 0.0f;
-      o[u] = tl * out_dim + c;
-      if (e + u * kThreads < n) {
-        const uint32_t code = table[c];
-        const int mode = (int)(code & 3u), k = (int)((code >> 2) & 15u), d = (int)(code >> 8);
-        const bool data = tl < nvalid && code != RL_FM_NO_CHANNEL && mode != RL_INTERP_SLERP;
-        const Iv v = iv[data ? tl * ns + k : 0];
-        const unsigned char *src = s_src[data ? k : 0];
-        const int dt = s_dtype[data ? k : 0];
-        const bool load = data && v.r0 >= 0, linear = mode == RL_INTERP_LINEAR;
-        if (load) ra[u] = load_raw(src, dt, (mode == RL_INTERP_NEAREST ? v.rn : v.r0) + d);
-        if (load && linear) rb[u] = load_raw(src, dt, v.r1 + d);
-        w[u] = v.w;
-        what[u] = tl >= nvalid || (data && v.r0 < 0) ? kFill : load ? (linear ? kLerp : kCopy) | dt << 2 : kNothing;
-      }
-      c += dc;
-      tl += dtl;
-      if (c >= W) { c -= W; tl++; }
-    }
-#pragma unroll
-    for (int u = 0; u < kUnroll; u++) {
-      const int kind = what[u] & 3, dt = what[u] >> 2;
-      if (kind == kLerp) rl_fuse_store<ODT>(out, o[u], rl_fm_lerp(raw_value(ra[u], dt), raw_value(rb[u], dt), w[u]));
-      else if (kind == kCopy) rl_fuse_store<ODT>(out, o[u], raw_value(ra[u], dt));
-      else if (kind == kFill) rl_fuse_store_fill<ODT>(out, o[u], a.fill_bits);
-    }
-  }
+  // every other element: warps walk the rows, each lane keeping its channels' descriptors in registers
+  const Span span = {iv, table, s_src, s_dtype, out, ns, nt, nvalid, W, out_dim, a.fill_bits};
+  if (W <= 32) stream_rows<1, ODT>(span, tid >> 5, lane);
+  else if (W <= 64) stream_rows<2, ODT>(span, tid >> 5, lane);
+  else if (W <= 96) stream_rows<3, ODT>(span, tid >> 5, lane);
+  else stream_rows<4, ODT>(span, tid >> 5, lane);
 }
 
 // ---- end of the host-emulated part

@@ -12,6 +12,7 @@
 // arithmetic itself is covered by tests/spec_robot_cuda.lua.
 #include "shim.h"
 #include "fuse_store.cuh"
+#include "fuse_v2_device.cuh"
 namespace fuse_v1 {
 #include "kernel_v1.inc" // the marked parts of the kernels, extracted by fuse_emulation.sh
 }
