@@ -113,20 +113,36 @@ fusion)
   pack
   ;;
 devices)
+  ms() { date +%s%3N; }
+  wall() { printf 'wall %d.%03d s\n' $((($2 - $1) / 1000)) $((($2 - $1) % 1000)); }
   for s in dod roofline; do
     log "--devices all: $s"
-    start=$(date +%s.%N)
+    t0=$(ms)
     "$bin" -q --devices all "scenarios/$s.lua" 2>&1 | tail -n 4
-    echo "wall $(echo "$(date +%s.%N) - $start" | bc) s" | tee "$out/wall-$s-devices.txt"
+    wall "$t0" "$(ms)" | tee "$out/wall-$s-devices.txt"
     run=""
     for d in results/"$s"-devices-*; do [ -f "$d/results.json" ] && run=$d; done
     [ -n "$run" ] && "$bin" compare "$run" "$run" --devices --markdown "$run/devices.md" | tail -n 12
     pack
   done
-  log "one GPU: roofline (for the wall time)"
-  start=$(date +%s.%N)
-  CUDA_VISIBLE_DEVICES=0 "$bin" -q scenarios/roofline.lua 2>&1 | tail -n 2
-  echo "wall $(echo "$(date +%s.%N) - $start" | bc) s" | tee "$out/wall-roofline-one-gpu.txt"
+  # The same sweep on one GPU, then split over the GPUs (one shard per GPU, in parallel) and merged:
+  # the wall time a campaign saves by spreading over the machine's GPUs.
+  n=$(nvidia-smi -L | wc -l)
+  log "one GPU: roofline"
+  t0=$(ms)
+  CUDA_VISIBLE_DEVICES=0 "$bin" -q -o "$out/one" scenarios/roofline.lua 2>&1 | tail -n 1
+  wall "$t0" "$(ms)" | tee "$out/wall-roofline-one-gpu.txt"
+  log "$n GPUs: roofline as $n shards, one per GPU, then merged"
+  t0=$(ms)
+  for ((i = 0; i < n; i++)); do
+    CUDA_VISIBLE_DEVICES=$i "$bin" -q -o "$out/shards" --shard "$((i + 1))/$n" scenarios/roofline.lua >"$out/shard-$i.log" 2>&1 &
+  done
+  wait
+  merged="results/roofline-$n-gpu-shards-$(date -u +%Y%m%dT%H%M%SZ)"
+  "$bin" merge "$merged" "$out"/shards/* 2>&1 | tail -n 2
+  wall "$t0" "$(ms)" | tee "$out/wall-roofline-$n-gpu-shards.txt"
+  cp "$out"/wall-*.txt "$merged/" 2>/dev/null
+  "$bin" compare "$out"/one/roofline-* "$merged" 2>&1 | tail -n 3
   pack
   ;;
 *) echo "usage: tools/gpu_session.sh check|dod10|evidence|fusion|devices" >&2; exit 2 ;;

@@ -61,7 +61,7 @@ function M.coordinate(d, plan, cli, where)
   end
   if #gpu_backends == 0 then definition.usage(where, "--devices: the scenario has no CUDA backend to spread over GPUs") end
   local root = files.mkdir_unique((cli.out or "results") .. "/" .. d.name .. "-devices-" .. os.date("!%Y%m%dT%H%M%SZ"))
-  local t0 = rl.clock()
+  local t0, started_utc = rl.clock(), os.date("!%Y-%m-%dT%H:%M:%SZ")
   local pending = {}
   for _, i in ipairs(list) do
     local wdir = root .. "/workers/gpu" .. i
@@ -135,6 +135,7 @@ function M.coordinate(d, plan, cli, where)
     return a.backend < b.backend
   end)
   run.results = results
+  run.started_utc = started_utc -- the run began with the workers, not with the CPU points after them
   run.devices = devices
   run.dir = root
   run.gpu_wall_s = gpu_wall
