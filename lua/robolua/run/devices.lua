@@ -123,10 +123,8 @@ function M.coordinate(d, plan, cli, where)
       end
     end
   end
-  if not run then
-    run = reload.as_run({ scenario = d.name, settings = { seeds = d.seeds, repeats = d.repeats, warmup = d.warmup, backends = plan.backends },
-      env = require("robolua.env").capture(rl), results = {}, started_utc = os.date("!%Y-%m-%dT%H:%M:%SZ") }, nil)
-    run.description, run.definition_hash, run.workload = d.description, plan.hash, d.workload.name
+  if not run then -- no CPU points: the run object the runner would have made, with no results of its own
+    run = require("robolua.scenario").new_run(d, plan, cli, rl)
   end
   table.sort(results, function(a, b)
     if (a.index or 0) ~= (b.index or 0) then return (a.index or 0) < (b.index or 0) end
