@@ -14,14 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0, checks = 0;
-#define CHECK(cond, ...)                                                                               \
-  do {                                                                                                 \
-    checks++;                                                                                          \
-    if (!(cond)) {                                                                                     \
-      if (failures++ < 20) { printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); } \
-    }                                                                                                  \
-  } while (0)
+#include "check.h"
 
 static float bits_f(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 
@@ -254,6 +247,5 @@ int main(void) {
   CHECK(rl_lerp_select(RL_F32, RL_ISA_AVX2) == rl_lerp_f32_avx2, "avx2 selects the avx2 f32 kernel");
   CHECK(rl_lerp_select(RL_BF16, RL_ISA_AVX2) == rl_lerp_bf16_avx2, "avx2 selects the avx2 bf16 kernel");
   CHECK(rl_lerp_select_nt(RL_BF16, RL_ISA_GENERIC) == NULL, "no streaming kernel in portable C");
-  printf("%d checks, %d failures\n", checks, failures);
-  return failures ? 1 : 0;
+  return check_summary();
 }

@@ -18,14 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0, checks = 0;
-#define CHECK(cond, ...)                                                                               \
-  do {                                                                                                 \
-    checks++;                                                                                          \
-    if (!(cond)) {                                                                                     \
-      if (failures++ < 20) { printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); } \
-    }                                                                                                  \
-  } while (0)
+#include "check.h"
 
 #define MAX_N 300
 
@@ -206,6 +199,5 @@ int main(int argc, char **argv) {
   test_pinning();
   if (timing) test_large_request_costs_nothing_later();
   test_shutdown_and_regrow();
-  printf("%d checks, %d failures\n", checks, failures);
-  return failures ? 1 : 0;
+  return check_summary();
 }
