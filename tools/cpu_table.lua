@@ -14,8 +14,10 @@ local DTYPES = { "bf16", "f16", "f32" }
 local all = rl.env and rl.env().logical_cpus or 2
 local THREADS = all > 1 and { 1, all } or { 1 }
 
-local function moved_bytes(B, S, D, es) return B * S * D * es + B * S * 4 + B * (S // 2) * 4 + B * (S // 2) * D * es end
-local ES = { bf16 = 2, f16 = 2, f32 = 4 }
+-- the resampler workload's own minimum-bytes formula (one definition for the runner and this table)
+local function moved_bytes(B, S, D, dtype)
+  return require("robolua.workloads.resample").bytes { batch = B, source_len = S, dim = D, target_len = S // 2, dtype = dtype }
+end
 
 local function median(xs)
   local t = {}
@@ -131,7 +133,7 @@ for _, sh in ipairs(SHAPES) do
   local B, S, D = sh[1], sh[2], sh[3]
   local shape = string.format("%dx%dx%d", B, S, D)
   for _, dt in ipairs(DTYPES) do
-    local bytes = moved_bytes(B, S, D, ES[dt])
+    local bytes = moved_bytes(B, S, D, dt)
     for _, th in ipairs(THREADS) do
       local cbw = median(copy[th])
       local row = { string.format("%s T=%d %s (%.0f MB)", shape, S // 2, dt, bytes / 1e6), tostring(th),
