@@ -46,6 +46,8 @@ int rl_cuda_time_launch(const void *kernel, const rl_launch_cfg *cfg, void **con
 }
 int rl_cuda_context_status(void) { return 0; } /* no context, nothing to lose */
 int rl_cuda_fuse(const rl_fuse_args *a, int per_stream) { (void)a; (void)per_stream; return -1; }
+int rl_cuda_fuse_set_kernel(const char *name, int targets) { (void)name; (void)targets; return -1; }
+const char *rl_cuda_fuse_get_kernel(int *targets) { (void)targets; return NULL; }
 int rl_cuda_time_fuse(const rl_fuse_args *a, int per_stream, rl_timing_mode mode, int warmup, int repeats,
                       int batch, int rotate, double *samples_ms, int *sm_clock_mhz) {
   (void)a; (void)per_stream; (void)mode; (void)warmup; (void)repeats; (void)batch; (void)rotate;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The fused kernel's logic without a GPU: compiles the marked part of kernels/fuse.cu for the host with the
-# stand-ins of tests/fuse_emulation/ and runs it against the CPU pass (see driver.cpp). Skips (77) without
-# a C++ compiler.  usage: fuse_emulation.sh SOURCE_DIR librl_core.a
+# The fused kernels' logic without a GPU: compiles the marked parts of kernels/fuse_v1.cu and fuse_v2.cu
+# for the host with the stand-ins of tests/fuse_emulation/ and runs them against the CPU pass (see
+# driver.cpp). Skips (77) without a C++ compiler.  usage: fuse_emulation.sh SOURCE_DIR librl_core.a
 set -u
 src=${1:?usage: fuse_emulation.sh SOURCE_DIR librl_core.a}
 core=${2:?usage: fuse_emulation.sh SOURCE_DIR librl_core.a}
@@ -9,9 +9,11 @@ cxx=${CXX:-c++}
 command -v "$cxx" >/dev/null || { echo "SKIP  no C++ compiler ($cxx)"; exit 77; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-sed -n '/^\/\/ ---- from here to the end marker/,/^\/\/ ---- end of the host-emulated part/p' "$src/kernels/fuse.cu" \
-  | sed 's/extern __shared__ __align__(16) unsigned char smem\[\];/unsigned char *smem = emu_smem;/' > "$work/kernel_part.inc"
-grep -q 'fuse_kernel' "$work/kernel_part.inc" || { echo "FAIL  the markers in kernels/fuse.cu are missing"; exit 1; }
+for v in v1 v2; do
+  sed -n '/^\/\/ ---- from here to the end marker/,/^\/\/ ---- end of the host-emulated part/p' "$src/kernels/fuse_$v.cu" \
+    | sed 's/extern __shared__ __align__(16) unsigned char smem\[\];/unsigned char *smem = emu_smem;/' > "$work/kernel_$v.inc"
+  grep -q 'fuse_kernel' "$work/kernel_$v.inc" || { echo "FAIL  the markers in kernels/fuse_$v.cu are missing"; exit 1; }
+done
 # (-Wno-unknown-pragmas: the kernel's #pragma unroll; -Wno-clobbered: getcontext returns twice, by design)
 # a sanitizer build's library needs the sanitizer runtimes in the program too
 san=()

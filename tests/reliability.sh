@@ -141,7 +141,8 @@ concurrent)
   wait $pb; cb=$?
   check "first of two concurrent runs succeeds" 0 $ca
   check "second of two concurrent runs succeeds" 0 $cb
-  if [ -z "$(find "$out" -mindepth 2 -maxdepth 2 -path '*Z/*')" ]; then ok "no existing folder was reused"; else bad "files written into existing folders: $(find "$out" -mindepth 2 -path '*Z/*' | head -3)"; fi
+  used=$(find "$out" -mindepth 1 -maxdepth 1 -name 'conc-*Z' ! -empty | head -3)
+  if [ -z "$used" ]; then ok "no existing folder was reused"; else bad "files written into existing folders: $used"; fi
   mapfile -t new < <(find "$out" -mindepth 1 -maxdepth 1 -name '*Z-*')
   check "each run made a new folder (base-2, base-3, ...)" 2 "${#new[@]}"
   if [ "$(find "$out" -mindepth 1 -maxdepth 1 | wc -l)" = $((taken + 2)) ]; then ok "exactly two folders were added"; else bad "folders added: $(($(find "$out" -mindepth 1 -maxdepth 1 | wc -l) - taken))"; fi

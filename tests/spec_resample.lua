@@ -53,8 +53,25 @@ describe("thread counts", function()
   end)
 end)
 
+describe("pinning (opts.pin)", function()
+  it("pinned and unpinned runs give identical bytes; the bench reports it; a non-boolean is an error", function()
+    local tr = rl.trajectories { batch = 4, source_len = 200, target_len = 150, dim = 33, dtype = "bf16", seed = 5 }
+    local want = rl.resample(tr.src, tr.src_times, tr.tgt_times, { threads = 3 }):bytes()
+    for _, n in ipairs { 1, 2, 5 } do
+      spec.eq(rl.resample(tr.src, tr.src_times, tr.tgt_times, { threads = n, pin = true }):bytes() == want, true,
+        "pinned, " .. n .. " threads")
+    end
+    local b = rl.bench.resample(tr.src, tr.src_times, tr.tgt_times, { warmup = 1, repeats = 3, pin = true })
+    spec.eq(b.pinned, true, "bench.resample reports pinned")
+    spec.eq(#b.samples_ms, 3, "samples")
+    spec.eq(rl.bench.resample(tr.src, tr.src_times, tr.tgt_times, { warmup = 0, repeats = 1 }).pinned, false,
+      "unpinned by default")
+    spec.fails(function() rl.resample(tr.src, tr.src_times, tr.tgt_times, { pin = "yes" }) end, "opts.pin")
+  end)
+end)
+
 describe("instruction-set paths", function()
-  it("AVX-512/F16C paths give the bytes of the portable code (ROBOLUA_CPU_ISA=generic)", function()
+  it("AVX2 and AVX-512 paths give the bytes of the portable code (ROBOLUA_CPU_ISA=generic)", function()
     local lowest = 0
     while arg[lowest - 1] do lowest = lowest - 1 end
     local bin = arg[lowest]
@@ -62,7 +79,7 @@ describe("instruction-set paths", function()
       local rl = robolua
       local f = assert(io.open(os.getenv("RL_OUT"), "wb"))
       for _, dt in ipairs { "bf16", "f16", "f32" } do
-        for _, d in ipairs { 1, 15, 16, 17, 40, 515 } do
+        for _, d in ipairs { 1, 7, 15, 16, 17, 40, 515 } do
           local tr = rl.trajectories { batch = 3, source_len = 64, target_len = 70, dim = d, dtype = dt, seed = d }
           f:write(rl.resample(tr.src, tr.src_times, tr.tgt_times):bytes())
         end
@@ -81,15 +98,43 @@ describe("instruction-set paths", function()
         local tt = rl.tensor({ 0.5, 0.25, 0.75, 0.125, 0.5 + 2 ^ -20, 0.5 - 2 ^ -20 }, { 1, 6 })
         f:write(rl.resample(src, rl.tensor({ 0, 1 }, { 1, 2 }), tt):bytes())
       end
+      -- NaN, infinities and zeros against each other and ordinary values (inf - inf and 0 * inf make
+      -- NaNs); a NaN time (validate = false) makes a NaN weight
+      local sp = { 0 / 0, -(0 / 0), math.huge, -math.huge, 0, -0.0, 1.5, -3.25, 1e-40, 3e38 }
+      for _, dt in ipairs { "bf16", "f16", "f32" } do
+        local D, vals = #sp * #sp, {}
+        for i = 1, #sp do
+          for j = 1, #sp do
+            vals[(i - 1) * #sp + j] = sp[i]
+            vals[D + (i - 1) * #sp + j] = sp[j]
+          end
+        end
+        local src = rl.tensor(vals, { 1, 2, D }, dt)
+        local tt = rl.tensor({ 0, 0.5, 0.3, 1 }, { 1, 4 })
+        f:write(rl.resample(src, rl.tensor({ 0, 1 }, { 1, 2 }), tt):bytes())
+        -- the time's NaN carries a payload into the low 16 bits of the weight (float 0x7fc0abcd)
+        local nan_payload = string.unpack("<d", string.pack("<I8", 0x7FF81579A0000000))
+        local rows = {}
+        for i = 1, 3 * 40 do rows[i] = (i * 7) % 23 - 11 end
+        f:write(rl.resample(rl.tensor(rows, { 1, 3, 40 }, dt), rl.tensor({ 0, nan_payload, 2 }, { 1, 3 }),
+          rl.tensor({ 0.5, 1.5 }, { 1, 2 }), { validate = false }):bytes())
+      end
       f:close()]]
-    local tmp_fast, tmp_generic = os.tmpname(), os.tmpname()
     local q = function(x) return "'" .. x:gsub("'", "'\\''") .. "'" end
-    assert(os.execute("RL_OUT=" .. tmp_fast .. " " .. q(bin) .. " -e " .. q(code)))
-    assert(os.execute("ROBOLUA_CPU_ISA=generic RL_OUT=" .. tmp_generic .. " " .. q(bin) .. " -e " .. q(code)))
-    local a, b = io.open(tmp_fast, "rb"):read("a"), io.open(tmp_generic, "rb"):read("a")
-    os.remove(tmp_fast)
-    os.remove(tmp_generic)
-    spec.truthy(#a > 0 and a == b, "identical bytes (" .. #a .. " vs " .. #b .. ")")
+    local function run(isa)
+      local tmp = os.tmpname()
+      assert(os.execute((isa and "ROBOLUA_CPU_ISA=" .. isa .. " " or "") .. "RL_OUT=" .. tmp .. " " .. q(bin) ..
+        " -e " .. q(code)))
+      local bytes = io.open(tmp, "rb"):read("a")
+      os.remove(tmp)
+      return bytes
+    end
+    local generic = run("generic")
+    spec.truthy(#generic > 0, "the portable run wrote bytes")
+    for _, isa in ipairs { "avx2", "avx512", false } do -- false: the best this CPU has
+      local got = run(isa)
+      spec.truthy(got == generic, (isa or "best") .. ": identical bytes (" .. #got .. " vs " .. #generic .. ")")
+    end
   end)
 end)
 

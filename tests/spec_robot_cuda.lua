@@ -1,7 +1,8 @@
--- The fused resampler on CUDA: bit-identical to the CPU pass (same arithmetic, fuse_math.h) on every time
--- type, mode, output dtype, ragged and dense rows, wide and narrow outputs; within tolerance of the float64
--- reference; padding never read (poisoned on the device); per-stream launches equal the fused one; the
--- timing entry point; device errors. Skipped (exit 77) without a usable GPU.
+-- The fused resampler on CUDA, each kernel (v2, v2 with odd blocks, v1: rl.cuda.fuse_kernel): bit-identical
+-- to the CPU pass (same arithmetic, fuse_math.h) on every time type, mode, output dtype, ragged and dense
+-- rows, wide and narrow outputs, unsorted and NaN targets; within tolerance of the float64 reference;
+-- padding never read (poisoned on the device); per-stream launches equal the fused one; the timing entry
+-- point; the kernel choice; device errors. Skipped (exit 77) without a usable GPU.
 package.path = (arg[0]:match("(.*/)") or "./") .. "lib/?.lua;" .. package.path
 local spec = require "spec"
 local ref = require "fuse_ref"
@@ -36,17 +37,27 @@ local function same_as_cpu(e, opts, what)
   local D = 0
   for _, s in ipairs(e.streams) do D = D + s.src.shape[3] end
   local out = rl.empty({ e.tgt_times.shape[1], e.tgt_times.shape[2], D }, out_dtype, { device = "cuda" }):fill(12345) -- poison
-  d.out, d.backend, d.dtype, d.fill, d.launch = out, "cuda", out_dtype, opts.fill, opts.launch
+  d.out, d.backend, d.dtype, d.fill, d.launch, d.validate = out, "cuda", out_dtype, opts.fill, opts.launch, opts.validate
   rl.fuse(d)
   local got = out:to("cpu")
-  e.dtype, e.fill = out_dtype, opts.fill
+  e.dtype, e.fill, e.validate = out_dtype, opts.fill, opts.validate
   local cpu = rl.fuse(e)
-  e.dtype, e.fill = nil, nil
+  e.dtype, e.fill, e.validate = nil, nil, nil
   spec.truthy(got:bytes() == cpu:bytes(), (what or "") .. ": bit-identical to the CPU pass")
   return got
 end
 
-describe("cuda fused resampler", function()
+-- Row 0's first target moved behind the fourth and row 1's last valid target NaN (float clocks): chunks
+-- whose first and last targets do not bound the others, which v2 must search without windows.
+local function unsorted(e)
+  local tt, T = e.tgt_times:totable(), e.tgt_times.shape[2]
+  tt[1], tt[5] = tt[5], tt[1]
+  if e.tgt_times.dtype ~= "i64" then tt[T + (e.tgt_len and e.tgt_len:totable()[2] or T)] = 0 / 0 end
+  e.tgt_times = rl.tensor(tt, e.tgt_times.shape, e.tgt_times.dtype)
+  return e
+end
+
+local function fused_specs()
   for _, clock in ipairs { "relative", "epoch_f64", "epoch_i64" } do
     for _, ragged in ipairs { true, false } do
       for _, dtype in ipairs { "f32", "bf16" } do
@@ -113,6 +124,17 @@ describe("cuda fused resampler", function()
     d.backend = "cuda"
     spec.truthy(rl.fuse(d):to("cpu"):bytes() == clean:bytes(), "same bytes")
   end)
+  it("unsorted and NaN targets", function()
+    for _, clock in ipairs { "relative", "epoch_f64", "epoch_i64" } do
+      local nan = { validate = false } -- NaN targets pass only unvalidated
+      same_as_cpu(unsorted(episodes { clock = clock, seed = 48, duration_s = 3 }), nan, clock .. " unsorted")
+      nan.launch = "per_stream"
+      same_as_cpu(unsorted(episodes { clock = clock, seed = 49, duration_s = 3 }), nan, clock .. " unsorted, per stream")
+    end
+  end)
+  it("realistic size, f32 seconds, dense, bf16 output: 256 episodes of 10 s", function()
+    same_as_cpu(rl.robot_episodes { batch = 256, duration_s = 10, seed = 51 }, { dtype = "bf16" }, "realistic dense")
+  end)
   it("rl.resample with general features on cuda", function()
     local e = episodes { seed = 47, clock = "epoch_f64" }
     local s, d = e.streams[3], to_cuda(e).streams[3]
@@ -120,6 +142,30 @@ describe("cuda fused resampler", function()
       { backend = "cuda", modes = s.modes, src_len = d.src_len, tgt_len = e.tgt_len:to("cuda") })
     local cpu = rl.resample(s.src, s.src_times, e.tgt_times, { modes = s.modes, src_len = s.src_len, tgt_len = e.tgt_len })
     spec.truthy(got:to("cpu"):bytes() == cpu:bytes(), "bit-identical")
+  end)
+end
+
+-- Every kernel: the default, v2 with blocks of 7 targets (chunks that straddle everything), v1.
+local default_kernel, default_targets = rl.cuda.fuse_kernel()
+for _, k in ipairs { { "v2", 0 }, { "v2", 7 }, { "v1", 0 } } do
+  rl.cuda.fuse_kernel(k[1], k[2])
+  describe(string.format("cuda fused resampler, kernel %s (targets %d)", k[1], k[2]), fused_specs)
+end
+rl.cuda.fuse_kernel(default_kernel, default_targets)
+
+describe("cuda fuse kernel choice", function()
+  it("defaults to v2; selecting returns the previous choice; bad names and sizes are errors", function()
+    eq(default_kernel, "v2", "default kernel")
+    local prev, t = rl.cuda.fuse_kernel("v1")
+    eq(prev, default_kernel); eq(t, default_targets)
+    eq(select(1, rl.cuda.fuse_kernel("v2", 64)), "v1", "previous")
+    local now, nt = rl.cuda.fuse_kernel()
+    eq(now, "v2"); eq(nt, 64)
+    fails(function() rl.cuda.fuse_kernel("v3") end, "cuda.fuse_kernel('v3', 0)", "unknown name")
+    fails(function() rl.cuda.fuse_kernel("v2", 129) end, "targets per block", "[1, 128]")
+    fails(function() rl.cuda.fuse_kernel("v1", 16) end, "targets per block")
+    fails(function() rl.cuda.fuse_kernel("v2", -1) end, "targets must be 0")
+    rl.cuda.fuse_kernel(default_kernel, default_targets)
   end)
 end)
 

@@ -170,6 +170,16 @@ describe("device against device", function()
     spec.truthy(md:find("| shape=8x250x128 | cuda |", 1, true) and md:find(" 1.000 [", 1, true), md)
     spec.truthy(md:find(" 1.250 [", 1, true), md)
     spec.truthy(md:find("1 of 2 ratios have 1.0 within", 1, true), md)
+    spec.truthy(md:find("the medians differ by at most 25.0%", 1, true), md)
+    -- every table row has as many cells as the header
+    local cells
+    for line in md:gmatch("[^\n]+") do
+      if line:sub(1, 1) == "|" then
+        local n = select(2, line:gsub("|", "|"))
+        cells = cells or n
+        spec.eq(n, cells, line)
+      end
+    end
   end)
 end)
 

@@ -7,14 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int failures = 0, checks = 0;
-#define CHECK(cond, ...)                                                                               \
-  do {                                                                                                 \
-    checks++;                                                                                          \
-    if (!(cond)) {                                                                                     \
-      if (failures++ < 20) { printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); } \
-    }                                                                                                  \
-  } while (0)
+#include "check.h"
 
 static float bits_f(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 
@@ -106,6 +99,5 @@ int main(void) {
   CHECK(rl_dtype_size(RL_I64) == 8 && strcmp(rl_dtype_name(RL_I64), "i64") == 0, "i64 in the dtype table");
   CHECK(rl_uniform01(7, 3, 11) >= 0.0f && rl_uniform01(7, 3, 11) < 1.0f, "uniform range");
 
-  printf("%d passed, %d failed\n", checks - failures, failures);
-  return failures ? 1 : 0;
+  return check_summary();
 }

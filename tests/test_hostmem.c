@@ -8,12 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int failures = 0, checks = 0;
-#define CHECK(cond, ...)                                                                               \
-  do {                                                                                                 \
-    checks++;                                                                                          \
-    if (!(cond)) { failures++; printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); } \
-  } while (0)
+#include "check.h"
 
 static char root[256];
 
@@ -79,6 +74,5 @@ int main(void) {
   char cmd[400];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
   if (system(cmd) != 0) printf("note: could not remove %s\n", root);
-  printf("%d passed, %d failed\n", checks - failures, failures);
-  return failures ? 1 : 0;
+  return check_summary();
 }

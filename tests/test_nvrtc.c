@@ -11,17 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int failures = 0, checks = 0;
-#define CHECK(cond, ...)                                                                               \
-  do {                                                                                                 \
-    checks++;                                                                                          \
-    if (!(cond)) {                                                                                     \
-      failures++;                                                                                      \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                      \
-      printf(__VA_ARGS__);                                                                             \
-      printf("\n");                                                                                    \
-    }                                                                                                  \
-  } while (0)
+#include "check.h"
 
 static const char *saxpy =
     "extern \"C\" __global__ void saxpy(float *y, const float *x, float a, int n) {\n"
@@ -164,6 +154,5 @@ int main(void) {
   char cmd[700];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   if (system(cmd) != 0) printf("note: could not remove %s\n", dir);
-  printf("%d passed, %d failed\n", checks - failures, failures);
-  return failures != 0;
+  return check_summary();
 }

@@ -4,17 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int failures = 0, checks = 0;
-#define CHECK(cond, ...)                                                                               \
-  do {                                                                                                 \
-    checks++;                                                                                          \
-    if (!(cond)) {                                                                                     \
-      failures++;                                                                                      \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                      \
-      printf(__VA_ARGS__);                                                                             \
-      printf("\n");                                                                                    \
-    }                                                                                                  \
-  } while (0)
+#include "check.h"
 
 static const char *parse(const char *s, rl_signature *sig, char *err, size_t n) {
   return rl_signature_parse(s, strlen(s), sig, err, n);
@@ -100,6 +90,5 @@ int main(void) {
   /* NULL text with length 0: no arguments */
   CHECK(!rl_signature_parse(NULL, 0, &sig, err, sizeof err) && sig.count == 0, "NULL text");
 
-  printf("%d passed, %d failed\n", checks - failures, failures);
-  return failures != 0;
+  return check_summary();
 }

@@ -6,7 +6,8 @@
 #   tools/gpu_session.sh evidence   PyTorch peers + roofline, the DoD of the naive user kernel (+ profile),
 #                                   the softmax example, cpu_roofline
 #   tools/gpu_session.sh fusion     the fusion kernel A/B, robot_fusion with its PyTorch peers
-#   tools/gpu_session.sh devices    --devices all runs of dod and roofline, and a sweep on one GPU vs all
+#   tools/gpu_session.sh devices    --devices all runs of dod and roofline, then what sweep does
+#   tools/gpu_session.sh sweep      the roofline sweep on one GPU vs one shard per GPU, merged (wall times)
 # Expects build/robolua (or ROBOLUA) built from the commit in ROBOLUA_GIT_COMMIT; writes results/ and
 # packs each new results/ folder into ${OUT:-gpu-out}/<folder>.tgz (a later timeout loses nothing).
 # Nsight Systems' importer needs libdw: .nsys-libs/usr/lib/x86_64-linux-gnu is put on LD_LIBRARY_PATH.
@@ -22,6 +23,8 @@ export ROBOLUA="$bin"
 NSYS=${NSYS:-$(command -v nsys || find /opt/nvidia -path '*target-linux-x64/nsys' -type f 2>/dev/null | head -1 || true)}
 export NSYS
 log() { echo "== $* ($(date -u +%T))"; }
+ms() { date +%s%3N; }
+wall() { printf 'wall %d.%03d s\n' $((($2 - $1) / 1000)) $((($2 - $1) % 1000)); }
 # results/ folders that existed before this session are not packed (only what this session made)
 before=" $(cd results && echo ./*/) "
 pack() {
@@ -115,19 +118,35 @@ fusion)
 devices)
   for s in dod roofline; do
     log "--devices all: $s"
-    start=$(date +%s.%N)
+    t0=$(ms)
     "$bin" -q --devices all "scenarios/$s.lua" 2>&1 | tail -n 4
-    echo "wall $(echo "$(date +%s.%N) - $start" | bc) s" | tee "$out/wall-$s-devices.txt"
+    wall "$t0" "$(ms)" | tee "$out/wall-$s-devices.txt"
     run=""
     for d in results/"$s"-devices-*; do [ -f "$d/results.json" ] && run=$d; done
     [ -n "$run" ] && "$bin" compare "$run" "$run" --devices --markdown "$run/devices.md" | tail -n 12
     pack
   done
-  log "one GPU: roofline (for the wall time)"
-  start=$(date +%s.%N)
-  CUDA_VISIBLE_DEVICES=0 "$bin" -q scenarios/roofline.lua 2>&1 | tail -n 2
-  echo "wall $(echo "$(date +%s.%N) - $start" | bc) s" | tee "$out/wall-roofline-one-gpu.txt"
+  ;;&
+devices | sweep)
+  # The same sweep on one GPU, then split over the GPUs (one shard per GPU, in parallel) and merged:
+  # the wall time a campaign saves by spreading over the machine's GPUs.
+  n=$(nvidia-smi -L | wc -l)
+  log "one GPU: roofline"
+  t0=$(ms)
+  CUDA_VISIBLE_DEVICES=0 "$bin" -q -o "$out/one" scenarios/roofline.lua 2>&1 | tail -n 1
+  wall "$t0" "$(ms)" | tee "$out/wall-roofline-one-gpu.txt"
+  log "$n GPUs: roofline as $n shards, one per GPU, then merged"
+  t0=$(ms)
+  for ((i = 0; i < n; i++)); do
+    CUDA_VISIBLE_DEVICES=$i "$bin" -q -o "$out/shards" --shard "$i/$n" scenarios/roofline.lua >"$out/shard-$i.log" 2>&1 &
+  done
+  wait
+  merged="results/roofline-$n-gpu-shards-$(date -u +%Y%m%dT%H%M%SZ)"
+  "$bin" merge "$merged" "$out"/shards/* 2>&1 | tail -n 2
+  wall "$t0" "$(ms)" | tee "$out/wall-roofline-$n-gpu-shards.txt"
+  cp "$out"/wall-*.txt "$merged/" 2>/dev/null
+  "$bin" compare "$out"/one/roofline-* "$merged" 2>&1 | tail -n 3
   pack
   ;;
-*) echo "usage: tools/gpu_session.sh check|dod10|evidence|fusion|devices" >&2; exit 2 ;;
+*) echo "usage: tools/gpu_session.sh check|dod10|evidence|fusion|devices|sweep" >&2; exit 2 ;;
 esac

@@ -56,6 +56,7 @@ typedef struct {
   rl_resample_args args;
   rl_tensor *src, *st, *tt;
   int threads;
+  int pin;       /* opts.pin: pool index i runs on CPU i mod ncpu (cpu and reference backends) */
   int out_given; /* opts.out was a tensor */
 } rl_resample_call;
 /* Checks types, shapes, dtypes, devices and (unless opts.validate == false) the times; pushes the

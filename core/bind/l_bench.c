@@ -1,7 +1,7 @@
 /* Timing primitives for Lua. The loops run in C; Lua only sees the samples afterwards.
    rl.clock() -> seconds (monotonic, ns resolution)
-   rl.bench.resample(src, st, tt, {backend=, warmup=, repeats=, mode=, batch=, rotate=, threads=, out=, nvtx=})
-     -> {samples_ms = {...}, mode=, backend=, threads=, batch=, sm_clock_mhz = {...} (cuda)}
+   rl.bench.resample(src, st, tt, {backend=, warmup=, repeats=, mode=, batch=, rotate=, threads=, pin=, out=, nvtx=})
+     -> {samples_ms = {...}, mode=, backend=, threads=, pinned= (cpu), batch=, sm_clock_mhz = {...} (cuda)}
    rl.bench.copy_bandwidth_cpu{bytes=, threads=, repeats=} -> {bytes_per_s=, median_ms=, bytes=, threads=}
    rl.bench.lua(fn, {warmup=, repeats=}) -> {samples_ms = {...}}  (times a Lua function: for custom cases) */
 #include "clock.h"
@@ -37,7 +37,9 @@ static int l_bench_resample(lua_State *L) {
   int threads = 0;
   if (range) rl_nvtx_push(range);
   if (c.backend == RL_BACKEND_CPU) {
+    rl_pool_set_pinning(c.pin);
     threads = rl_cpu_time_resample(&c.args, c.threads, warmup, repeats, mode == RL_MODE_COLD, samples);
+    rl_pool_set_pinning(0);
     if (range) rl_nvtx_pop();
     if (threads == RL_BENCH_INTERRUPTED) return luaL_error(L, "interrupted");
     if (threads < 0) return luaL_error(L, "bench.resample: cannot allocate the cache-flush buffer");
@@ -58,6 +60,8 @@ static int l_bench_resample(lua_State *L) {
   if (c.backend == RL_BACKEND_CPU) {
     lua_pushinteger(L, threads);
     lua_setfield(L, -2, "threads");
+    lua_pushboolean(L, c.pin);
+    lua_setfield(L, -2, "pinned");
   } else {
     lua_createtable(L, repeats, 0);
     for (int i = 0; i < repeats; i++) {

@@ -116,6 +116,30 @@ static int l_rows_plan(lua_State *L) {
   return 1;
 }
 
+/* rl.cuda.fuse_kernel([name [, targets]]) -> name, targets: the kernel the fused resampler launches on
+   CUDA (kernels/NOTES.md, "fusion kernel"): "v2" (the default) or "v1" (the first one, for A/B runs);
+   targets = v2's targets per block, 0 = automatic. With a name: selects it (for every later call, graph
+   captures included) and returns the previous choice. ROBOLUA_FUSE_KERNEL / ROBOLUA_FUSE_TARGETS set the
+   starting choice. */
+static int l_fuse_kernel(lua_State *L) {
+  int targets = 0;
+  const char *prev = rl_cuda_fuse_get_kernel(&targets);
+  if (lua_isnoneornil(L, 1)) {
+    if (!prev) return luaL_error(L, "cuda.fuse_kernel: %s", rl_cuda_last_error());
+    lua_pushstring(L, prev);
+    lua_pushinteger(L, targets);
+    return 2;
+  }
+  const char *name = luaL_checkstring(L, 1);
+  const lua_Integer want = luaL_optinteger(L, 2, 0);
+  if (want < 0 || want > 1000000) return luaL_error(L, "cuda.fuse_kernel: targets must be 0 (automatic) or positive, got %I", want);
+  if (rl_cuda_fuse_set_kernel(name, (int)want) != 0)
+    return luaL_error(L, "cuda.fuse_kernel('%s', %I): %s", name, want, rl_cuda_last_error());
+  if (prev) lua_pushstring(L, prev); else lua_pushnil(L);
+  lua_pushinteger(L, targets);
+  return 2;
+}
+
 static int l_synchronize(lua_State *L) {
   need_cuda(L, "synchronize");
   if (rl_cuda_synchronize() != 0) return luaL_error(L, "cuda.synchronize: %s", rl_cuda_last_error());
@@ -161,7 +185,8 @@ void rl_open_cuda(lua_State *L) {
   static const luaL_Reg cuda[] = {{"available", l_available}, {"info", l_info},
                                   {"copy_bandwidth", l_copy_bandwidth}, {"synchronize", l_synchronize},
                                   {"sm_clock", l_sm_clock}, {"device_count", l_device_count},
-                                  {"copy_kernel", l_copy_kernel}, {"rows_plan", l_rows_plan}, {NULL, NULL}};
+                                  {"copy_kernel", l_copy_kernel}, {"rows_plan", l_rows_plan},
+                                  {"fuse_kernel", l_fuse_kernel}, {NULL, NULL}};
   static const luaL_Reg nvtx[] = {{"push", l_nvtx_push}, {"pop", l_nvtx_pop}, {"range", l_nvtx_range},
                                   {"available", l_nvtx_available}, {NULL, NULL}};
   luaL_newlib(L, cuda);

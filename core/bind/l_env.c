@@ -1,5 +1,7 @@
-/* rl.env() -> host facts (CPU model, cores, memory, OS, hostname, time). */
+/* rl.env() -> host facts (CPU model, cores, memory, OS, hostname, time, the CPU resampler's
+   instruction-set path: cpu_isa in use, cpu_isa_supported at best). */
 #define _POSIX_C_SOURCE 200809L
+#include "cpu_isa.h"
 #include "env.h"
 #include "bind.h"
 #include <time.h>
@@ -7,13 +9,15 @@
 static int l_env(lua_State *L) {
   rl_env e;
   rl_env_capture(&e);
-  lua_createtable(L, 0, 8);
+  lua_createtable(L, 0, 10);
   lua_pushstring(L, e.cpu_model); lua_setfield(L, -2, "cpu_model");
   lua_pushinteger(L, e.logical_cpus); lua_setfield(L, -2, "logical_cpus");
   lua_pushinteger(L, e.mem_total_bytes); lua_setfield(L, -2, "mem_total_bytes");
   lua_pushinteger(L, e.llc_bytes); lua_setfield(L, -2, "llc_bytes");
   lua_pushstring(L, e.os); lua_setfield(L, -2, "os");
   lua_pushstring(L, e.hostname); lua_setfield(L, -2, "hostname");
+  lua_pushstring(L, rl_cpu_isa_name(rl_cpu_isa_current())); lua_setfield(L, -2, "cpu_isa");
+  lua_pushstring(L, rl_cpu_isa_name(rl_cpu_isa_supported())); lua_setfield(L, -2, "cpu_isa_supported");
   char stamp[32];
   time_t now = time(NULL);
   struct tm tmv;

@@ -4,6 +4,7 @@
 #include "fuse.h"
 #include "bind.h"
 #include "rl_cuda.h"
+#include "threadpool.h"
 #include "trajectories.h"
 #include <math.h>
 #include <stdlib.h>
@@ -159,6 +160,7 @@ void rl_check_resample_call(lua_State *L, int idx, const char *fname, rl_resampl
   else if (strcmp(backend, "cuda") == 0) c->backend = RL_BACKEND_CUDA;
   else luaL_error(L, "opts.backend: unknown backend '%s' (expected cpu, reference or cuda)", backend);
   c->threads = (int)rl_opt_integer(L, o, "threads", 0, 0, 4096);
+  c->pin = rl_opt_boolean(L, o, "pin", 0);
   int validate = rl_opt_boolean(L, o, "validate", 1), strict = rl_opt_boolean(L, o, "strict", 0);
 
   rl_tensor *src = c->src, *st = c->st, *tt = c->tt;
@@ -224,6 +226,7 @@ static int l_resample(lua_State *L) {
   lua_settop(L, 4);
   if (rl_resample_is_general(L)) return rl_resample_general(L); /* modes, lengths, fill, f64/i64 times */
   rl_check_resample_call(L, 1, "resample", &c);
+  rl_pool_set_pinning(c.pin && c.backend != RL_BACKEND_CUDA);
   switch (c.backend) {
   case RL_BACKEND_CPU: rl_resample_cpu(&c.args, c.threads); break;
   case RL_BACKEND_REFERENCE: rl_resample_reference(&c.args, c.args.out, c.threads); break;
@@ -231,6 +234,7 @@ static int l_resample(lua_State *L) {
     if (run_cuda(&c.args) != 0) return luaL_error(L, "resample: CUDA failed: %s", rl_cuda_last_error());
     break;
   }
+  rl_pool_set_pinning(0);
   return 1;
 }
 

@@ -6,15 +6,20 @@
 #include "median.h"
 #include "rl_cuda.h"
 #include "threadpool.h"
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 size_t rl_cpu_llc_bytes(void) {
+  /* sysconf asks cpuid, a trap to the hypervisor in a VM: once is enough (the resampler asks per call) */
+  static _Atomic size_t cached = 0;
+  size_t c = atomic_load_explicit(&cached, memory_order_relaxed);
+  if (c) return c;
   long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE), l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
-  if (l3 > 0) return (size_t)l3;
-  if (l2 > 0) return (size_t)l2;
-  return 32u << 20;
+  c = l3 > 0 ? (size_t)l3 : l2 > 0 ? (size_t)l2 : 32u << 20;
+  atomic_store_explicit(&cached, c, memory_order_relaxed);
+  return c;
 }
 
 typedef struct {

@@ -1,22 +1,18 @@
 /* The CPU resampler: the serious baseline. Rows (b, t) are shared out over a persistent thread pool;
    each row finds its interval with a galloping cursor that starts from the previous row's interval
    (targets are usually sorted, so this is O(1) per row, and still O(log S) when they are not); the
-   D-wide lerp is a plain loop that the compiler vectorises (an AVX2 clone is picked at run time).
-   Large outputs are written with non-temporal stores so the write does not first read the line.
+   D-wide lerp is a row kernel (lerp.h) for the best instruction set, picked once per call.
+   The source rows of the row 4 ahead are prefetched into L2; data larger than the cache is written
+   with non-temporal stores, so the write does not first read the line (NOTES.md has the numbers).
    Rows are handed out in chunks from an atomic counter, so a thread the OS delays holds up nobody. */
 #include "resample.h"
+#include "cpu_bench.h"
+#include "lerp.h"
 #include "threadpool.h"
 #include <stdatomic.h>
-#include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
-#endif
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(ROBOLUA_NO_CLONES)
-#define RL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define RL_CLONES
 #endif
 
 /* Largest i with st[i] <= x, given st[0] <= x < st[S-1] and a hint in [0, S-2]. */
@@ -46,128 +42,19 @@ static inline int64_t cursor_search(const float *st, int64_t S, float x, int64_t
   return lo;
 }
 
-RL_CLONES static void lerp_f32(float *restrict o, const float *restrict a, const float *restrict b, float w,
-                               int64_t n) {
-  for (int64_t d = 0; d < n; d++) o[d] = a[d] + w * (b[d] - a[d]);
-}
-
-RL_CLONES static void lerp_bf16(uint16_t *restrict o, const uint16_t *restrict a, const uint16_t *restrict b,
-                                float w, int64_t n) {
-  for (int64_t d = 0; d < n; d++) {
-    union { float f; uint32_t u; } va, vb, r;
-    va.u = (uint32_t)a[d] << 16;
-    vb.u = (uint32_t)b[d] << 16;
-    r.f = va.f + w * (vb.f - va.f);
-    /* round to nearest even; a NaN keeps its payload's top bits and is made quiet (a float compare,
-       which vectorises, rather than a bit test) */
-    uint32_t rounded = (r.u + 0x7fffu + ((r.u >> 16) & 1u)) >> 16;
-    o[d] = (uint16_t)(r.f != r.f ? (r.u >> 16) | 0x40u : rounded);
-  }
-}
-
-static void lerp_f16_soft(uint16_t *restrict o, const uint16_t *restrict a, const uint16_t *restrict b, float w,
-                          int64_t n) {
-  for (int64_t d = 0; d < n; d++) {
-    float fa = rl_f16_to_f32(a[d]), fb = rl_f16_to_f32(b[d]);
-    o[d] = rl_f32_to_f16(fa + w * (fb - fa));
-  }
-}
-
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(ROBOLUA_NO_CLONES)
-#include <cpuid.h>
-#include <immintrin.h>
-/* F16C converts 8 halves <-> floats per instruction with the same round-to-nearest-even as the
-   software path (and the GPU), so the bytes are identical; the lerp stays sub, mul, add (no FMA). */
-__attribute__((target("avx,f16c"))) static void lerp_f16_f16c(uint16_t *restrict o, const uint16_t *restrict a,
-                                                                const uint16_t *restrict b, float w, int64_t n) {
-  const __m256 vw = _mm256_set1_ps(w);
-  int64_t d = 0;
-  for (; d + 8 <= n; d += 8) {
-    __m256 fa = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(a + d)));
-    __m256 fb = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(b + d)));
-    __m256 r = _mm256_add_ps(fa, _mm256_mul_ps(vw, _mm256_sub_ps(fb, fa)));
-    _mm_storeu_si128((__m128i *)(o + d), _mm256_cvtps_ph(r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-  }
-  lerp_f16_soft(o + d, a + d, b + d, w, n - d);
-}
-
-/* bf16 with AVX-512BW, 16 lanes: widen (shift into the high half), sub, mul, add, round to nearest
-   even with the integer trick, narrow with vpmovdw. Same operations as lerp_bf16, so the same bytes.
-   No NaN special case: widened bf16 values have zero low halves, so a NaN the arithmetic propagates
-   has them too and the rounding leaves its top half (sign, exponent, payload) unchanged. */
-__attribute__((target("avx512f,avx512bw"))) static void lerp_bf16_avx512(uint16_t *restrict o,
-                                                                         const uint16_t *restrict a,
-                                                                         const uint16_t *restrict b, float w,
-                                                                         int64_t n) {
-  const __m512 vw = _mm512_set1_ps(w);
-  const __m512i bias = _mm512_set1_epi32(0x7fff), one = _mm512_set1_epi32(1);
-  int64_t d = 0;
-  for (; d + 16 <= n; d += 16) {
-    __m512 fa = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(a + d))), 16));
-    __m512 fb = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(b + d))), 16));
-    __m512i u = _mm512_castps_si512(_mm512_add_ps(fa, _mm512_mul_ps(vw, _mm512_sub_ps(fb, fa))));
-    __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), one);
-    u = _mm512_srli_epi32(_mm512_add_epi32(u, _mm512_add_epi32(bias, lsb)), 16);
-    _mm256_storeu_si256((__m256i *)(o + d), _mm512_cvtepi32_epi16(u));
-  }
-  lerp_bf16(o + d, a + d, b + d, w, n - d);
-}
-
-/* ROBOLUA_CPU_ISA=generic turns the hand-written paths off (portable code only): for comparing the
-   paths byte for byte, and for reproducing a result on a baseline machine. */
-static int generic_only(void) {
-  static int state = -1;
-  if (state < 0) {
-    const char *isa = getenv("ROBOLUA_CPU_ISA");
-    state = isa && strcmp(isa, "generic") == 0;
-  }
-  return state;
-}
-static int have_f16c(void) {
-  static int state = -1;
-  if (state < 0) {
-    __builtin_cpu_init();
-    unsigned a, b, c, d; /* F16C from CPUID leaf 1 (clang before 15 has no "f16c" for __builtin_cpu_supports) */
-    int f16c = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
-    state = !generic_only() && f16c && __builtin_cpu_supports("avx");
-  }
-  return state;
-}
-static int have_avx512bw(void) {
-  static int state = -1;
-  if (state < 0) {
-    __builtin_cpu_init();
-    state = !generic_only() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
-  }
-  return state;
-}
-#else
-static int have_f16c(void) { return 0; }
-static int have_avx512bw(void) { return 0; }
-#define lerp_f16_f16c lerp_f16_soft
-#define lerp_bf16_avx512 lerp_bf16
-#endif
-
-static void lerp_f16(uint16_t *restrict o, const uint16_t *restrict a, const uint16_t *restrict b, float w,
-                     int64_t n) {
-  if (have_f16c()) lerp_f16_f16c(o, a, b, w, n);
-  else lerp_f16_soft(o, a, b, w, n);
-}
-
-static void lerp_any(rl_dtype t, void *o, const void *a, const void *b, float w, int64_t n) {
-  switch (t) {
-  case RL_F32: lerp_f32(o, a, b, w, n); break;
-  case RL_BF16:
-    if (have_avx512bw()) lerp_bf16_avx512(o, a, b, w, n);
-    else lerp_bf16(o, a, b, w, n);
-    break;
-  case RL_F16: lerp_f16(o, a, b, w, n); break;
-  default: break;
-  }
-}
-
+/* Streaming (non-temporal) stores once the data no longer fits the last-level cache: the output line
+   is then written without first being read, and does not push the source rows out. Below that, a hot
+   loop finds its inputs and output in the cache, and streaming would send the output to memory
+   (NOTES.md: 16x1000x512 bf16, 25 MB, is about even; 8x1000x512 loses 45% with streaming stores). */
+#define STREAM_MIN_FRACTION_OF_LLC 2 /* stream when src + out >= LLC / 2 */
+/* The portable kernels have no streaming store: they write 4 KiB chunks to a buffer that is copied
+   out with SSE2 streaming stores. */
 #define STREAM_CHUNK_BYTES 4096
-#define STREAM_MIN_OUT_BYTES (32u << 20) /* smaller outputs stay in cache for whoever reads them next */
+/* Source rows of the output row this far ahead are prefetched into L2. The hardware prefetcher loses
+   its stream wherever a target skips a source row (every few rows with jittered times), and each loss
+   cost ~1.7 us; prefetching the exact rows 4 ahead keeps ~8 KiB (bf16, D = 512) in flight. Into L2
+   (prefetcht2), not L1: prefetchnta/t0 that far ahead measured no better than none (NOTES.md). */
+#define PREFETCH_ROWS_AHEAD 4
 
 static void stream_store(void *dst, const void *src, size_t bytes) {
 #ifdef __SSE2__
@@ -181,7 +68,8 @@ static void stream_store(void *dst, const void *src, size_t bytes) {
 
 typedef struct {
   const rl_resample_args *a;
-  int stream;
+  rl_lerp_fn lerp;
+  int stream;               /* 0: ordinary stores; 1: lerp streams itself; 2: through a buffer */
   int64_t chunk;            /* rows handed out per grab */
   _Atomic int64_t next_row; /* dynamic schedule: a descheduled thread delays nobody */
 } job_t;
@@ -205,39 +93,58 @@ static inline interval_t row_interval(const rl_resample_args *a, int64_t r, int6
   return iv;
 }
 
-static inline void prefetch_rows(const unsigned char *p, size_t bytes) {
-  for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(p + off, 0, 0);
+/* Every line of bytes at p, into L2. Always inlined: GCC deems a function that only prefetches free
+   of side effects and deletes calls to it (measured: the prefetches vanished from the object code). */
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+ALWAYS_INLINE void prefetch_l2(const unsigned char *p, size_t bytes) {
+  const unsigned char *end = p + bytes;
+  for (p = (const unsigned char *)((uintptr_t)p & ~(uintptr_t)63); p < end; p += 64) __builtin_prefetch(p, 0, 1);
 }
 
-/* Rows [begin, end) of the output. */
+/* Prefetches the source rows of interval f of batch row b. */
+ALWAYS_INLINE void prefetch_sources(const rl_resample_args *a, interval_t f, int64_t b, size_t row_bytes) {
+  const unsigned char *base = (const unsigned char *)a->src + (size_t)(b * a->source_len) * row_bytes;
+  if (f.i1 == f.i0 + 1) {
+    prefetch_l2(base + (size_t)f.i0 * row_bytes, 2 * row_bytes); /* adjacent rows: one span */
+  } else {
+    prefetch_l2(base + (size_t)f.i0 * row_bytes, row_bytes);
+    if (f.i1 != f.i0) prefetch_l2(base + (size_t)f.i1 * row_bytes, row_bytes);
+  }
+}
+
+/* Rows [begin, end) of the output. Each row's interval is found PREFETCH_ROWS_AHEAD rows early, when
+   its source rows are prefetched, and kept in a ring until the row is computed: the lerp's addresses
+   are then known before its iteration starts. */
 static void run_range(const job_t *job, int64_t begin, int64_t end) {
   const rl_resample_args *a = job->a;
   const int64_t S = a->source_len, T = a->target_len, D = a->dim;
   const size_t es = rl_dtype_size(a->dtype), row_bytes = (size_t)D * es;
   const unsigned char *src = a->src;
   _Alignas(64) unsigned char tmp[STREAM_CHUNK_BYTES];
+  interval_t ring[PREFETCH_ROWS_AHEAD];
   int64_t hint = 0, hint_b = -1;
-  /* one row of look-ahead: the next row's source rows are prefetched while this one is computed */
-  interval_t next = row_interval(a, begin, &hint, &hint_b);
+  for (int64_t r = begin; r < begin + PREFETCH_ROWS_AHEAD && r < end; r++) {
+    ring[r % PREFETCH_ROWS_AHEAD] = row_interval(a, r, &hint, &hint_b);
+    prefetch_sources(a, ring[r % PREFETCH_ROWS_AHEAD], r / T, row_bytes);
+  }
   for (int64_t r = begin; r < end; r++) {
-    const interval_t iv = next;
-    const int64_t b = r / T;
-    if (r + 1 < end) {
-      next = row_interval(a, r + 1, &hint, &hint_b);
-      const int64_t nb = (r + 1) / T;
-      prefetch_rows(src + (size_t)(nb * S + next.i0) * row_bytes, row_bytes);
-      if (next.i1 != next.i0) prefetch_rows(src + (size_t)(nb * S + next.i1) * row_bytes, row_bytes);
+    const interval_t iv = ring[r % PREFETCH_ROWS_AHEAD];
+    const int64_t ahead = r + PREFETCH_ROWS_AHEAD;
+    if (ahead < end) {
+      ring[ahead % PREFETCH_ROWS_AHEAD] = row_interval(a, ahead, &hint, &hint_b);
+      prefetch_sources(a, ring[ahead % PREFETCH_ROWS_AHEAD], ahead / T, row_bytes);
     }
+    const int64_t b = r / T;
     const unsigned char *ra = src + (size_t)(b * S + iv.i0) * row_bytes;
     const unsigned char *rb = src + (size_t)(b * S + iv.i1) * row_bytes;
     unsigned char *ro = (unsigned char *)a->out + (size_t)r * row_bytes;
-    if (!job->stream) {
-      lerp_any(a->dtype, ro, ra, rb, iv.w, D);
+    if (job->stream != 2) {
+      job->lerp(ro, ra, rb, iv.w, D);
       continue;
     }
     for (size_t off = 0; off < row_bytes; off += STREAM_CHUNK_BYTES) {
       size_t nbytes = row_bytes - off < STREAM_CHUNK_BYTES ? row_bytes - off : STREAM_CHUNK_BYTES;
-      lerp_any(a->dtype, tmp, ra + off, rb + off, iv.w, (int64_t)(nbytes / es));
+      job->lerp(tmp, ra + off, rb + off, iv.w, (int64_t)(nbytes / es));
       stream_store(ro + off, tmp, nbytes);
     }
   }
@@ -272,15 +179,26 @@ int rl_resample_cpu(const rl_resample_args *a, int threads) {
   if ((int64_t)threads > rows) threads = (int)rows;
   job_t job;
   job.a = a;
+  job.lerp = rl_lerp_select(a->dtype, rl_cpu_isa_current());
+  if (!job.lerp) return 0; /* f64 and i64 are the reference's */
   job.stream = 0;
+  const size_t row_bytes = (size_t)a->dim * es, src_bytes = (size_t)(a->batch * a->source_len) * row_bytes;
+  if (src_bytes + out_bytes >= rl_cpu_llc_bytes() / STREAM_MIN_FRACTION_OF_LLC) {
+    rl_lerp_fn nt = rl_lerp_select_nt(a->dtype, rl_cpu_isa_current());
+    if (nt && (uintptr_t)a->out % 64 == 0 && row_bytes % 64 == 0) {
+      job.lerp = nt;
+      job.stream = 1;
+    }
+#ifdef __SSE2__
+    else if (!nt && (uintptr_t)a->out % 16 == 0 && row_bytes % 16 == 0) {
+      job.stream = 2;
+    }
+#endif
+  }
   /* ~16 grabs per thread: small enough to even out a late thread, large enough for the prefetcher */
   job.chunk = rows / ((int64_t)threads * 16);
   if (job.chunk < 8) job.chunk = 8;
   atomic_init(&job.next_row, 0);
-#ifdef __SSE2__
-  job.stream = out_bytes >= STREAM_MIN_OUT_BYTES && ((uintptr_t)a->out % 16 == 0) &&
-               (((size_t)a->dim * es) % 16 == 0);
-#endif
   rl_pool_run(threads, run_rows, &job);
   return threads;
 }

@@ -21,7 +21,7 @@ function M.table(docs)
         local name, uuid = device_of(r, doc, k)
         if not dev_seen[name] then dev_seen[name] = true; devices[#devices + 1] = { name = name, uuid = uuid } end
         local id = r.key .. " | " .. r.backend
-        if not row_of[id] then row_of[id] = { id = id, by = {} }; rows[#rows + 1] = row_of[id] end
+        if not row_of[id] then row_of[id] = { id = id, key = r.key, backend = r.backend, by = {} }; rows[#rows + 1] = row_of[id] end
         local xs = record.samples(r)
         local lo, hi = stats.median_ci(xs, 0.95)
         row_of[id].by[name] = { median = stats.median(xs), lo = lo, hi = hi }
@@ -42,14 +42,14 @@ function M.markdown(a, b)
   end
   lines[#lines + 1] = "- ratio = device median / " .. devices[1].name .. " median; range: the lowest and highest ratio the two 95% CIs of the medians allow"
   lines[#lines + 1] = ""
-  local head, rule = { "| configuration |" }, { "|---|" }
+  local head, rule = { "| configuration | backend |" }, { "|---|---|" }
   for _, d in ipairs(devices) do head[#head + 1] = " " .. d.name .. " median (ms) [95% CI] |"; rule[#rule + 1] = "---:|" end
   for i = 2, #devices do head[#head + 1] = " " .. devices[i].name .. " / " .. devices[1].name .. " |"; rule[#rule + 1] = "---:|" end
   lines[#lines + 1] = table.concat(head)
   lines[#lines + 1] = table.concat(rule)
-  local within, compared = 0, 0
+  local within, compared, widest = 0, 0, 0
   for _, row in ipairs(rows) do
-    local cells = { "| " .. row.id .. " |" }
+    local cells = { "| " .. row.key .. " | " .. row.backend .. " |" }
     for _, d in ipairs(devices) do
       local m = row.by[d.name]
       cells[#cells + 1] = m and string.format(" %.5g [%.5g, %.5g] |", m.median, m.lo, m.hi) or " - |"
@@ -61,6 +61,7 @@ function M.markdown(a, b)
         compared = compared + 1
         local lo, hi = m.lo / base.hi, m.hi / base.lo
         if lo <= 1 and hi >= 1 then within = within + 1 end
+        widest = math.max(widest, math.abs(m.median / base.median - 1))
         cells[#cells + 1] = string.format(" %.3f [%.3f, %.3f] |", m.median / base.median, lo, hi)
       else
         cells[#cells + 1] = " - |"
@@ -69,7 +70,7 @@ function M.markdown(a, b)
     lines[#lines + 1] = table.concat(cells)
   end
   lines[#lines + 1] = ""
-  lines[#lines + 1] = string.format("%d of %d ratios have 1.0 within the range the CIs allow (the devices agree there within noise).", within, compared)
+  lines[#lines + 1] = string.format("%d of %d ratios have 1.0 within the range the CIs allow (the devices agree there within noise); the medians differ by at most %.1f%%.", within, compared, 100 * widest)
   return table.concat(lines, "\n") .. "\n"
 end
 

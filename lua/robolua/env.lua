@@ -22,10 +22,10 @@ function M.git()
   return { commit = commit, dirty = status ~= nil, branch = capture("git rev-parse --abbrev-ref HEAD") }
 end
 
--- The CPU vector path the resampler takes on this machine (ROBOLUA_CPU_ISA=generic forces the
--- portable code): recorded so a comparison can tell runs on different instruction sets apart.
-function M.cpu_isa()
-  local forced = os.getenv("ROBOLUA_CPU_ISA")
+-- The CPU vector path the resampler takes (the engine's dispatch decides it; ROBOLUA_CPU_ISA caps it)
+-- and the vector flags the CPU has: recorded so a comparison can tell runs on different instruction
+-- sets apart.
+function M.cpu_isa(host)
   local f = io.open("/proc/cpuinfo", "r")
   local flags = ""
   if f then
@@ -36,8 +36,8 @@ function M.cpu_isa()
   end
   local has = {}
   for _, x in ipairs { "avx512bw", "avx512f", "avx2", "f16c", "fma" } do has[#has + 1] = flags:find(" " .. x .. " ", 1, true) and x or nil end
-  local path = flags:find(" avx512bw ", 1, true) and "avx512bw" or flags:find(" avx2 ", 1, true) and "avx2" or "generic"
-  if forced == "generic" then path = "generic (ROBOLUA_CPU_ISA)" end
+  local path = host.cpu_isa or "unknown"
+  if os.getenv("ROBOLUA_CPU_ISA") then path = path .. " (ROBOLUA_CPU_ISA=" .. os.getenv("ROBOLUA_CPU_ISA") .. ")" end
   return path, table.concat(has, " ")
 end
 
@@ -49,7 +49,7 @@ function M.capture(rl)
     cwd = capture("pwd"),
     git = M.git(),
   }
-  e.host.isa, e.host.vector_flags = M.cpu_isa()
+  e.host.isa, e.host.vector_flags = M.cpu_isa(e.host)
   e.robolua.commit = rl.core.build and rl.core.build.commit
   e.robolua.build_type = rl.core.build and rl.core.build.build_type
   local lf = io.open("/proc/loadavg", "r")

@@ -24,7 +24,7 @@ local function utc_stamp()
 end
 
 -- The run object: settings, environment, results; what the reports and gates receive.
-local function new_run(d, plan, cli, rl)
+function M.new_run(d, plan, cli, rl)
   local env = envmod.capture(rl)
   return {
     scenario = d.name, description = d.description, workload = d.workload.name, definition_hash = plan.hash,
@@ -98,7 +98,7 @@ function M.run(def)
   local plan = planmod.build(d, cli, { ok = cuda_ok, reason = cuda_why })
   if cli.list then io.write(planmod.listing(plan, d)); return plan end
   if cli.devices and not cli.worker then return require("robolua.run.devices").coordinate(d, plan, cli, where) end
-  local run = new_run(d, plan, cli, rl)
+  local run = M.new_run(d, plan, cli, rl)
   local mine = planmod.mine(plan)
   if cli.dry_run then
     local n = 0

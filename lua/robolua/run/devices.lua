@@ -61,7 +61,7 @@ function M.coordinate(d, plan, cli, where)
   end
   if #gpu_backends == 0 then definition.usage(where, "--devices: the scenario has no CUDA backend to spread over GPUs") end
   local root = files.mkdir_unique((cli.out or "results") .. "/" .. d.name .. "-devices-" .. os.date("!%Y%m%dT%H%M%SZ"))
-  local t0 = rl.clock()
+  local t0, started_utc = rl.clock(), os.date("!%Y-%m-%dT%H:%M:%SZ")
   local pending = {}
   for _, i in ipairs(list) do
     local wdir = root .. "/workers/gpu" .. i
@@ -123,10 +123,8 @@ function M.coordinate(d, plan, cli, where)
       end
     end
   end
-  if not run then
-    run = reload.as_run({ scenario = d.name, settings = { seeds = d.seeds, repeats = d.repeats, warmup = d.warmup, backends = plan.backends },
-      env = require("robolua.env").capture(rl), results = {}, started_utc = os.date("!%Y-%m-%dT%H:%M:%SZ") }, nil)
-    run.description, run.definition_hash, run.workload = d.description, plan.hash, d.workload.name
+  if not run then -- no CPU points: the run object the runner would have made, with no results of its own
+    run = require("robolua.scenario").new_run(d, plan, cli, rl)
   end
   table.sort(results, function(a, b)
     if (a.index or 0) ~= (b.index or 0) then return (a.index or 0) < (b.index or 0) end
@@ -135,6 +133,7 @@ function M.coordinate(d, plan, cli, where)
     return a.backend < b.backend
   end)
   run.results = results
+  run.started_utc = started_utc -- the run began with the workers, not with the CPU points after them
   run.devices = devices
   run.dir = root
   run.gpu_wall_s = gpu_wall

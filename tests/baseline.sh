@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Named baselines, round trip: --save-baseline NAME stores a run as OUT/baselines/NAME; --baseline NAME
+# runs and compares in one command (exit 1 on SLOWER, 0 otherwise, 2 when nothing matched or the
+# baseline is missing); compare-NAME.md in the run folder; `robolua compare` resolves names. The
+# SLOWER/FASTER cases use copies of the saved baseline with every sample scaled (4x), so the verdicts do
+# not depend on the machine's noise.
+# Usage: baseline.sh path/to/robolua (run from the source root).
+set -u
+bin=${1:?usage: baseline.sh path/to/robolua}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+out="$tmp/out"
+pass=0
+fail=0
+check() { # name, expected exit code, actual exit code
+  if [ "$2" = "$3" ]; then pass=$((pass + 1)); echo "ok    $1"; else fail=$((fail + 1)); echo "FAIL  $1: exit $3, expected $2"; cat "$tmp/log"; fi
+}
+contains() { # name, file, fragment
+  if grep -qF -- "$3" "$2"; then pass=$((pass + 1)); echo "ok    $1"; else fail=$((fail + 1)); echo "FAIL  $1: no '$3' in $2:"; cat "$2"; fi
+}
+cat >"$tmp/bl.lua" <<'EOF'
+local rl = require "robolua"
+return rl.scenario { name = "bl", seeds = { 0, 1 }, warmup = 1, repeats = 10, roofline = false,
+  axes = { shape = { { 4, 200, 16 } }, dtype = { "f32" }, backend = { "cpu" } } }
+EOF
+
+# run 1: saved as "base" (not quiet: the run says where)
+"$bin" -o "$out" --save-baseline base "$tmp/bl.lua" >"$tmp/log" 2>&1
+check "run 1 with --save-baseline base" 0 $?
+contains "the run says where the baseline went" "$tmp/log" "baseline saved: $out/baselines/base/"
+base="$out/baselines/base/results.json"
+"$bin" -e "local d = require('robolua.record').load('$base'); assert(d.scenario == 'bl' and #d.results == 1 and d.results[1].status == 'ok')" >"$tmp/log" 2>&1
+check "the baseline is a readable run document" 0 $?
+
+# copies of the baseline with every sample scaled: "fast" (x0.25) and "slow" (x4)
+for spec in fast:0.25 slow:4; do
+  name=${spec%%:*} factor=${spec##*:}
+  mkdir -p "$out/baselines/$name"
+  "$bin" -e "
+    local json, files = require 'robolua.json', require 'robolua.files'
+    local d = json.decode(files.read('$base'))
+    for _, r in ipairs(d.results) do
+      for _, s in ipairs(r.seeds) do
+        for i, v in ipairs(s.samples_ms) do s.samples_ms[i] = v * $factor end
+      end
+    end
+    files.write('$out/baselines/$name/results.json', json.encode(d))" >"$tmp/log" 2>&1
+  check "baseline '$name' written (samples x$factor)" 0 $?
+done
+
+# run 2 gated against each: the same baseline (SAME or a noise verdict, never a failure to compare),
+# one 4x faster (this run is SLOWER: exit 1), one 4x slower (this run is FASTER: exit 0)
+"$bin" -q -o "$out" --baseline base "$tmp/bl.lua" >"$tmp/gate.md" 2>"$tmp/log"
+code=$?
+case "$code" in 0 | 1) check "run 2 gated against base: compared (exit $code: SAME, or noise)" "$code" "$code" ;;
+  *) check "run 2 gated against base: compared" "0 or 1" "$code" ;; esac
+contains "the comparison is printed" "$tmp/gate.md" "| configuration | backend | base median (ms) |"
+contains "the gated row is the configuration" "$tmp/gate.md" "shape=4x200x16 dtype=f32"
+md=$(find "$out" -path "*/bl-*/compare-base.md" | head -1)
+if [ -n "$md" ]; then check "compare-base.md is written in the run folder" 0 0; else check "compare-base.md in the run folder" 0 1; fi
+"$bin" -q -o "$out" --baseline fast "$tmp/bl.lua" >"$tmp/gate.md" 2>"$tmp/log"
+check "against a 4x faster baseline: exit 1" 1 $?
+contains "... and the row is SLOWER" "$tmp/gate.md" "SLOWER"
+contains "... while the gates pass" "$tmp/gate.md" "robolua: PASS"
+"$bin" -q -o "$out" --baseline slow "$tmp/bl.lua" >"$tmp/gate.md" 2>"$tmp/log"
+check "against a 4x slower baseline: exit 0" 0 $?
+contains "... and the row is FASTER" "$tmp/gate.md" "FASTER"
+
+# a changed configuration: nothing matches the baseline, exit 2
+"$bin" -q -o "$out" -a dtype=bf16 --baseline base "$tmp/bl.lua" >"$tmp/gate.md" 2>"$tmp/log"
+check "a changed configuration (-a dtype=bf16) against base: exit 2" 2 $?
+contains "... says nothing was compared" "$tmp/gate.md" "Nothing was compared"
+contains "... lists the configuration only in base" "$tmp/gate.md" "Only in base: shape=4x200x16 dtype=f32"
+changed=$(find "$out" -path "*/bl-*/compare-base.md" -exec grep -l "dtype=bf16" {} + | head -1)
+if [ -n "$changed" ]; then
+  "$bin" compare -o "$out" base "$(dirname "$changed")" >"$tmp/cmp.md" 2>"$tmp/log"
+  check "robolua compare base <changed run>: exit 2" 2 $?
+else
+  check "the changed run's folder has compare-base.md" 0 1
+fi
+
+# robolua compare resolves names under -o; direction matters
+"$bin" compare -o "$out" fast base >"$tmp/cmp.md" 2>"$tmp/log"
+check "robolua compare fast base (names; base's samples are 4x fast's, so SLOWER): exit 1" 1 $?
+"$bin" compare -o "$out" slow base >"$tmp/cmp.md" 2>"$tmp/log"
+check "robolua compare slow base (names; FASTER): exit 0" 0 $?
+contains "... FASTER" "$tmp/cmp.md" "FASTER"
+
+# errors: a missing baseline, a name that is not a plain name
+"$bin" -q -o "$out" --baseline nosuch "$tmp/bl.lua" >"$tmp/log" 2>&1
+check "--baseline nosuch: exit 2" 2 $?
+contains "... naming it" "$tmp/log" "--baseline nosuch"
+"$bin" -q -o "$out" --save-baseline ../escape "$tmp/bl.lua" >"$tmp/log" 2>&1
+check "--save-baseline ../escape: a usage error" 2 $?
+if [ -e "$out/escape" ] || [ -e "$out/baselines/../escape" ]; then check "nothing written outside baselines/" 0 1; fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

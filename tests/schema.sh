@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The JSON Schema of the run document (schema/run.schema.json) against real documents: a run of
+# scenarios/ci.lua; a run with every kind of record (ok, skipped, failed verification, error) and gate
+# (pass, fail, skip, inconclusive), sharded, merged and saved as a named baseline; every committed
+# results/**/results.json of schema robolua.run/2. Then deliberately broken copies must fail.
+# Usage: schema.sh path/to/robolua BUILD_DIR (run from the source root). Skipped (exit 77) without
+# Python's jsonschema (Debian: python3-jsonschema).
+set -u
+bin=${1:?usage: schema.sh path/to/robolua BUILD_DIR}
+build=${2:?usage: schema.sh path/to/robolua BUILD_DIR}
+py=""
+for cand in python3 /usr/bin/python3; do
+  if command -v "$cand" >/dev/null && "$cand" -c 'from jsonschema import Draft202012Validator' 2>/dev/null; then py=$cand; break; fi
+done
+if [ -z "$py" ]; then echo "SKIP  no python3 with jsonschema (Draft 2020-12): apt-get install python3-jsonschema"; exit 77; fi
+schema=schema/run.schema.json
+check=tests/schema_check.py
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok    $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL  $1"; }
+run_check() { # name, command...: counts the helper's lines
+  local name=$1; shift
+  if "$@" >"$tmp/check.out" 2>&1; then ok "$name"; else bad "$name"; fi
+  sed 's/^/      /' "$tmp/check.out"
+}
+
+# 1. a run of the CI scenario (exit 0, or 1 when a gate fails on a noisy machine: the document is the point)
+"$bin" -q -o "$tmp/ci" scenarios/ci.lua >"$tmp/ci.log" 2>&1
+code=$?
+ci_doc=$(find "$tmp/ci" -path "*/ci-*/results.json" | head -1)
+if [ -n "$ci_doc" ] && [ "$code" -le 1 ]; then ok "scenarios/ci.lua wrote results.json (exit $code)"; else bad "scenarios/ci.lua: exit $code, no results.json"; cat "$tmp/ci.log"; fi
+
+# 2. every status and gate outcome, a script argument, a stopping rule, pinned threads; sharded and merged
+cat >"$tmp/edge.lua" <<EOF
+local rl = require "robolua"
+local lib = "$build/tests/userlib/"
+return rl.scenario {
+  name = "edge", seeds = { 0, 1 }, warmup = 1, repeats = 3, interleave = 1, pin = true, roofline = false,
+  stop = { precision_pct = 50, max_repeats = 5 },
+  axes = { shape = { { 2, 20, 4 } }, dtype = { "f32", "bf16" }, backend = { "cpu", "wrong", "failing", "cuda" }, tag = { "a" } },
+  backends = {
+    wrong = rl.cpu.library { path = lib .. "libwrong.so", name = { f32 = "wrong_resample_f32" } },
+    failing = rl.cpu.library { path = lib .. "libfailing.so", name = { f32 = "failing_resample_f32" } },
+  },
+  skip = function(p) if p.dtype == "bf16" and p.backend ~= "cpu" then return "no bf16 library" end end,
+  gates = { function() return { skip = true, msg = "nothing to judge" } end,
+            function() return { inconclusive = true, msg = "too noisy" } end },
+}
+EOF
+"$bin" -q -o "$tmp/edge" --save-baseline edge "$tmp/edge.lua" some-arg >"$tmp/edge.log" 2>&1
+code=$?
+edge_doc=$(find "$tmp/edge" -path "*/edge-*/results.json" | head -1)
+if [ -n "$edge_doc" ] && [ "$code" = 1 ]; then ok "the edge scenario fails its verification gate (exit 1)"; else bad "edge scenario: exit $code (expected 1)"; cat "$tmp/edge.log"; fi
+for i in 0 1; do "$bin" -q -o "$tmp/shards" --shard "$i/2" "$tmp/edge.lua" >"$tmp/shard$i.log" 2>&1; done
+"$bin" merge "$tmp/merged" "$tmp/shards" >"$tmp/merge.log" 2>&1
+code=$?
+if [ "$code" = 1 ] && [ -f "$tmp/merged/results.json" ]; then ok "the shards merge (exit 1: the wrong library)"; else bad "merge: exit $code"; cat "$tmp/merge.log"; fi
+if "$py" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["script_args"] == ["some-arg"], d["script_args"]
+d=json.load(open(sys.argv[2])); assert d["script_args"] == [] and len(d["shards"]) == 2, d["script_args"]' "$edge_doc" "$tmp/merged/results.json"; then
+  ok "script_args is an array, empty or not"
+else
+  bad "script_args is not an array"
+fi
+
+# 3. documents written now validate against the schema without its legacy allowances
+fresh=("$ci_doc" "$edge_doc" "$tmp"/shards/edge-*/results.json "$tmp/merged/results.json" "$tmp/edge/baselines/edge/results.json")
+run_check "${#fresh[@]} documents written now validate (strict)" "$py" "$check" "$schema" valid --strict "${fresh[@]}"
+
+# 4. committed runs: every robolua.run/2 document validates. robolua.run/1 documents (results/dev-2core,
+#    before records had device/point, gates a verdict line, verification its own shape) predate the
+#    schema; record.from_doc reads them into run/2's shape, and they are only listed here.
+committed=()
+while IFS= read -r f; do
+  s=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("schema"))' "$f")
+  case "$s" in
+    robolua.run/2) committed+=("$f") ;;
+    robolua.run/1) echo "      (not validated: $f is robolua.run/1)" ;;
+    *) bad "$f: unknown schema $s" ;;
+  esac
+done < <(find results -name results.json | sort)
+if [ "${#committed[@]}" -gt 0 ]; then
+  run_check "${#committed[@]} committed robolua.run/2 documents validate" "$py" "$check" "$schema" valid "${committed[@]}"
+else
+  echo "      (no committed robolua.run/2 documents)"
+fi
+
+# 5. broken copies of the edge document are rejected, one breakage at a time
+run_check "every deliberately broken document is rejected" "$py" "$check" "$schema" broken "$edge_doc"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
