@@ -20,6 +20,12 @@ int rl_fuse_v2_launch(const rl_fuse_args *a, int c_lo, int width, int targets, c
 int rl_fuse_v2_fits(const rl_fuse_args *a);
 int rl_fuse_v2_max_targets(void);
 
+// v3: v2's search, then the output streamed by segments (runs of one stream's channels with one mode,
+// listed by the host) with code specialised per mode and dtype (fuse_v3.cu). rl_fuse_v3_fits: v2's
+// condition, and the window's segments fit the launch's list (else the dispatcher runs v2).
+int rl_fuse_v3_launch(const rl_fuse_args *a, int c_lo, int width, int targets, cudaStream_t s);
+int rl_fuse_v3_fits(const rl_fuse_args *a, int c_lo, int width);
+
 // The current device's SM count (cached; 1 if it cannot be read).
 int rl_fuse_sm_count(void);
 #endif
