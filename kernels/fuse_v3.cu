@@ -31,7 +31,7 @@ constexpr int kWarps = fuse_v2::kWarps;
 constexpr int kThreads = kWarps * 32;
 constexpr int kMaxTargets = 128, kMinTargets = 16;
 constexpr int kSlotsPerTarget = 48, kProbesPerLane = 4, kFirstProbes = 32 * kProbesPerLane, kCoarse = 256; // as v2
-constexpr int kElementsPerBlock = 12288; // output elements a block aims for (48 KB of f32; v2: 6144)
+constexpr int kElementsPerBlock = 8192; // output elements a block aims for (v2: 6144; fuse_ab: 64 targets x 90 best)
 constexpr int kMaxSegs = 48;             // segments per launch (more: the dispatcher runs v2)
 constexpr int kUnroll = 4;
 
@@ -58,11 +58,15 @@ __host__ __device__ inline Layout layout(const Params &p, int nstreams, int time
 
 // The segments of output channels [c_lo, c_lo + width): per stream, the cuts at its window's ends and at
 // its ranges' ends, each piece with its range's mode (channels in no range are linear). 0 when there are
-// more than kMaxSegs or a window cuts a quaternion group (v2 handles both).
+// more than kMaxSegs or a window cuts a quaternion group (v2 handles both). A segment goes by pairs
+// where every pair is aligned: even width, channel, stream dim, output channel and output pitch, and
+// buffers aligned to two elements.
 inline int build_segments(const rl_fuse_args *a, int c_lo, int width, Params &p) {
   p.nsegs = p.ngroups = 0;
+  const int os = a->out_dtype == RL_F32 ? 4 : 2;
   for (int k = 0; k < a->nstreams; k++) {
     const rl_fuse_stream &s = a->streams[k];
+    const int es = s.dtype == RL_F32 ? 4 : 2;
     const long long lo = std::max<long long>(0, c_lo - s.out_offset), hi = std::min<long long>(s.dim, c_lo + width - s.out_offset);
     if (lo >= hi) continue;
     long long cut[2 + 2 * RL_FUSE_MAX_RANGES];
@@ -82,7 +86,11 @@ inline int build_segments(const rl_fuse_args *a, int c_lo, int width, Params &p)
       const int kind = mode == RL_INTERP_HOLD ? kHold : mode == RL_INTERP_NEAREST ? kNearest : mode == RL_INTERP_SLERP ? kSlerp : kLerp;
       if (kind == kSlerp && ((cut[i] - from) % 4 != 0 || w % 4 != 0)) return 0;
       if (p.nsegs == kMaxSegs) return 0;
-      p.seg[p.nsegs++] = Seg{(int)(s.out_offset + cut[i] - c_lo), w, k, (int)cut[i], kind, 32 / w, 32 % w};
+      const long long c = s.out_offset + cut[i]; // the first output channel
+      const int pair = kind != kSlerp && w % 2 == 0 && cut[i] % 2 == 0 && s.dim % 2 == 0 && c % 2 == 0 && a->out_dim % 2 == 0 &&
+                       (uintptr_t)s.src % (2 * es) == 0 && (uintptr_t)a->out % (2 * os) == 0;
+      const int n = w / (pair ? 2 : 1); // items per target
+      p.seg[p.nsegs++] = Seg{(int)(c - c_lo), w, k, (int)cut[i], kind, pair, 32 / n, 32 % n};
       if (kind == kSlerp) p.ngroups += w / 4;
     }
   }
@@ -102,13 +110,14 @@ inline Params plan(const rl_fuse_args *a, int c_lo, int width, int targets) {
   return p;
 }
 
-// Targets per block: ~kElementsPerBlock output elements, halved while the grid would not fill the
-// device's `resident` blocks once (v2 asked for two waves; its fuse_ab runs were fastest at 128 targets).
+// Targets per block: ~kElementsPerBlock output elements, halved while the grid would fill less than half
+// the device's `resident` blocks (v2 asked for two full waves; fuse_ab, H100: B=64 ran faster at 512
+// blocks of 64 targets than at 1024 of 32).
 inline int choose_targets(const rl_fuse_args *a, int c_lo, int width, long long resident) {
   (void)c_lo;
   int tc = kMinTargets;
   while (tc < kMaxTargets && 2 * tc * width <= kElementsPerBlock) tc *= 2;
-  while (tc > kMinTargets && a->batch * ((a->target_len + tc - 1) / tc) < resident) tc /= 2;
+  while (tc > kMinTargets && 2 * a->batch * ((a->target_len + tc - 1) / tc) < resident) tc /= 2;
   return tc;
 }
 
@@ -271,15 +280,15 @@ __global__ void __launch_bounds__(kThreads, 4) fuse_kernel(const __grid_constant
     rl_fm_slerp(q0, q1, v.w, r);
     for (int j = 0; j < 4; j++) rl_fuse_store<ODT>(out, o + j, r[j]);
   }
-  // the other segments: ceil(nvalid x width / 32) strips each; warp w takes the w-th eighth of all strips
+  // the other segments: ceil(nvalid x items per target / 32) strips each; warp w takes the w-th eighth
   int N = 0;
   for (int s = 0; s < p.nsegs; s++)
-    if (p.seg[s].kind != kSlerp) N += (nvalid * p.seg[s].width + 31) >> 5;
+    if (p.seg[s].kind != kSlerp) N += (nvalid * (p.seg[s].width >> p.seg[s].pair) + 31) >> 5;
   const int j0 = N * wk / kWarps, j1 = N * (wk + 1) / kWarps;
   const Ctx ctx = {iv, s_src, out, ns, nvalid, out_dim, a.fill_bits};
   for (int s = 0, P = 0; s < p.nsegs && P < j1; s++) {
     if (p.seg[s].kind == kSlerp) continue;
-    const int n = (nvalid * p.seg[s].width + 31) >> 5, from = max(j0, P), to = min(j1, P + n);
+    const int n = (nvalid * (p.seg[s].width >> p.seg[s].pair) + 31) >> 5, from = max(j0, P), to = min(j1, P + n);
     if (from < to) walk_segment<ODT, kUnroll>(ctx, p.seg[s], s_dtype[p.seg[s].k], from - P, to - P, lane);
     P += n;
   }

@@ -13,8 +13,11 @@ enum { kLerp = 0, kHold, kNearest, kSlerp };
 
 // A run of channels of one stream with one mode, as the host lists them (fuse_v3.cu, build_segments):
 // output channels [c0, c0 + width) of the launch's window are the stream's channels [d0, d0 + width).
-// q, r = 32 / width, 32 % width: what a lane's (target, channel) moves by from one strip to the next.
-struct Seg { int c0, width, k, d0, kind, q, r; };
+// pair: its elements go two at a time (8-byte f32 or 4-byte 16-bit loads and stores; the host checks
+// that every pair is aligned in the source and the output). A strip is 32 items (elements, or pairs) of
+// the segment's item order (target-major); q, r = 32 / items per target, 32 % items per target: what a
+// lane's (target, item) moves by from one strip to the next.
+struct Seg { int c0, width, k, d0, kind, pair, q, r; };
 
 // What streaming needs: the block's intervals [nvalid][ns], each stream's row (as in v2), the span's
 // first output element and its row pitch.
@@ -26,72 +29,105 @@ struct Ctx {
   unsigned long long fill_bits;
 };
 
-template <int SDT> __device__ __forceinline__ unsigned load_raw_t(const unsigned char *row, int i) {
+// Raw element i of a row (SDT's bits, 16-bit ones zero-extended), and elements i, i + 1 (i even).
+template <int SDT> __device__ __forceinline__ unsigned load1(const unsigned char *row, int i) {
   return SDT == RL_F32 ? __ldg((const unsigned *)row + i) : (unsigned)__ldg((const unsigned short *)row + i);
 }
+template <int SDT> __device__ __forceinline__ void load2(const unsigned char *row, int i, unsigned &lo, unsigned &hi) {
+  if (SDT == RL_F32) {
+    const uint2 v = __ldg((const uint2 *)((const unsigned *)row + i));
+    lo = v.x;
+    hi = v.y;
+  } else {
+    const unsigned v = __ldg((const unsigned *)((const unsigned short *)row + i));
+    lo = v & 0xffffu;
+    hi = v >> 16;
+  }
+}
 
-// Strips [j0, j1) of segment g: strip j holds its elements 32 j .. 32 j + 31 (element e = target x width +
-// channel, so a warp's stores and each row's loads are consecutive). Mode and dtype are template
-// arguments, uniform over the warp: no per-element dispatch. kUnroll strips' loads are issued before the
-// first store, so a lane keeps 4 to 8 loads in flight.
-template <int SDT, int ODT, bool LERP, int U>
+// One output element's raw bits from its raw source bits (lerp, or a copy), as the CPU pass computes it.
+template <int SDT, int ODT, bool LERP> __device__ __forceinline__ unsigned make(unsigned a, unsigned b, float w) {
+  const float x = fuse_v2::raw_value(a, SDT);
+  return rl_fuse_bits<ODT>(LERP ? rl_fm_lerp(x, fuse_v2::raw_value(b, SDT), w) : x);
+}
+
+// Strips [j0, j1) of segment g, with P elements per item (1, or 2: pairs). Three passes over kUnroll
+// strips: the intervals (shared memory) first, then every source load, then the stores, so a lane keeps
+// up to 2 U loads in flight and the shared-memory latency is paid once per U items. Mode and dtypes are
+// template arguments, uniform over the warp: no per-element dispatch.
+template <int SDT, int ODT, bool LERP, int P, int U>
 __device__ void walk(const Ctx &x, const Seg &g, int j0, int j1, int lane) {
+  const int n = g.width / P; // items per target
+  int t = (j0 * 32 + lane) / n;
+  int d = (j0 * 32 + lane - t * n) * P;
   const int W = g.width;
-  int t = (j0 * 32 + lane) / W;
-  int d = j0 * 32 + lane - t * W;
   const unsigned char *src = x.src[g.k];
   const bool nearest = g.kind == kNearest;
   for (int j = j0; j < j1; j += U) {
-    unsigned ra[U], rb[U];
-    float w[U];
-    int o[U], fill[U];
+    Iv v[U];
+    int o[U];
 #pragma unroll
     for (int u = 0; u < U; u++) {
       o[u] = -1;
-      fill[u] = 0;
-      ra[u] = rb[u] = 0u;
-      w[u] = 0.0f;
       if (j + u < j1 && t < x.nvalid) {
         o[u] = t * x.out_dim + g.c0 + d;
-        const Iv v = x.iv[t * x.ns + g.k];
-        if (v.r0 < 0) {
-          fill[u] = 1;
-        } else {
-          ra[u] = load_raw_t<SDT>(src, (nearest ? v.rn : v.r0) + g.d0 + d);
-          if (LERP) rb[u] = load_raw_t<SDT>(src, v.r1 + g.d0 + d);
-          w[u] = v.w;
+        v[u] = x.iv[t * x.ns + g.k];
+        if (v[u].r0 >= 0) { // the samples' elements (r0 < 0: an empty stream row, filled)
+          v[u].r0 += g.d0 + d;
+          v[u].r1 += g.d0 + d;
+          v[u].rn += g.d0 + d;
         }
       }
       t += g.q;
-      d += g.r;
+      d += g.r * P;
       if (d >= W) {
         d -= W;
         t++;
       }
     }
+    unsigned a[U][P], b[U][P];
+#pragma unroll
+    for (int u = 0; u < U; u++) {
+#pragma unroll
+      for (int e = 0; e < P; e++) a[u][e] = b[u][e] = 0u;
+      if (o[u] < 0 || v[u].r0 < 0) continue;
+      const int first = nearest ? v[u].rn : v[u].r0;
+      if (P == 1) {
+        a[u][0] = load1<SDT>(src, first);
+        if (LERP) b[u][0] = load1<SDT>(src, v[u].r1);
+      } else {
+        load2<SDT>(src, first, a[u][0], a[u][P - 1]);
+        if (LERP) load2<SDT>(src, v[u].r1, b[u][0], b[u][P - 1]);
+      }
+    }
 #pragma unroll
     for (int u = 0; u < U; u++) {
       if (o[u] < 0) continue;
-      if (fill[u]) rl_fuse_store_fill<ODT>(x.out, o[u], x.fill_bits);
-      else if (LERP) rl_fuse_store<ODT>(x.out, o[u], rl_fm_lerp(fuse_v2::raw_value(ra[u], SDT), fuse_v2::raw_value(rb[u], SDT), w[u]));
-      else rl_fuse_store<ODT>(x.out, o[u], fuse_v2::raw_value(ra[u], SDT));
+      unsigned r[P];
+#pragma unroll
+      for (int e = 0; e < P; e++)
+        r[e] = v[u].r0 < 0 ? (unsigned)x.fill_bits : make<SDT, ODT, LERP>(a[u][e], b[u][e], v[u].w);
+      if (P == 1) rl_fuse_store_fill<ODT>(x.out, o[u], r[0]); // raw bits
+      else rl_fuse_store2<ODT>(x.out, o[u], r[0], r[P - 1]);
     }
   }
 }
 
-// One segment's strips [j0, j1), dispatched once on its mode and its stream's dtype.
-template <int ODT, int U> __device__ void walk_segment(const Ctx &x, const Seg &g, int dtype, int j0, int j1, int lane) {
+// One segment's strips [j0, j1), dispatched once on its mode, pairing and its stream's dtype.
+template <int SDT, int ODT, int U> __device__ void walk_modes(const Ctx &x, const Seg &g, int j0, int j1, int lane) {
   const bool lerp = g.kind == kLerp;
-  if (dtype == RL_F32) {
-    if (lerp) walk<RL_F32, ODT, true, U>(x, g, j0, j1, lane);
-    else walk<RL_F32, ODT, false, U>(x, g, j0, j1, lane);
-  } else if (dtype == RL_BF16) {
-    if (lerp) walk<RL_BF16, ODT, true, U>(x, g, j0, j1, lane);
-    else walk<RL_BF16, ODT, false, U>(x, g, j0, j1, lane);
+  if (g.pair) {
+    if (lerp) walk<SDT, ODT, true, 2, U>(x, g, j0, j1, lane);
+    else walk<SDT, ODT, false, 2, U>(x, g, j0, j1, lane);
   } else {
-    if (lerp) walk<RL_F16, ODT, true, U>(x, g, j0, j1, lane);
-    else walk<RL_F16, ODT, false, U>(x, g, j0, j1, lane);
+    if (lerp) walk<SDT, ODT, true, 1, U>(x, g, j0, j1, lane);
+    else walk<SDT, ODT, false, 1, U>(x, g, j0, j1, lane);
   }
+}
+template <int ODT, int U> __device__ void walk_segment(const Ctx &x, const Seg &g, int dtype, int j0, int j1, int lane) {
+  if (dtype == RL_F32) walk_modes<RL_F32, ODT, U>(x, g, j0, j1, lane);
+  else if (dtype == RL_BF16) walk_modes<RL_BF16, ODT, U>(x, g, j0, j1, lane);
+  else walk_modes<RL_F16, ODT, U>(x, g, j0, j1, lane);
 }
 
 } // namespace fuse_v3

@@ -166,7 +166,7 @@ struct Case {
   rl_episode_clock clock;
   int ragged;
   rl_dtype values, out;
-  int per_stream, wide, batch;
+  int per_stream, wide, batch; // wide: 1 = two wide streams; 2 = even widths and offsets (v3's pairs)
   double duration_s;
   int unsorted; // move row 0's first target behind its fourth and (float clocks) make row 1's last NaN
   int long_row; // one 1 kHz stream of 40 s: rows too long to stage step 1's bracket (refine rounds)
@@ -227,15 +227,16 @@ static int check(const Case &c, const Kernel &kern) {
   if (c.long_row) {
     p.nstreams = 1;
     p.streams[0] = {1000, 3, 0, 0, 0, c.values};
-  } else if (c.wide) {
+  } else if (c.wide == 1) {
     p.nstreams = 2;
     p.streams[0] = {30, 9000, 0, 0, 0, c.values};
     p.streams[1] = {200, 4000, 100, 140, 0, c.values};
   } else {
     p.nstreams = 4;
-    p.streams[0] = {30, 7, 0, 0, 0, c.values};
+    const int even = c.wide == 2;
+    p.streams[0] = {30, even ? 8 : 7, 0, 0, 0, c.values};
     p.streams[1] = {500, 14, 0, 0, 0, c.values};
-    p.streams[2] = {1000, 10, 0, 8, 0, c.values};
+    p.streams[2] = {1000, 10, 0, even ? 4 : 8, 0, c.values};
     p.streams[3] = {100, 2, 0, 0, 1, c.values};
   }
   const rl_dtype tdt = rl_episode_time_dtype(p.clock);
@@ -271,10 +272,10 @@ static int check(const Case &c, const Kernel &kern) {
       s.nranges = 1;
       s.ranges[0] = {0, (int32_t)D, RL_INTERP_HOLD};
     }
-    if (k == 0 && !c.wide && !c.long_row) {
+    if (k == 0 && c.wide != 1 && !c.long_row) {
       s.nranges = 2;
-      s.ranges[0] = {0, 3, RL_INTERP_NEAREST};
-      s.ranges[1] = {5, 7, RL_INTERP_HOLD};
+      s.ranges[0] = {0, c.wide ? 4 : 3, RL_INTERP_NEAREST};
+      s.ranges[1] = {c.wide ? 4 : 5, c.wide ? 6 : 7, RL_INTERP_HOLD};
     }
   }
   o.tgt_times = alloc((size_t)(c.batch * T) * rl_dtype_size(tdt));
@@ -311,7 +312,7 @@ static int check(const Case &c, const Kernel &kern) {
   else snprintf(kname, sizeof kname, "v%d targets %d slots %d", kern.version, kern.targets, kern.slots);
   printf("%s  %s: clock %d %s values %s out %s %s%s%s B=%d T=%lld: %zu of %zu bytes differ (first at %zu)\n", bad ? "FAIL" : "ok  ",
          kname, (int)c.clock, c.ragged ? "ragged" : "dense", rl_dtype_name(c.values), rl_dtype_name(c.out),
-         c.per_stream ? "per-stream" : "fused", c.wide ? " wide" : "", c.unsorted ? " unsorted" : c.long_row ? " long rows" : "", c.batch,
+         c.per_stream ? "per-stream" : "fused", c.wide == 1 ? " wide" : c.wide ? " even" : "", c.unsorted ? " unsorted" : c.long_row ? " long rows" : "", c.batch,
          (long long)T, bad, bytes, first);
   return bad != 0;
 }
@@ -328,6 +329,9 @@ int main() {
       {RL_CLOCK_EPOCH_I64, 1, RL_F32, RL_F32, 0, 0, 2, 3.0, 0, 0},  {RL_CLOCK_RELATIVE, 0, RL_F32, RL_F32, 0, 0, 3, 3.0, 1, 0},
       {RL_CLOCK_EPOCH_F64, 1, RL_F32, RL_F32, 0, 0, 3, 0.8, 1, 0},  {RL_CLOCK_EPOCH_I64, 0, RL_F32, RL_F32, 1, 0, 3, 0.8, 1, 0},
       {RL_CLOCK_EPOCH_F64, 1, RL_F32, RL_F32, 0, 0, 2, 40.0, 0, 1}, {RL_CLOCK_EPOCH_I64, 0, RL_BF16, RL_F32, 0, 0, 1, 40.0, 0, 1},
+      // even widths and offsets: v3's pairs in every mode and dtype
+      {RL_CLOCK_RELATIVE, 1, RL_F32, RL_F32, 0, 2, 3, 0.8, 0, 0},   {RL_CLOCK_EPOCH_I64, 1, RL_BF16, RL_BF16, 0, 2, 3, 0.8, 0, 0},
+      {RL_CLOCK_EPOCH_F64, 0, RL_F16, RL_F32, 1, 2, 2, 0.8, 0, 0},  {RL_CLOCK_RELATIVE, 1, RL_F32, RL_F16, 0, 2, 3, 3.0, 1, 0},
   };
   // v1, v2 and v3 as launched; v2 and v3 with odd, minimal and maximal blocks and with a staging budget
   // that some windows overflow
