@@ -20,7 +20,6 @@
 #include "fuse_v3_device.cuh"
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 
 namespace fuse_v3 {
 
@@ -45,7 +44,6 @@ struct Row {
 struct Params {
   int targets, chunks_per_row, c_lo, width, slots;
   int nsegs, ngroups; // segments, and quaternion groups in the slerp ones
-  int slerp_weight;   // strips a warp's 32 slerp tasks count as when the strips are shared out
   Seg seg[kMaxSegs];
 };
 
@@ -105,7 +103,6 @@ inline Params plan(const rl_fuse_args *a, int c_lo, int width, int targets) {
   p.chunks_per_row = (int)((a->target_len + p.targets - 1) / p.targets);
   p.c_lo = c_lo;
   p.width = width;
-  p.slerp_weight = 0;
   p.slots = p.targets * kSlotsPerTarget + 64;
   for (int k = 0; k < a->nstreams; k++)
     p.slots += 2 * (int)std::min<long long>(kCoarse, (a->streams[k].source_len + kFirstProbes - 1) / kFirstProbes) + 2;
@@ -124,9 +121,8 @@ inline int choose_targets(const rl_fuse_args *a, int c_lo, int width, long long 
   return tc;
 }
 
-// MINB: resident blocks per SM the registers are capped for (4: 64 registers; 5: 48, a few spilled).
-template <int TDT, int ODT, int MINB>
-__global__ void __launch_bounds__(kThreads, MINB) fuse_kernel(const __grid_constant__ rl_fuse_args a, const __grid_constant__ Params p) {
+template <int TDT, int ODT>
+__global__ void __launch_bounds__(kThreads, 4) fuse_kernel(const __grid_constant__ rl_fuse_args a, const __grid_constant__ Params p) {
   typedef typename TimeOf<TDT>::T TT;
   extern __shared__ __align__(16) unsigned char smem[];
   __shared__ Row s_row[RL_FUSE_MAX_STREAMS];
@@ -284,20 +280,11 @@ __global__ void __launch_bounds__(kThreads, MINB) fuse_kernel(const __grid_const
     rl_fm_slerp(q0, q1, v.w, r);
     for (int j = 0; j < 4; j++) rl_fuse_store<ODT>(out, o + j, r[j]);
   }
-  // the other segments: ceil(nvalid x items per target / 32) strips each, shared out in warp order; the
-  // first ws warps, which took the slerp tasks above, count p.slerp_weight strips done (in eighths: the
-  // per-warp share is (N + ws x weight) / 8)
+  // the other segments: ceil(nvalid x items per target / 32) strips each; warp w takes the w-th eighth
   int N = 0;
   for (int s = 0; s < p.nsegs; s++)
     if (p.seg[s].kind != kSlerp) N += (nvalid * (p.seg[s].width >> p.seg[s].pair) + 31) >> 5;
-  const int ws = min(kWarps, (nvalid * p.ngroups + 31) >> 5), share = N + ws * p.slerp_weight;
-  int j0 = 0, j1 = 0;
-  for (int w = 0; w <= wk; w++) {
-    j0 = j1;
-    j1 += w < ws ? max(0, share - kWarps * p.slerp_weight) : share;
-  }
-  j0 = min(N, j0 / kWarps);
-  j1 = wk == kWarps - 1 ? N : min(N, j1 / kWarps);
+  const int j0 = N * wk / kWarps, j1 = N * (wk + 1) / kWarps;
   const Ctx ctx = {iv, s_src, out, ns, nvalid, out_dim, a.fill_bits};
   for (int s = 0, P = 0; s < p.nsegs && P < j1; s++) {
     if (p.seg[s].kind == kSlerp) continue;
@@ -309,53 +296,33 @@ __global__ void __launch_bounds__(kThreads, MINB) fuse_kernel(const __grid_const
 
 // ---- end of the host-emulated part
 
-template <int TDT, int ODT, int MINB> int resident_per_sm(size_t smem) {
+template <int TDT, int ODT> int resident_per_sm(size_t smem) {
   static size_t cached_smem = 0;
   static int cached = 0;
   if (cached && cached_smem == smem) return cached;
   int n = 0;
-  if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, fuse_kernel<TDT, ODT, MINB>, kThreads, smem) != cudaSuccess || n < 1) n = 1;
+  if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, fuse_kernel<TDT, ODT>, kThreads, smem) != cudaSuccess || n < 1) n = 1;
   (void)cudaGetLastError();
   cached_smem = smem;
   cached = n;
   return n;
 }
 
-// The A/B knobs of kernels/NOTES.md (v3), read once: ROBOLUA_FUSE_V3_BLOCKS = 4 or 5 (the register cap's
-// resident blocks), ROBOLUA_FUSE_V3_SLERP = the slerp warps' weight in strips (0: none).
-struct Knobs { int minb = 4, slerp = 0; };
-inline const Knobs &knobs() {
-  static Knobs k;
-  static int ready = 0;
-  if (!ready) {
-    ready = 1;
-    const char *b = getenv("ROBOLUA_FUSE_V3_BLOCKS"), *w = getenv("ROBOLUA_FUSE_V3_SLERP");
-    if (b && atoi(b) == 5) k.minb = 5;
-    if (w && atoi(w) > 0 && atoi(w) < 1000) k.slerp = atoi(w);
-  }
-  return k;
-}
-
-template <int TDT, int ODT, int MINB> int launch_minb(const rl_fuse_args *a, int c_lo, int width, int targets, cudaStream_t s) {
+template <int TDT, int ODT> int launch_window(const rl_fuse_args *a, int c_lo, int width, int targets, cudaStream_t s) {
   const int ts = TDT == RL_F32 ? 4 : 8;
   if (targets <= 0) {
     const size_t smem = layout(plan(a, c_lo, width, kMaxTargets), a->nstreams, ts).bytes;
-    targets = choose_targets(a, c_lo, width, (long long)rl_fuse_sm_count() * resident_per_sm<TDT, ODT, MINB>(smem));
+    targets = choose_targets(a, c_lo, width, (long long)rl_fuse_sm_count() * resident_per_sm<TDT, ODT>(smem));
   }
-  Params p = plan(a, c_lo, width, targets);
-  p.slerp_weight = knobs().slerp;
+  const Params p = plan(a, c_lo, width, targets);
   const long long blocks = a->batch * p.chunks_per_row;
   if (blocks > INT32_MAX) { rl_cuda_set_message("fuse: too many blocks (batch x target chunks >= 2^31)"); return -1; }
   const size_t smem = layout(p, a->nstreams, ts).bytes;
-  auto kernel = fuse_kernel<TDT, ODT, MINB>;
+  auto kernel = fuse_kernel<TDT, ODT>;
   if (smem > 48 * 1024) RL_CU(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
   kernel<<<(unsigned)blocks, kThreads, smem, s>>>(*a, p);
   RL_CU(cudaGetLastError());
   return 0;
-}
-
-template <int TDT, int ODT> int launch_window(const rl_fuse_args *a, int c_lo, int width, int targets, cudaStream_t s) {
-  return knobs().minb == 5 ? launch_minb<TDT, ODT, 5>(a, c_lo, width, targets, s) : launch_minb<TDT, ODT, 4>(a, c_lo, width, targets, s);
 }
 
 template <int TDT> int launch_time(const rl_fuse_args *a, int c_lo, int width, int targets, cudaStream_t s) {

@@ -109,7 +109,7 @@ static fuse_v2::Params v2_params;
 static fuse_v3::Params v3_params;
 template <int TDT, int ODT> static void v1_thread() { fuse_v1::fuse_kernel<TDT, ODT>(grid_args, v1_chunk, v1_chunks_per_row, v1_c_lo, v1_width); }
 template <int TDT, int ODT> static void v2_thread() { fuse_v2::fuse_kernel<TDT, ODT>(grid_args, v2_params); }
-template <int TDT, int ODT> static void v3_thread() { fuse_v3::fuse_kernel<TDT, ODT, 4>(grid_args, v3_params); }
+template <int TDT, int ODT> static void v3_thread() { fuse_v3::fuse_kernel<TDT, ODT>(grid_args, v3_params); }
 
 // What one run uses: v1, or v2 (v3) with `targets` per block (0: the launcher's choice for a 132-SM device with
 // 4 resident blocks per SM) and `slots` staged times (-1: the plan's).
@@ -139,7 +139,6 @@ template <int TDT, int ODT> static void run_grid(const Kernel &k, const rl_fuse_
     const int targets = k.targets > 0 ? k.targets : fuse_v3::choose_targets(a, c_lo, width, 132 * 4);
     v3_params = fuse_v3::plan(a, c_lo, width, targets);
     if (k.slots >= 0) v3_params.slots = k.slots;
-    v3_params.slerp_weight = k.slots == 40 ? 5 : 0; // a slerp weight too (strips shared unevenly)
     if (fuse_v3::layout(v3_params, a->nstreams, (int)ts).bytes > sizeof emu_smem) { printf("FAIL  shared memory\n"); exit(1); }
     run_blocks(B * v3_params.chunks_per_row, fuse_v3::kThreads, v3_thread<TDT, ODT>);
     return;
