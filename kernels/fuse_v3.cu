@@ -33,7 +33,7 @@ constexpr int kMaxTargets = 128, kMinTargets = 16;
 constexpr int kSlotsPerTarget = 48, kProbesPerLane = 4, kFirstProbes = 32 * kProbesPerLane, kCoarse = 256; // as v2
 constexpr int kElementsPerBlock = 8192; // output elements a block aims for (v2: 6144; fuse_ab: 64 targets x 90 best)
 constexpr int kMaxSegs = 48;             // segments per launch (more: the dispatcher runs v2)
-constexpr int kUnroll = 4;
+constexpr int kUnroll = 6; // strips per round: a warp's 11 strips (robot case) take 2 rounds, not 3 (64 regs)
 
 struct Row {
   const void *times;

@@ -64,18 +64,21 @@ __device__ void walk(const Ctx &x, const Seg &g, int j0, int j1, int lane) {
   const unsigned char *src = x.src[g.k];
   const bool nearest = g.kind == kNearest;
   for (int j = j0; j < j1; j += U) {
-    Iv v[U];
-    int o[U];
+    // per item: its first output element (-1: none), its samples' first elements (first < 0: the fill,
+    // for an empty stream row), the weight; then their raw values
+    int o[U], first[U], second[U];
+    float w[U];
 #pragma unroll
     for (int u = 0; u < U; u++) {
-      o[u] = -1;
+      o[u] = first[u] = second[u] = -1;
+      w[u] = 0.0f;
       if (j + u < j1 && t < x.nvalid) {
         o[u] = t * x.out_dim + g.c0 + d;
-        v[u] = x.iv[t * x.ns + g.k];
-        if (v[u].r0 >= 0) { // the samples' elements (r0 < 0: an empty stream row, filled)
-          v[u].r0 += g.d0 + d;
-          v[u].r1 += g.d0 + d;
-          v[u].rn += g.d0 + d;
+        const Iv v = x.iv[t * x.ns + g.k];
+        if (v.r0 >= 0) {
+          first[u] = (nearest ? v.rn : v.r0) + g.d0 + d;
+          second[u] = v.r1 + g.d0 + d;
+          w[u] = v.w;
         }
       }
       t += g.q;
@@ -90,14 +93,13 @@ __device__ void walk(const Ctx &x, const Seg &g, int j0, int j1, int lane) {
     for (int u = 0; u < U; u++) {
 #pragma unroll
       for (int e = 0; e < P; e++) a[u][e] = b[u][e] = 0u;
-      if (o[u] < 0 || v[u].r0 < 0) continue;
-      const int first = nearest ? v[u].rn : v[u].r0;
+      if (first[u] < 0) continue;
       if (P == 1) {
-        a[u][0] = load1<SDT>(src, first);
-        if (LERP) b[u][0] = load1<SDT>(src, v[u].r1);
+        a[u][0] = load1<SDT>(src, first[u]);
+        if (LERP) b[u][0] = load1<SDT>(src, second[u]);
       } else {
-        load2<SDT>(src, first, a[u][0], a[u][P - 1]);
-        if (LERP) load2<SDT>(src, v[u].r1, b[u][0], b[u][P - 1]);
+        load2<SDT>(src, first[u], a[u][0], a[u][P - 1]);
+        if (LERP) load2<SDT>(src, second[u], b[u][0], b[u][P - 1]);
       }
     }
 #pragma unroll
@@ -105,8 +107,7 @@ __device__ void walk(const Ctx &x, const Seg &g, int j0, int j1, int lane) {
       if (o[u] < 0) continue;
       unsigned r[P];
 #pragma unroll
-      for (int e = 0; e < P; e++)
-        r[e] = v[u].r0 < 0 ? (unsigned)x.fill_bits : make<SDT, ODT, LERP>(a[u][e], b[u][e], v[u].w);
+      for (int e = 0; e < P; e++) r[e] = first[u] < 0 ? (unsigned)x.fill_bits : make<SDT, ODT, LERP>(a[u][e], b[u][e], w[u]);
       if (P == 1) rl_fuse_store_fill<ODT>(x.out, o[u], r[0]); // raw bits
       else rl_fuse_store2<ODT>(x.out, o[u], r[0], r[P - 1]);
     }
