@@ -1,7 +1,7 @@
 // The fused resampler's kernel variants behind rl_cuda_launch_fuse (fuse.cu checks the arguments and picks
 // one: ROBOLUA_FUSE_KERNEL, rl_cuda_fuse_set_kernel). Each launches one window of output channels
 // [c_lo, c_lo + width) on stream s: the whole output (a fused launch) or one stream's channels (the
-// per-stream baseline). kernels/NOTES.md, "fusion kernel", says why there are two and what each costs.
+// per-stream baseline). kernels/NOTES.md, "fusion kernel", says why there are three and what each costs.
 #ifndef ROBOLUA_FUSE_KERNELS_H
 #define ROBOLUA_FUSE_KERNELS_H
 #include "cuda_check.h"

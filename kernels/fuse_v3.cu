@@ -1,4 +1,4 @@
-// The fused resampler on the GPU, v3 (kernels/NOTES.md "fusion kernel v3" has the measurements behind it).
+// The fused resampler on the GPU, v3 (kernels/NOTES.md "fusion kernel" has the measurements behind it).
 // The same bytes as the CPU pass and as v2: v3 keeps v2's search (steps 1 and 2 below are v2's) and
 // replaces how the output is streamed, which ncu showed to be where v2's time went (H100, B=256:
 // 41 M instructions, ~60 per output element, IPC 2, 24 warps per SM by v2's 72 registers):
