@@ -1,6 +1,7 @@
-// The fused resampler on the GPU, v2 (the default; kernels/NOTES.md "fusion kernel" says why it replaced
-// v1 and what each step buys; doc/robot.md has the semantics). The same bytes as the CPU pass
-// (fuse_cpu.c): intervals, weights and values all come from fuse_math.h.
+// The fused resampler on the GPU, v2 (the default until v3, fuse_v3.cu, which keeps its search;
+// kernels/NOTES.md "fusion kernel" says why it replaced v1 and what each step buys; doc/robot.md has the
+// semantics). The same bytes as the CPU pass (fuse_cpu.c): intervals, weights and values all come from
+// fuse_math.h.
 //
 // A block owns (batch row b, TC consecutive targets) and writes their output span. Three dependent trips
 // to global memory before its first output (v1 made ~16):

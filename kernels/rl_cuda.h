@@ -112,10 +112,10 @@ int rl_cuda_context_status(void);
    one launch per stream, the baseline the fused launch is measured against. Asynchronous, like
    rl_cuda_resample. */
 int rl_cuda_fuse(const rl_fuse_args *a, int per_stream);
-/* Which kernel the fused calls above launch (kernels/NOTES.md, "fusion kernel"): "v2" (the default) or
-   "v1" (the first kernel, kept for A/B runs); targets = v2's targets per block, 0 = automatic, else in
-   [1, 128] (v1: 0). The environment sets the starting choice: ROBOLUA_FUSE_KERNEL=v1|v2,
-   ROBOLUA_FUSE_TARGETS=N. set: 0, or -1 with the reason in rl_cuda_last_error(). get: the name and
+/* Which kernel the fused calls above launch (kernels/NOTES.md, "fusion kernel"): "v3" (the default), or
+   "v2" or "v1" (the earlier kernels, kept for A/B runs); targets = v2's or v3's targets per block,
+   0 = automatic, else in [1, 128] (v1: 0). The environment sets the starting choice:
+   ROBOLUA_FUSE_KERNEL=v1|v2|v3, ROBOLUA_FUSE_TARGETS=N. set: 0, or -1 with the reason in rl_cuda_last_error(). get: the name and
    *targets, or NULL with the reason (an unknown value in the environment). */
 int rl_cuda_fuse_set_kernel(const char *name, int targets);
 const char *rl_cuda_fuse_get_kernel(int *targets);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The fused kernels' logic without a GPU: compiles the marked parts of kernels/fuse_v1.cu and fuse_v2.cu
+# The fused kernels' logic without a GPU: compiles the marked parts of kernels/fuse_v1.cu, fuse_v2.cu and fuse_v3.cu
 # for the host with the stand-ins of tests/fuse_emulation/ and runs them against the CPU pass (see
 # driver.cpp). Skips (77) without a C++ compiler.  usage: fuse_emulation.sh SOURCE_DIR librl_core.a
 set -u
@@ -9,7 +9,7 @@ cxx=${CXX:-c++}
 command -v "$cxx" >/dev/null || { echo "SKIP  no C++ compiler ($cxx)"; exit 77; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for v in v1 v2; do
+for v in v1 v2 v3; do
   sed -n '/^\/\/ ---- from here to the end marker/,/^\/\/ ---- end of the host-emulated part/p' "$src/kernels/fuse_$v.cu" \
     | sed 's/extern __shared__ __align__(16) unsigned char smem\[\];/unsigned char *smem = emu_smem;/' > "$work/kernel_$v.inc"
   grep -q 'fuse_kernel' "$work/kernel_$v.inc" || { echo "FAIL  the markers in kernels/fuse_$v.cu are missing"; exit 1; }

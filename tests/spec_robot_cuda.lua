@@ -1,4 +1,4 @@
--- The fused resampler on CUDA, each kernel (v2, v2 with odd blocks, v1: rl.cuda.fuse_kernel): bit-identical
+-- The fused resampler on CUDA, each kernel (v3, v2, each with odd blocks, v1: rl.cuda.fuse_kernel): bit-identical
 -- to the CPU pass (same arithmetic, fuse_math.h) on every time type, mode, output dtype, ragged and dense
 -- rows, wide and narrow outputs, unsorted and NaN targets; within tolerance of the float64 reference;
 -- padding never read (poisoned on the device); per-stream launches equal the fused one; the timing entry
@@ -145,23 +145,25 @@ local function fused_specs()
   end)
 end
 
--- Every kernel: the default, v2 with blocks of 7 targets (chunks that straddle everything), v1.
+-- Every kernel: the default, v3 and v2 with blocks of 7 targets (chunks that straddle everything) and of
+-- the most targets, v1.
 local default_kernel, default_targets = rl.cuda.fuse_kernel()
-for _, k in ipairs { { "v2", 0 }, { "v2", 7 }, { "v1", 0 } } do
+for _, k in ipairs { { "v3", 0 }, { "v3", 7 }, { "v3", 128 }, { "v2", 0 }, { "v2", 7 }, { "v1", 0 } } do
   rl.cuda.fuse_kernel(k[1], k[2])
   describe(string.format("cuda fused resampler, kernel %s (targets %d)", k[1], k[2]), fused_specs)
 end
 rl.cuda.fuse_kernel(default_kernel, default_targets)
 
 describe("cuda fuse kernel choice", function()
-  it("defaults to v2; selecting returns the previous choice; bad names and sizes are errors", function()
-    eq(default_kernel, "v2", "default kernel")
+  it("defaults to v3; selecting returns the previous choice; bad names and sizes are errors", function()
+    eq(default_kernel, "v3", "default kernel")
     local prev, t = rl.cuda.fuse_kernel("v1")
     eq(prev, default_kernel); eq(t, default_targets)
     eq(select(1, rl.cuda.fuse_kernel("v2", 64)), "v1", "previous")
     local now, nt = rl.cuda.fuse_kernel()
     eq(now, "v2"); eq(nt, 64)
-    fails(function() rl.cuda.fuse_kernel("v3") end, "cuda.fuse_kernel('v3', 0)", "unknown name")
+    eq(select(1, rl.cuda.fuse_kernel("v3", 128)), "v2", "previous")
+    fails(function() rl.cuda.fuse_kernel("v4") end, "cuda.fuse_kernel('v4', 0)", "unknown name")
     fails(function() rl.cuda.fuse_kernel("v2", 129) end, "targets per block", "[1, 128]")
     fails(function() rl.cuda.fuse_kernel("v1", 16) end, "targets per block")
     fails(function() rl.cuda.fuse_kernel("v2", -1) end, "targets must be 0")

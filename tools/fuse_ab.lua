@@ -1,16 +1,16 @@
 -- A/B of the fused resampler's CUDA kernels in one run (kernels/NOTES.md, "fusion kernel"): every variant
 -- x batch x clock x mode (hot = back-to-back launches, graph = a CUDA graph of 20), the same streams with
--- one launch each (per-stream, under v1 and v2), and a same-size cudaMemcpy timed by the same loop; inputs
+-- one launch each (per-stream, under v1, v2 and v3), and a same-size cudaMemcpy timed by the same loop; inputs
 -- rotated over 4 copies. Every variant's output is first checked byte for byte against the CPU pass (a
 -- variant that differs is reported and not timed; the run then exits 1).
---   robolua tools/fuse_ab.lua [variants=v1,v2,v2/16,v2/32,v2/64,v2/128] [batches=64,256] [repeats=100]
--- A variant is a kernel name, or v2/N for v2 with N targets per block (rl.cuda.fuse_kernel). Bytes: the
+--   robolua tools/fuse_ab.lua [variants=v1,v2,v3,v3/32,v3/64,v3/128] [batches=64,256] [repeats=100]
+-- A variant is a kernel name, or vK/N for v2 or v3 with N targets per block (rl.cuda.fuse_kernel). Bytes: the
 -- fuse workload's minimum (lua/robolua/workloads/fuse.lua, min_bytes); floor = bytes / the 1 GiB copy
 -- rate. Last, a diagnostic: the same episodes without the quaternion (no slerp), which prices the slerp.
 local rl = require "robolua"
 local fuse = require "robolua.workloads.fuse"
 
-local opts = { variants = "v1,v2,v2/16,v2/32,v2/64,v2/128", batches = "64,256", repeats = "100" }
+local opts = { variants = "v1,v2,v3,v3/32,v3/64,v3/128", batches = "64,256", repeats = "100" }
 for _, a in ipairs { ... } do
   local k, v = a:match("^(%w+)=(.*)$")
   if not k or not opts[k] then error("fuse_ab: unknown argument '" .. a .. "' (expected variants=, batches=, repeats=)", 0) end
@@ -63,7 +63,7 @@ local function run_case(label, e, vs)
   local cpu = rl.fuse(e):bytes()
   local d = to_cuda(e)
   local good, failures = {}, 0
-  local checked = { v1 = true, v2 = true } -- the per-stream columns run these two
+  local checked = { v1 = true, v2 = true, v3 = true } -- the per-stream columns run these
   for _, v in ipairs(vs) do checked[v] = true end
   for v in pairs(checked) do
     select_variant(v)
@@ -89,7 +89,7 @@ local function run_case(label, e, vs)
         row.t[v] = time(d, mode, "fused")
       end
     end
-    for _, v in ipairs { "v1", "v2" } do
+    for _, v in ipairs { "v1", "v2", "v3" } do
       if good[v] then
         select_variant(v)
         row.t["ps:" .. v] = time(d, mode, "per_stream")
@@ -106,6 +106,7 @@ local columns = {}
 for _, v in ipairs(variants) do columns[#columns + 1] = v end
 columns[#columns + 1] = "ps:v1"
 columns[#columns + 1] = "ps:v2"
+columns[#columns + 1] = "ps:v3"
 
 local function print_table(rows)
   local head = string.format("%-22s %7s %7s %7s", "case", "MB", "floor", "copy")
@@ -137,13 +138,15 @@ end
 print_table(all)
 
 -- Summary per case and mode: the best variant against the copy and against the per-stream launches.
-print("\nbest fused variant per case: % of the same-size copy (goal >= 90%), and per-stream v2 / fused (goal > 1)")
+print("\nbest fused variant per case: % of the same-size copy (goal >= 90%), and the fastest per-stream launches / fused (goal > 1)")
 for _, r in ipairs(all) do
   local best, bt
   for _, v in ipairs(variants) do if r.t[v] and (not bt or r.t[v] < bt) then best, bt = v, r.t[v] end end
   if best then
-    print(string.format("  %-22s %-7s %8.2f us  %5.1f%% of copy  per-stream v2 %s", r.label, best, bt, 100 * r.copy / bt,
-      r.t["ps:v2"] and string.format("%.2fx", r.t["ps:v2"] / bt) or "-"))
+    local ps
+    for _, v in ipairs { "ps:v1", "ps:v2", "ps:v3" } do if r.t[v] and (not ps or r.t[v] < ps) then ps = r.t[v] end end
+    print(string.format("  %-22s %-7s %8.2f us  %5.1f%% of copy  per-stream %s", r.label, best, bt, 100 * r.copy / bt,
+      ps and string.format("%.2fx", ps / bt) or "-"))
   end
 end
 
@@ -154,7 +157,7 @@ for k, s in ipairs(fuse.presets.robot4) do
 end
 local B = batches[#batches]
 local e = rl.robot_episodes { batch = B, duration_s = 10, seed = 0, clock = "relative", ragged = true, streams = streams }
-local diag = { "v1", "v2" }
+local diag = { "v1", "v2", "v3" }
 local rows, f = run_case(string.format("B=%d rel no-slerp", B), e, diag)
 failed = failed + f
 print("\ndiagnostic, no slerp (compare with the same rows above):")

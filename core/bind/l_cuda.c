@@ -117,8 +117,8 @@ static int l_rows_plan(lua_State *L) {
 }
 
 /* rl.cuda.fuse_kernel([name [, targets]]) -> name, targets: the kernel the fused resampler launches on
-   CUDA (kernels/NOTES.md, "fusion kernel"): "v2" (the default) or "v1" (the first one, for A/B runs);
-   targets = v2's targets per block, 0 = automatic. With a name: selects it (for every later call, graph
+   CUDA (kernels/NOTES.md, "fusion kernel"): "v3" (the default), "v2" or "v1" (the earlier ones, for A/B
+   runs); targets = v2's or v3's targets per block, 0 = automatic. With a name: selects it (for every later call, graph
    captures included) and returns the previous choice. ROBOLUA_FUSE_KERNEL / ROBOLUA_FUSE_TARGETS set the
    starting choice. */
 static int l_fuse_kernel(lua_State *L) {

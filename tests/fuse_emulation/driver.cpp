@@ -1,23 +1,22 @@
-// Runs the kernel of kernels/fuse.cu on the host, block after block, each of its 256 threads a ucontext
-// that __syncthreads switches away from, and compares its output bytes with the CPU pass (fuse_cpu.c) on
-// generated episodes of every time type, ragged and dense, several value and output dtypes, per-stream
-// windows and a channel table wider than 48 KB. What it checks is the kernel's indexing, tables,
-// intervals, fills and windows; the device arithmetic itself is covered by tests/spec_robot_cuda.lua.
-// Runs the kernels of kernels/fuse_v1.cu and fuse_v2.cu on the host, block after block, each of a block's
+// Runs the kernels of kernels/fuse_v1.cu, fuse_v2.cu and fuse_v3.cu on the host, block after block, each of a block's
 // threads a ucontext, and compares their output bytes with the CPU pass (fuse_cpu.c) on generated episodes
 // of every time type, ragged and dense, several value and output dtypes, per-stream windows, a channel
 // table wider than 48 KB, unsorted and NaN targets, and (v2) several block sizes and a staging budget too
-// small for some windows. What it checks is the kernels' indexing, tables, searches, windows, fills and
+// small for some windows (v2 and v3 share the search). What it checks is the kernels' indexing, tables, searches, windows, fills and
 // synchronisation (a thread reading what another has not yet written reads stale data here too); the device
 // arithmetic itself is covered by tests/spec_robot_cuda.lua.
 #include "shim.h"
 #include "fuse_store.cuh"
 #include "fuse_v2_device.cuh"
+#include "fuse_v3_device.cuh"
 namespace fuse_v1 {
 #include "kernel_v1.inc" // the marked parts of the kernels, extracted by fuse_emulation.sh
 }
 namespace fuse_v2 {
 #include "kernel_v2.inc"
+}
+namespace fuse_v3 {
+#include "kernel_v3.inc"
 }
 extern "C" {
 #include "fuse.h"
@@ -28,7 +27,7 @@ extern "C" {
 #include <vector>
 
 constexpr int kMaxThreads = 256, kStack = 128 * 1024;
-static_assert(fuse_v1::kThreads <= kMaxThreads && fuse_v2::kThreads <= kMaxThreads, "more threads than contexts");
+static_assert(fuse_v1::kThreads <= kMaxThreads && fuse_v2::kThreads <= kMaxThreads && fuse_v3::kThreads <= kMaxThreads, "more threads than contexts");
 static ucontext_t scheduler, threads[kMaxThreads];
 static std::vector<char> stacks((size_t)kMaxThreads * kStack);
 static int current;
@@ -107,10 +106,12 @@ static void run_blocks(long long blocks, int threads_per_block, void (*run)()) {
 static rl_fuse_args grid_args;
 static int v1_chunk, v1_chunks_per_row, v1_c_lo, v1_width;
 static fuse_v2::Params v2_params;
+static fuse_v3::Params v3_params;
 template <int TDT, int ODT> static void v1_thread() { fuse_v1::fuse_kernel<TDT, ODT>(grid_args, v1_chunk, v1_chunks_per_row, v1_c_lo, v1_width); }
 template <int TDT, int ODT> static void v2_thread() { fuse_v2::fuse_kernel<TDT, ODT>(grid_args, v2_params); }
+template <int TDT, int ODT> static void v3_thread() { fuse_v3::fuse_kernel<TDT, ODT>(grid_args, v3_params); }
 
-// What one run uses: v1, or v2 with `targets` per block (0: the launcher's choice for a 132-SM device with
+// What one run uses: v1, or v2 (v3) with `targets` per block (0: the launcher's choice for a 132-SM device with
 // 4 resident blocks per SM) and `slots` staged times (-1: the plan's).
 struct Kernel {
   int version, targets, slots;
@@ -131,10 +132,20 @@ template <int TDT, int ODT> static void run_grid(const Kernel &k, const rl_fuse_
     run_blocks(B * v1_chunks_per_row, fuse_v1::kThreads, v1_thread<TDT, ODT>);
     return;
   }
+  const size_t ts = TDT == RL_F32 ? 4 : 8;
+  if (k.version == 3) {
+    fuse_v3::Params p;
+    if (!fuse_v3::build_segments(a, c_lo, width, p)) { printf("FAIL  v3 refuses the window\n"); exit(1); }
+    const int targets = k.targets > 0 ? k.targets : fuse_v3::choose_targets(a, c_lo, width, 132 * 4);
+    v3_params = fuse_v3::plan(a, c_lo, width, targets);
+    if (k.slots >= 0) v3_params.slots = k.slots;
+    if (fuse_v3::layout(v3_params, a->nstreams, (int)ts).bytes > sizeof emu_smem) { printf("FAIL  shared memory\n"); exit(1); }
+    run_blocks(B * v3_params.chunks_per_row, fuse_v3::kThreads, v3_thread<TDT, ODT>);
+    return;
+  }
   const int targets = k.targets > 0 ? k.targets : fuse_v2::choose_targets(a, c_lo, width, 132 * 4);
   v2_params = fuse_v2::plan(a, c_lo, width, targets);
   if (k.slots >= 0) v2_params.slots = k.slots;
-  const size_t ts = TDT == RL_F32 ? 4 : 8;
   if (fuse_v2::layout(v2_params, a->nstreams, (int)ts).bytes > sizeof emu_smem) { printf("FAIL  shared memory\n"); exit(1); }
   run_blocks(B * v2_params.chunks_per_row, fuse_v2::kThreads, v2_thread<TDT, ODT>);
 }
@@ -155,7 +166,7 @@ struct Case {
   rl_episode_clock clock;
   int ragged;
   rl_dtype values, out;
-  int per_stream, wide, batch;
+  int per_stream, wide, batch; // wide: 1 = two wide streams; 2 = even widths and offsets (v3's pairs)
   double duration_s;
   int unsorted; // move row 0's first target behind its fourth and (float clocks) make row 1's last NaN
   int long_row; // one 1 kHz stream of 40 s: rows too long to stage step 1's bracket (refine rounds)
@@ -216,15 +227,16 @@ static int check(const Case &c, const Kernel &kern) {
   if (c.long_row) {
     p.nstreams = 1;
     p.streams[0] = {1000, 3, 0, 0, 0, c.values};
-  } else if (c.wide) {
+  } else if (c.wide == 1) {
     p.nstreams = 2;
     p.streams[0] = {30, 9000, 0, 0, 0, c.values};
     p.streams[1] = {200, 4000, 100, 140, 0, c.values};
   } else {
     p.nstreams = 4;
-    p.streams[0] = {30, 7, 0, 0, 0, c.values};
+    const int even = c.wide == 2;
+    p.streams[0] = {30, even ? 8 : 7, 0, 0, 0, c.values};
     p.streams[1] = {500, 14, 0, 0, 0, c.values};
-    p.streams[2] = {1000, 10, 0, 8, 0, c.values};
+    p.streams[2] = {1000, 10, 0, even ? 4 : 8, 0, c.values};
     p.streams[3] = {100, 2, 0, 0, 1, c.values};
   }
   const rl_dtype tdt = rl_episode_time_dtype(p.clock);
@@ -260,10 +272,10 @@ static int check(const Case &c, const Kernel &kern) {
       s.nranges = 1;
       s.ranges[0] = {0, (int32_t)D, RL_INTERP_HOLD};
     }
-    if (k == 0 && !c.wide && !c.long_row) {
+    if (k == 0 && c.wide != 1 && !c.long_row) {
       s.nranges = 2;
-      s.ranges[0] = {0, 3, RL_INTERP_NEAREST};
-      s.ranges[1] = {5, 7, RL_INTERP_HOLD};
+      s.ranges[0] = {0, c.wide ? 4 : 3, RL_INTERP_NEAREST};
+      s.ranges[1] = {c.wide ? 4 : 5, c.wide ? 6 : 7, RL_INTERP_HOLD};
     }
   }
   o.tgt_times = alloc((size_t)(c.batch * T) * rl_dtype_size(tdt));
@@ -297,10 +309,10 @@ static int check(const Case &c, const Kernel &kern) {
     if (cpu[i] != emu[i] && !bad++) first = i;
   char kname[64];
   if (kern.version == 1) snprintf(kname, sizeof kname, "v1");
-  else snprintf(kname, sizeof kname, "v2 targets %d slots %d", kern.targets, kern.slots);
+  else snprintf(kname, sizeof kname, "v%d targets %d slots %d", kern.version, kern.targets, kern.slots);
   printf("%s  %s: clock %d %s values %s out %s %s%s%s B=%d T=%lld: %zu of %zu bytes differ (first at %zu)\n", bad ? "FAIL" : "ok  ",
          kname, (int)c.clock, c.ragged ? "ragged" : "dense", rl_dtype_name(c.values), rl_dtype_name(c.out),
-         c.per_stream ? "per-stream" : "fused", c.wide ? " wide" : "", c.unsorted ? " unsorted" : c.long_row ? " long rows" : "", c.batch,
+         c.per_stream ? "per-stream" : "fused", c.wide == 1 ? " wide" : c.wide ? " even" : "", c.unsorted ? " unsorted" : c.long_row ? " long rows" : "", c.batch,
          (long long)T, bad, bytes, first);
   return bad != 0;
 }
@@ -317,9 +329,14 @@ int main() {
       {RL_CLOCK_EPOCH_I64, 1, RL_F32, RL_F32, 0, 0, 2, 3.0, 0, 0},  {RL_CLOCK_RELATIVE, 0, RL_F32, RL_F32, 0, 0, 3, 3.0, 1, 0},
       {RL_CLOCK_EPOCH_F64, 1, RL_F32, RL_F32, 0, 0, 3, 0.8, 1, 0},  {RL_CLOCK_EPOCH_I64, 0, RL_F32, RL_F32, 1, 0, 3, 0.8, 1, 0},
       {RL_CLOCK_EPOCH_F64, 1, RL_F32, RL_F32, 0, 0, 2, 40.0, 0, 1}, {RL_CLOCK_EPOCH_I64, 0, RL_BF16, RL_F32, 0, 0, 1, 40.0, 0, 1},
+      // even widths and offsets: v3's pairs in every mode and dtype
+      {RL_CLOCK_RELATIVE, 1, RL_F32, RL_F32, 0, 2, 3, 0.8, 0, 0},   {RL_CLOCK_EPOCH_I64, 1, RL_BF16, RL_BF16, 0, 2, 3, 0.8, 0, 0},
+      {RL_CLOCK_EPOCH_F64, 0, RL_F16, RL_F32, 1, 2, 2, 0.8, 0, 0},  {RL_CLOCK_RELATIVE, 1, RL_F32, RL_F16, 0, 2, 3, 3.0, 1, 0},
   };
-  // v1; v2 as launched; v2 with odd and minimal blocks; v2 with a staging budget that some windows overflow
-  const Kernel always[] = {{1, 0, -1}, {2, 0, -1}}, some[] = {{2, 7, -1}, {2, 16, 40}, {2, 1, 3}};
+  // v1, v2 and v3 as launched; v2 and v3 with odd, minimal and maximal blocks and with a staging budget
+  // that some windows overflow
+  const Kernel always[] = {{1, 0, -1}, {2, 0, -1}, {3, 0, -1}},
+               some[] = {{2, 7, -1}, {2, 16, 40}, {2, 1, 3}, {3, 7, -1}, {3, 16, 40}, {3, 1, 3}, {3, 128, -1}};
   int failed = 0, n = 0;
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     for (const Kernel &k : always) failed += check(cases[i], k), n++;

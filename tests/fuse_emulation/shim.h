@@ -35,3 +35,5 @@ static inline uint16_t __float2bfloat16_rn(float f) { return rl_f32_to_bf16(f); 
 static inline uint16_t __bfloat16_as_ushort(uint16_t v) { return v; }
 static inline uint16_t __float2half_rn(float f) { return rl_f32_to_f16(f); }
 static inline uint16_t __half_as_ushort(uint16_t v) { return v; }
+static inline unsigned __float_as_uint(float f) { unsigned u; memcpy(&u, &f, 4); return u; }
+struct uint2 { unsigned x, y; }; // CUDA's 8-byte vector (the pair path's loads and stores)
