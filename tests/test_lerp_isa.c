@@ -27,8 +27,21 @@ static double draws_uniform(draws *r) { return rl_uniform01(r->seed, 2, r->n++);
 #define N_MAX 4096
 static const rl_dtype dtypes[3] = {RL_F32, RL_BF16, RL_F16};
 
+/* Whether the element at p (dtype t) is a NaN. */
+static int is_nan(rl_dtype t, const unsigned char *p) {
+  if (t == RL_F32) {
+    uint32_t u;
+    memcpy(&u, p, 4);
+    return (u & 0x7fffffffu) > 0x7f800000u;
+  }
+  uint16_t h;
+  memcpy(&h, p, 2);
+  return (h & 0x7fffu) > (t == RL_BF16 ? 0x7f80u : 0x7c00u);
+}
+
 /* Runs the kernel of `isa` and the portable one on (a, b, w) at byte offset `off` from 64-byte
-   alignment and compares the output bytes (and that nothing past n was written). */
+   alignment and compares the output bytes (and that nothing past n was written). `off` is a multiple
+   of the element size, as a tensor's rows are: unaligned for the vectors, never for the element. */
 static int same_bytes(rl_dtype t, rl_cpu_isa isa, const void *a, const void *b, float w, int64_t n, int off,
                       const char *what) {
   static _Alignas(64) unsigned char ia[N_MAX * 4 + 128], ib[N_MAX * 4 + 128], o1[N_MAX * 4 + 128], o2[N_MAX * 4 + 128];
@@ -53,6 +66,13 @@ static int same_bytes(rl_dtype t, rl_cpu_isa isa, const void *a, const void *b, 
     for (size_t i = 0; i < sizeof o1; i++)
       if (o1[i] != o2[i]) {
         size_t e = (i - (size_t)off) / es; /* (the streaming variant, if the plain one agreed) */
+        /* Where both operands are NaN, which payload survives depends on the operand order the
+           compiler gives a commutative add (x86 keeps the first source's): the result need only be NaN. */
+        if (i >= (size_t)off && e < (size_t)n && is_nan(t, ia + off + e * es) && is_nan(t, ib + off + e * es) &&
+            is_nan(t, o1 + off + e * es) && is_nan(t, o2 + off + e * es)) {
+          i = off + (e + 1) * es - 1;
+          continue;
+        }
         CHECK(0, "%s %s %s n=%lld w=%a: element %zu differs (portable %02x%02x, %s %02x%02x)", rl_dtype_name(t),
               rl_cpu_isa_name(isa), what, (long long)n, (double)w, e, o1[off + e * es + 1], o1[off + e * es],
               rl_cpu_isa_name(isa), o2[off + e * es + 1], o2[off + e * es]);
@@ -173,7 +193,7 @@ static void test_random_and_tails(rl_dtype t, rl_cpu_isa isa) {
     }
     float w = (float)draws_uniform(&r);
     same_bytes(t, isa, a, b, w, N_MAX, 0, "random bits");
-    same_bytes(t, isa, a, b, w, N_MAX - 13, 6, "random bits, odd length, unaligned");
+    same_bytes(t, isa, a, b, w, N_MAX - 13, 3 * (int)rl_dtype_size(t), "random bits, odd length, unaligned");
   }
   for (int n = 0; n <= 70; n++)
     for (int off = 0; off < 8; off += 2) same_bytes(t, isa, a, b, 0.375f, n, off * (int)es, "tails");

@@ -70,6 +70,7 @@ const char *rl_append(const char *path, const void *data, size_t len, int sync, 
 }
 
 const char *rl_mkdir_unique(const char *base, char *out, size_t outlen, char *err, size_t errlen) {
+  if (!out || outlen == 0) return fail(err, errlen, "create", base, EINVAL);
   for (int k = 1; k < 10000; k++) {
     int n = k == 1 ? snprintf(out, outlen, "%s", base) : snprintf(out, outlen, "%s-%d", base, k);
     if (n < 0 || (size_t)n >= outlen) return fail(err, errlen, "create", base, ENAMETOOLONG);
