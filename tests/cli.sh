@@ -62,5 +62,25 @@ check "ROBOLUA_PATH overrides an embedded module" 0 $?
 "$bin" -e 'assert(not require("robolua.fmt").overridden)' >"$tmp/out" 2>&1
 check "without ROBOLUA_PATH the embedded module is used" 0 $?
 
+# Ctrl-C inside a coroutine that never yields: the hook of the main thread does not run there, so each
+# coroutine carries its own (a busy coroutine.wrap and coroutine.create loop both stop with exit 2)
+for how in wrap create; do
+  if [ $how = wrap ]; then body='coroutine.wrap(function() local x = 0 while true do x = x + 1 end end)()'
+  else body='coroutine.resume(coroutine.create(function() local x = 0 while true do x = x + 1 end end)) while true do end'; fi
+  printf '%s\n' "$body" >"$tmp/co.lua"
+  timeout 20 "$bin" "$tmp/co.lua" >"$tmp/out" 2>&1 &
+  pid=$!
+  sleep 0.5
+  kill -INT $pid
+  wait $pid
+  check "SIGINT stops a busy coroutine ($how) with exit 2" 2 $?
+done
+# the replaced create/wrap behave as Lua's: values through yield/resume, errors raised by wrap
+"$bin" -e 'local w = coroutine.wrap(function(a) local b = coroutine.yield(a * 2) return b + 1 end)
+assert(w(21) == 42 and w(1) == 2); local ok, e = pcall(coroutine.wrap(function() error({code = 7}) end))
+assert(not ok and e.code == 7); local t = coroutine.create(function() error("boom") end)
+local ok2, e2 = coroutine.resume(t); assert(not ok2 and e2:find("boom") and coroutine.status(t) == "dead")' >"$tmp/out" 2>&1
+check "coroutine.create and coroutine.wrap keep Lua's behaviour" 0 $?
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -33,10 +33,66 @@ static void on_signal(int sig) {
     lua_sethook(global_L, interrupted_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
 }
 
+/* Coroutines: a hook belongs to one Lua thread, so the one set on the main thread at a signal never
+   fires while a coroutine runs. Every coroutine the scripts create carries a cheap count hook that
+   stops it at an interrupt (unless the runner is polling, which stops it between samples itself). */
+static void coroutine_hook(lua_State *L, lua_Debug *ar) {
+  (void)ar;
+  if (rl_interrupt_requested() && !rl_interrupt_polling()) {
+    lua_sethook(L, NULL, 0, 0);
+    luaL_error(L, "interrupted");
+  }
+}
+static int watched_create(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  lua_State *co = lua_newthread(L);
+  lua_sethook(co, coroutine_hook, LUA_MASKCOUNT, 1000);
+  lua_pushvalue(L, 1);
+  lua_xmove(L, co, 1);
+  return 1;
+}
+/* coroutine.wrap over the watched create: resumes, and raises the coroutine's error as wrap does
+   (after closing it) */
+static int watched_wrap_call(lua_State *L) {
+  lua_State *co = lua_tothread(L, lua_upvalueindex(1));
+  int n = lua_gettop(L), nres = 0;
+  if (!lua_checkstack(co, n)) return luaL_error(L, "too many arguments to resume");
+  lua_xmove(L, co, n);
+  int status = lua_resume(co, L, n, &nres);
+  if (status == LUA_OK || status == LUA_YIELD) {
+    if (!lua_checkstack(L, nres + 1)) return luaL_error(L, "too many results to resume");
+    lua_xmove(co, L, nres);
+    return nres;
+  }
+  lua_xmove(co, L, 1); /* the error object */
+#if LUA_VERSION_RELEASE_NUM >= 50406
+  lua_closethread(co, L);
+#else
+  lua_resetthread(co);
+#endif
+  return lua_error(L);
+}
+static int watched_wrap(lua_State *L) {
+  watched_create(L);
+  lua_pushcclosure(L, watched_wrap_call, 1);
+  return 1;
+}
+static void watch_coroutines(lua_State *L) {
+  lua_getglobal(L, "coroutine");
+  if (lua_istable(L, -1)) {
+    lua_pushcfunction(L, watched_create);
+    lua_setfield(L, -2, "create");
+    lua_pushcfunction(L, watched_wrap);
+    lua_setfield(L, -2, "wrap");
+  }
+  lua_pop(L, 1);
+}
+
 static int pmain(lua_State *L) {
   int argc = (int)lua_tointeger(L, 1);
   char **argv = (char **)lua_touserdata(L, 2);
   luaL_checkversion(L);
+  watch_coroutines(L);
   lua_getglobal(L, "require");
   lua_pushstring(L, "robolua.cli");
   lua_call(L, 1, 1);
