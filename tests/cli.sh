@@ -82,5 +82,19 @@ assert(not ok and e.code == 7); local t = coroutine.create(function() error("boo
 local ok2, e2 = coroutine.resume(t); assert(not ok2 and e2:find("boom") and coroutine.status(t) == "dead")' >"$tmp/out" 2>&1
 check "coroutine.create and coroutine.wrap keep Lua's behaviour" 0 $?
 
+# precompiled chunks are refused everywhere a script loads code, not only as the script itself
+T="$tmp" "$bin" -e 'local f = assert(io.open(os.getenv("T") .. "/bin.lua", "wb")) f:write(string.dump(function() return 7 end)) f:close()' \
+  >"$tmp/out" 2>&1
+T="$tmp" "$bin" -e 'local bin = os.getenv("T") .. "/bin.lua"
+assert(io.open(bin, "rb"):read(1) == "\27", "the dump was written")
+local f, e = load(string.dump(function() return 1 end)); assert(not f and e:find("binary chunk"), e)
+f, e = loadfile(bin); assert(not f and e:find("binary chunk"), e)
+local ok; ok, e = pcall(dofile, bin); assert(not ok and e:find("binary chunk"), e)
+package.path = os.getenv("T") .. "/?.lua;" .. package.path
+ok, e = pcall(require, "bin"); assert(not ok and e:find("binary chunk"), e)
+assert(load("return 1 + 1")() == 2 and load("return x", "n", "t", { x = 5 })() == 5 and load("return print")() == print)' \
+  >"$tmp/out" 2>&1
+check "load, loadfile, dofile and require refuse precompiled chunks; text still loads" 0 $?
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -63,6 +63,59 @@ static int embedded_searcher(lua_State *L) {
   return 1;
 }
 
+/* Code is loaded as text only, everywhere a script can load it (load, loadfile, dofile, require from
+   package.path): a damaged precompiled chunk can crash the VM, and robolua never needs one. */
+static int text_only_call(lua_State *L, int mode_arg) {
+  if (lua_gettop(L) < mode_arg) lua_settop(L, mode_arg); /* an absent env stays absent */
+  lua_pushliteral(L, "t");
+  lua_replace(L, mode_arg);
+  lua_pushvalue(L, lua_upvalueindex(1)); /* Lua's own function */
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+static int text_load(lua_State *L) { return text_only_call(L, 3); }
+static int text_loadfile(lua_State *L) { return text_only_call(L, 2); }
+static int text_dofile(lua_State *L) {
+  const char *fname = luaL_optstring(L, 1, NULL);
+  lua_settop(L, 1);
+  if (luaL_loadfilex(L, fname, "t") != LUA_OK) return lua_error(L);
+  lua_call(L, 0, LUA_MULTRET);
+  return lua_gettop(L) - 1;
+}
+static int text_searcher(lua_State *L) { /* package.path's Lua files, as Lua's own searcher finds them */
+  const char *name = luaL_checkstring(L, 1);
+  lua_getglobal(L, "package");
+  lua_getfield(L, -1, "path");
+  const char *path = lua_tostring(L, -1);
+  if (!path) return luaL_error(L, "'package.path' must be a string");
+  lua_getfield(L, -2, "searchpath");
+  lua_pushstring(L, name);
+  lua_pushstring(L, path);
+  lua_call(L, 2, 2);
+  if (lua_isnil(L, -2)) return 1; /* the "no file ..." lines */
+  const char *file = lua_tostring(L, -2);
+  if (luaL_loadfilex(L, file, "t") != LUA_OK)
+    return luaL_error(L, "error loading module '%s' from file '%s':\n\t%s", name, file, lua_tostring(L, -1));
+  lua_pushstring(L, file);
+  return 2;
+}
+static void text_only(lua_State *L) {
+  static const struct { const char *name; lua_CFunction fn; } wrapped[] = {{"load", text_load}, {"loadfile", text_loadfile}};
+  for (size_t i = 0; i < sizeof wrapped / sizeof wrapped[0]; i++) {
+    lua_getglobal(L, wrapped[i].name);
+    lua_pushcclosure(L, wrapped[i].fn, 1);
+    lua_setglobal(L, wrapped[i].name);
+  }
+  lua_pushcfunction(L, text_dofile);
+  lua_setglobal(L, "dofile");
+  lua_getglobal(L, "package");
+  lua_getfield(L, -1, "searchers");
+  lua_pushcfunction(L, text_searcher);
+  lua_seti(L, -2, 2); /* Lua's own file searcher (before ours is inserted) */
+  lua_pop(L, 2);
+}
+
 static int open_all(lua_State *L) {
   luaL_openlibs(L);
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
@@ -75,6 +128,7 @@ static int open_all(lua_State *L) {
   lua_pushcfunction(L, luaopen_cjson_safe);
   lua_setfield(L, -2, "cjson.safe");
   lua_pop(L, 1);
+  text_only(L);
   /* insert after the preload searcher, before the file searchers */
   lua_getglobal(L, "package");
   lua_getfield(L, -1, "searchers");
