@@ -62,6 +62,15 @@ if [ -n "$md" ]; then check "compare-base.md is written in the run folder" 0 0; 
 check "against a 4x faster baseline: exit 1" 1 $?
 contains "... and the row is SLOWER" "$tmp/gate.md" "SLOWER"
 contains "... while the gates pass" "$tmp/gate.md" "robolua: PASS"
+"$bin" -q -o "$out" --baseline fast --threshold 400 "$tmp/bl.lua" >"$tmp/gate.md" 2>"$tmp/log"
+check "against a 4x faster baseline with --threshold 400 (a 300% change is SAME): exit 0" 0 $?
+contains "... and the row is SAME" "$tmp/gate.md" "SAME"
+"$bin" -q -o "$out" --threshold 5 "$tmp/bl.lua" >"$tmp/log" 2>&1
+check "--threshold without --baseline is a usage error" 2 $?
+contains "... naming the option" "$tmp/log" "--threshold applies to --baseline"
+"$bin" -q -o "$out" --baseline fast --alpha 2 "$tmp/bl.lua" >"$tmp/log" 2>&1
+check "--alpha out of (0, 1) is a usage error" 2 $?
+contains "... naming the option" "$tmp/log" "--alpha: expected a number in (0, 1), got '2'"
 "$bin" -q -o "$out" --baseline slow "$tmp/bl.lua" >"$tmp/gate.md" 2>"$tmp/log"
 check "against a 4x slower baseline: exit 0" 0 $?
 contains "... and the row is FASTER" "$tmp/gate.md" "FASTER"

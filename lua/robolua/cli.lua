@@ -28,6 +28,8 @@ options:
   --shard I/N|slurm    run shard I of N of the plan (slurm: SLURM_ARRAY_TASK_ID and the array size)
   --save-baseline NAME after the run, store it as OUT/baselines/NAME
   --baseline NAME      after the run, compare it with OUT/baselines/NAME (exit 1 if SLOWER)
+  --threshold PCT      with --baseline: a change smaller than PCT % is SAME (default 5)
+  --alpha P            with --baseline: the significance level of SLOWER/FASTER (default 0.01)
   -h, --help           this text
   -V, --version        version, commit and build options
 
@@ -77,6 +79,7 @@ local value_options = {
   ["-e"] = "code", ["-o"] = "out", ["--out"] = "out", ["--report"] = "report", ["--require"] = "require",
   ["-a"] = "axis", ["--axis"] = "axis", ["--backend"] = "backend", ["--devices"] = "devices",
   ["--shard"] = "shard", ["--save-baseline"] = "save_baseline", ["--baseline"] = "baseline",
+  ["--threshold"] = "threshold", ["--alpha"] = "alpha",
   ["--worker"] = "worker",
 }
 local flag_options = {
@@ -142,6 +145,17 @@ function M.parse(argv)
     local shard, err = require("robolua.run.shard").parse(cli.shard)
     if not shard then return nil, err end
     cli.shard = shard
+  end
+  for _, opt in ipairs { { "threshold", 0, 1000, 100 }, { "alpha", 0, 1, 1 } } do
+    local key, lo, hi, per = opt[1], opt[2], opt[3], opt[4]
+    if cli[key] then
+      local n = tonumber(cli[key])
+      if not n or n ~= n or n <= lo or n >= hi then
+        return nil, string.format("--%s: expected a number in (%g, %g), got '%s'", key, lo, hi, cli[key])
+      end
+      if not cli.baseline then return nil, "--" .. key .. " applies to --baseline NAME (or use robolua compare)" end
+      cli[key] = n / per
+    end
   end
   for _, name in ipairs { "save_baseline", "baseline" } do
     if cli[name] and not cli[name]:match("^[%w_%-%.]+$") then
