@@ -212,4 +212,14 @@ describe("rl.trajectories bounds", function()
   end)
 end)
 
+describe("json", function()
+  local json = require "robolua.json"
+  it("an empty table under an array key is [], a map under it keeps its keys", function()
+    spec.eq(json.encode { rows = {}, other = {} }, '{"other":{},"rows":[]}')
+    spec.eq(json.encode { rows = { 1, 2 } }, '{"rows":[1,2]}')
+    spec.eq(json.encode { seeds = { [1] = 1, [3] = 3 } }, '{"seeds":[1,null,3]}')
+    spec.eq(json.encode { point = { rows = { a = 1, b = 2 } } }, '{"point":{"rows":{"a":1,"b":2}}}')
+  end)
+end)
+
 spec.finish()

@@ -1,5 +1,5 @@
 -- JSON for run documents. Encoding is done here (not by lua-cjson) so that the document's shape never
--- depends on the data: a table under a key listed in ARRAY_KEYS is always an array, even when empty
+-- depends on the data: an empty table under a key listed in ARRAY_KEYS is an array, not {}
 -- (cjson writes an empty table as {}); keys are sorted (stable files, clean diffs); NaN and infinities
 -- become null; strings that are not valid UTF-8 have each bad byte replaced by U+FFFD, so the file
 -- always parses. Decoding uses lua-cjson.
@@ -47,15 +47,29 @@ local function is_sequence(t)
   return count == n
 end
 
+-- Under an array key: every key a positive integer (holes allowed, written as null) -> the length to
+-- write; any other key -> nil (the table is written as an object and keeps its data).
+local function array_length(t)
+  local n = 0
+  for k in pairs(t) do
+    if math.type(k) ~= "integer" or k < 1 then return nil end
+    if k > n then n = k end
+  end
+  return n
+end
+
 local encode_value
 
 local function encode_table(t, out, as_array, depth, seen)
   if seen[t] then error("json: a table contains itself", 0) end
   if depth > 100 then error("json: nesting deeper than 100", 0) end
   seen[t] = true
-  if as_array or is_sequence(t) then
+  -- under an array key an empty table is [] (cjson would write {}) and holes are null; a table with
+  -- other keys stays an object there too (a user axis named like an array key keeps its data)
+  local n = is_sequence(t) and #t or as_array and array_length(t)
+  if n then
     out[#out + 1] = "["
-    for i = 1, #t do
+    for i = 1, n do
       if i > 1 then out[#out + 1] = "," end
       encode_value(t[i], out, nil, depth + 1, seen)
     end
