@@ -64,13 +64,17 @@ check "without ROBOLUA_PATH the embedded module is used" 0 $?
 
 # Ctrl-C inside a coroutine that never yields: the hook of the main thread does not run there, so each
 # coroutine carries its own (a busy coroutine.wrap and coroutine.create loop both stop with exit 2)
+# (the signal is sent once the coroutine runs: the script writes a file just before it loops)
 for how in wrap create; do
-  if [ $how = wrap ]; then body='coroutine.wrap(function() local x = 0 while true do x = x + 1 end end)()'
-  else body='coroutine.resume(coroutine.create(function() local x = 0 while true do x = x + 1 end end)) while true do end'; fi
+  ready='io.open(os.getenv("READY"), "w"):close()'
+  if [ $how = wrap ]; then body="coroutine.wrap(function() $ready local x = 0 while true do x = x + 1 end end)()"
+  else body="coroutine.resume(coroutine.create(function() $ready local x = 0 while true do x = x + 1 end end)) while true do end"; fi
   printf '%s\n' "$body" >"$tmp/co.lua"
-  timeout 20 "$bin" "$tmp/co.lua" >"$tmp/out" 2>&1 &
+  rm -f "$tmp/ready"
+  READY="$tmp/ready" timeout 60 "$bin" "$tmp/co.lua" >"$tmp/out" 2>&1 &
   pid=$!
-  sleep 0.5
+  for _ in $(seq 400); do [ -e "$tmp/ready" ] && break; sleep 0.05; done
+  sleep 0.1
   kill -INT $pid
   wait $pid
   check "SIGINT stops a busy coroutine ($how) with exit 2" 2 $?
