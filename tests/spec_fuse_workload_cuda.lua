@@ -59,13 +59,7 @@ describe("cuda and cuda_per_stream through the workload", function()
 end)
 
 describe("a small scenario with both CUDA backends", function()
-  local lowest = 0
-  while arg[lowest - 1] do lowest = lowest - 1 end
-  local bin = arg[lowest]
-  if bin:find("/", 1, true) and bin:sub(1, 1) ~= "/" then bin = lfs.currentdir() .. "/" .. bin end
-  local tmp = os.tmpname()
-  os.remove(tmp)
-  assert(lfs.mkdir(tmp))
+  local bin, tmp = spec.binary(), spec.tempdir()
   local script = tmp .. "/scenario.lua"
   local f = assert(io.open(script, "w"))
   f:write([[

@@ -10,13 +10,7 @@ local cjson = require "cjson"
 local describe, it, fails = spec.describe, spec.it, spec.fails
 local S = rl.stats
 
-local lowest = 0
-while arg[lowest - 1] do lowest = lowest - 1 end
-local bin = arg[lowest]
-if bin:find("/", 1, true) and bin:sub(1, 1) ~= "/" then bin = lfs.currentdir() .. "/" .. bin end
-local tmp = os.tmpname()
-os.remove(tmp)
-assert(lfs.mkdir(tmp))
+local bin, tmp = spec.binary(), spec.tempdir()
 local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 local function read(path)
   local f = assert(io.open(path, "rb"))

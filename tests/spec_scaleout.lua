@@ -10,13 +10,7 @@ local record = require "robolua.record"
 local shard = require "robolua.run.shard"
 local describe, it = spec.describe, spec.it
 
-local lowest = 0
-while arg[lowest - 1] do lowest = lowest - 1 end
-local bin = arg[lowest]
-if bin:find("/", 1, true) and bin:sub(1, 1) ~= "/" then bin = lfs.currentdir() .. "/" .. bin end
-local tmp = os.tmpname()
-os.remove(tmp)
-assert(lfs.mkdir(tmp))
+local bin, tmp = spec.binary(), spec.tempdir()
 local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 local function sh(cmd)
   local p = io.popen("cd " .. q(tmp) .. " && " .. cmd .. " 2>&1; echo \"exit=$?\"")

@@ -8,13 +8,7 @@ local cjson = require "cjson"
 local describe, it = spec.describe, spec.it
 
 -- the robolua binary running this spec (lowest arg index), so sub-runs use the same build
-local lowest = 0
-while arg[lowest - 1] do lowest = lowest - 1 end
-local bin = arg[lowest]
-if bin:find("/", 1, true) and bin:sub(1, 1) ~= "/" then bin = lfs.currentdir() .. "/" .. bin end
-local tmp = os.tmpname()
-os.remove(tmp)
-assert(lfs.mkdir(tmp))
+local bin, tmp = spec.binary(), spec.tempdir()
 
 local function sh_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 

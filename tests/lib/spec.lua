@@ -74,4 +74,19 @@ function M.finish()
   os.exit(M.failed == 0 and 0 or 1)
 end
 
+-- The robolua binary running this spec (absolute, so a spec may cd elsewhere) and a fresh temp folder.
+function M.binary()
+  local lowest = 0
+  while arg[lowest - 1] do lowest = lowest - 1 end
+  local bin = arg[lowest]
+  if bin:find("/", 1, true) and bin:sub(1, 1) ~= "/" then bin = require("lfs").currentdir() .. "/" .. bin end
+  return bin
+end
+function M.tempdir()
+  local tmp = os.tmpname()
+  os.remove(tmp)
+  assert(require("lfs").mkdir(tmp))
+  return tmp
+end
+
 return M
