@@ -11,16 +11,11 @@ local cjson = require "cjson"
 local w = require "robolua.workloads.fuse"
 local describe, it = spec.describe, spec.it
 
-local lowest = 0
-while arg[lowest - 1] do lowest = lowest - 1 end
-local bin = arg[lowest]
-if bin:find("/", 1, true) and bin:sub(1, 1) ~= "/" then bin = lfs.currentdir() .. "/" .. bin end
+-- the robolua binary running this spec (lowest arg index), so sub-runs use the same build
+local bin, tmp = spec.binary(), spec.tempdir()
 local here = arg[0]:match("(.*)/[^/]+$") or "."
 if here:sub(1, 1) ~= "/" then here = lfs.currentdir() .. "/" .. here end
 local root = here .. "/.."
-local tmp = os.tmpname()
-os.remove(tmp)
-assert(lfs.mkdir(tmp))
 
 local function sh_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 local function read(path)
