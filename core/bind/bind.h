@@ -89,8 +89,9 @@ typedef struct {
   int threads, per_stream, validate, strict;
   int resample_style; /* errors name rl.resample's arguments (src, src_times, opts.modes, ...) */
   int keep, keep_n;   /* stack index of the table holding the call's temporaries, and its length */
+  double *operands;   /* spec.operands (reference only): each element's lerp operand sum, or NULL */
 } rl_fuse_call;
-/* Reads the data (streams, tgt_times, tgt_len, out, dtype, fill, validate, strict) from the table at spec and
+/* Reads the data (streams, tgt_times, tgt_len, out, operands, dtype, fill, validate, strict) from the table at spec and
    backend, threads, launch from the table at opts (may be the same); checks everything; pushes the keep
    table and then the output tensor (opts.out or a new one), which is left on top. Errors are Lua errors. */
 void rl_check_fuse_call(lua_State *L, int spec, int opts, int resample_style, rl_fuse_call *c);

@@ -1,6 +1,8 @@
 /* The general resampler in Lua (doc/robot.md):
    rl.fuse{streams = {{src=, src_times=, src_len=, modes=}, ...}, tgt_times=, tgt_len=, out=, dtype="f32",
-           fill=NaN, backend="cpu"|"reference"|"cuda", threads=, launch="fused"|"per_stream", validate=, strict=}
+           fill=NaN, backend="cpu"|"reference"|"cuda", threads=, launch="fused"|"per_stream", validate=, strict=,
+           operands= (reference only: a host f64 tensor [B, T, sum D] that gets each element's lerp operand
+           sum |a| + |b|, for rl.compare's opts.operand_sums; fuse.h)}
      -> out [B, T, sum D]
    rl.mask(lengths, T, {dtype="f32", device=}) -> [B, T]: 1 where t < lengths[b], else 0
    rl.bench.fuse(spec, {backend=, launch=, warmup=10, repeats=50, mode=, batch=20, rotate=1, threads=, nvtx=})
@@ -16,7 +18,7 @@
 int rl_run_fuse_call(const rl_fuse_call *c) {
   switch (c->backend) {
   case RL_BACKEND_CPU: rl_fuse_cpu_call(&c->args, c->per_stream, c->threads); return 0;
-  case RL_BACKEND_REFERENCE: rl_fuse_reference(&c->args, c->args.out, c->threads); return 0;
+  case RL_BACKEND_REFERENCE: rl_fuse_reference(&c->args, c->args.out, c->operands, c->threads); return 0;
   default:
     if (rl_cuda_fuse(&c->args, c->per_stream) != 0) return -1;
     return rl_cuda_synchronize();
