@@ -21,6 +21,18 @@ local function run_doc(entries, settings)
   return doc
 end
 
+-- the robolua binary running this spec (sub-runs use the same build) and a folder for the run documents
+local bin, tmp = spec.binary(), spec.tempdir()
+local written = 0
+local function write(doc) -- a run document as a file in tmp; returns its path
+  written = written + 1
+  local path = string.format("%s/run%d.json", tmp, written)
+  local f = assert(io.open(path, "w"))
+  f:write(cjson.encode(doc))
+  f:close()
+  return path
+end
+
 local function samples(center, spread, n, seed)
   local t = {}
   for i = 1, n do t[i] = center * (1 + spread * noise(i, seed)) end
@@ -116,19 +128,7 @@ describe("verdicts", function()
 end)
 
 describe("tools/compare.lua", function()
-  local lowest = 0
-  while arg[lowest - 1] do lowest = lowest - 1 end
-  local bin = arg[lowest]
-  local lfs = require "lfs"
-  if bin:find("/", 1, true) and bin:sub(1, 1) ~= "/" then bin = lfs.currentdir() .. "/" .. bin end
   local tool = (arg[0]:match("(.*/)") or "./") .. "../tools/compare.lua"
-  local function write(doc)
-    local path = os.tmpname()
-    local f = assert(io.open(path, "w"))
-    f:write(cjson.encode(doc))
-    f:close()
-    return path
-  end
   local function run(a, b, extra)
     local p = io.popen(string.format("'%s' '%s' '%s' '%s' %s 2>&1; echo \"exit=$?\"", bin, tool, a, b, extra or ""))
     local out = p:read("a")
@@ -156,22 +156,9 @@ describe("tools/compare.lua", function()
     spec.eq(tonumber(out:match("exit=(%d+)")), 2, "one run only\n" .. out)
     spec.truthy(out:find("usage: robolua compare", 1, true), "usage text")
   end)
-  for _, f in ipairs { base, slower, faster } do os.remove(f) end
 end)
 
 describe("robolua compare: nothing compared is never a pass", function()
-  local lowest = 0
-  while arg[lowest - 1] do lowest = lowest - 1 end
-  local bin = arg[lowest]
-  local lfs = require "lfs"
-  if bin:find("/", 1, true) and bin:sub(1, 1) ~= "/" then bin = lfs.currentdir() .. "/" .. bin end
-  local function write(doc)
-    local path = os.tmpname()
-    local f = assert(io.open(path, "w"))
-    f:write(cjson.encode(doc))
-    f:close()
-    return path
-  end
   local function compare(a, b, extra)
     local p = io.popen(string.format("'%s' compare '%s' '%s' %s 2>&1; echo \"exit=$?\"", bin, a, b, extra or ""))
     local out = p:read("a")
@@ -179,27 +166,25 @@ describe("robolua compare: nothing compared is never a pass", function()
     return tonumber(out:match("exit=(%d+)")), out
   end
   local base = run_doc { { "k", "cuda", samples(1.0, 0.01, 50, 1) } }
-  local files = {}
-  local function file(doc) files[#files + 1] = write(doc); return files[#files] end
-  local b = file(base)
+  local b = write(base)
   it("no matching configuration (a new axis changed every key): exit 2", function()
-    local code, out = compare(b, file(run_doc { { "k threads=2", "cuda", samples(1.0, 0.01, 50, 2) } }))
+    local code, out = compare(b, write(run_doc { { "k threads=2", "cuda", samples(1.0, 0.01, 50, 2) } }))
     spec.eq(code, 2, out)
     spec.truthy(out:find("Nothing was compared", 1, true), out)
   end)
   it("a new run that failed verification everywhere: BROKEN, exit 1", function()
-    local code, out = compare(b, file(run_doc { { "k", "cuda", samples(1.0, 0.01, 50, 2), status = "failed_verification" } }))
+    local code, out = compare(b, write(run_doc { { "k", "cuda", samples(1.0, 0.01, 50, 2), status = "failed_verification" } }))
     spec.eq(code, 2, "nothing compared\n" .. out)
     spec.truthy(out:find("broken in new", 1, true), out)
   end)
   it("a new run with no results: exit 2", function()
-    local code, out = compare(b, file(run_doc {}))
+    local code, out = compare(b, write(run_doc {}))
     spec.eq(code, 2, out)
   end)
   it("another scenario: exit 2 unless --force", function()
     local other = run_doc { { "k", "cuda", samples(1.0, 0.01, 50, 2) } }
     other.scenario = "else"
-    local path = file(other)
+    local path = write(other)
     local code, out = compare(b, path)
     spec.eq(code, 2, out)
     spec.truthy(out:find("different scenarios", 1, true), out)
@@ -208,13 +193,13 @@ describe("robolua compare: nothing compared is never a pass", function()
   it("an unknown schema is refused", function()
     local odd = run_doc { { "k", "cuda", samples(1.0, 0.01, 50, 2) } }
     odd.schema = "robolua.run/99"
-    local code, out = compare(b, file(odd))
+    local code, out = compare(b, write(odd))
     spec.eq(code, 2, out)
     spec.truthy(out:find("unknown schema robolua.run/99", 1, true), out)
   end)
   it("all-zero samples give INVALID, never SAME", function()
     local zero = run_doc { { "k", "cuda", { 0, 0, 0 } } }
-    local zpath = file(zero)
+    local zpath = write(zero)
     local code, out = compare(zpath, zpath)
     spec.eq(code, 2, out)
     spec.truthy(out:find("INVALID", 1, true), out)
@@ -228,13 +213,13 @@ describe("robolua compare: nothing compared is never a pass", function()
     y.env.host = { cpu_model = "EPYC", logical_cpus = 2, isa = "avx2" }
     y.env.robolua = { build_type = "Debug" }
     y.results[1].threads = 2
-    local _, out = compare(file(x), file(y))
+    local _, out = compare(write(x), write(y))
     for _, frag in ipairs { "host CPU differs: Xeon -> EPYC", "logical CPUs differs: 16 -> 2", "CPU ISA path differs: avx512bw -> avx2",
       "build type differs: Release -> Debug", "threads 16 -> 2" } do
       spec.truthy(out:find(frag, 1, true), frag .. "\n" .. out)
     end
   end)
-  for _, f in ipairs(files) do os.remove(f) end
 end)
 
+os.execute("rm -rf '" .. tmp .. "'")
 spec.finish()

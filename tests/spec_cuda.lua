@@ -131,13 +131,10 @@ describe("gpu timing primitives", function()
 end)
 
 describe("scenario runner on the GPU", function()
-  local lfs, cjson = require "lfs", require "cjson"
-  local lowest = 0
-  while arg[lowest - 1] do lowest = lowest - 1 end
-  local bin = arg[lowest]
-  if bin:find("/", 1, true) and bin:sub(1, 1) ~= "/" then bin = lfs.currentdir() .. "/" .. bin end
+  local cjson = require "cjson"
+  local bin, tmp = spec.binary(), spec.tempdir()
   local function run_json(extra)
-    local path = os.tmpname()
+    local path = tmp .. "/gpu_tiny.lua"
     local f = assert(io.open(path, "w"))
     f:write(string.format([[
 local rl = require "robolua"
@@ -148,7 +145,6 @@ return rl.scenario { name = "gpu_tiny", seeds = {0}, warmup = 1, repeats = 5, %s
     local p = io.popen(string.format("'%s' --quiet --no-write --report json '%s' 2>/dev/null", bin, path))
     local out = p:read("a")
     p:close()
-    os.remove(path)
     local ok, doc = pcall(cjson.decode, out)
     spec.truthy(ok, "json report\n" .. out)
     return doc
@@ -178,6 +174,7 @@ return rl.scenario { name = "gpu_tiny", seeds = {0}, warmup = 1, repeats = 5, %s
     local doc = run_json("same_size_copy = false,")
     spec.eq(doc.results[1].copy_same, nil)
   end)
+  os.execute("rm -rf '" .. tmp .. "'")
 end)
 
 spec.finish()

@@ -11,16 +11,11 @@ local cjson = require "cjson"
 local w = require "robolua.workloads.fuse"
 local describe, it = spec.describe, spec.it
 
-local lowest = 0
-while arg[lowest - 1] do lowest = lowest - 1 end
-local bin = arg[lowest]
-if bin:find("/", 1, true) and bin:sub(1, 1) ~= "/" then bin = lfs.currentdir() .. "/" .. bin end
+-- the robolua binary running this spec (lowest arg index), so sub-runs use the same build
+local bin, tmp = spec.binary(), spec.tempdir()
 local here = arg[0]:match("(.*)/[^/]+$") or "."
 if here:sub(1, 1) ~= "/" then here = lfs.currentdir() .. "/" .. here end
 local root = here .. "/.."
-local tmp = os.tmpname()
-os.remove(tmp)
-assert(lfs.mkdir(tmp))
 
 local function sh_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 local function read(path)
@@ -206,6 +201,83 @@ describe("verification", function()
     local b = w.time("cpu", inputs, out, c, { warmup = 0, repeats = 2 })
     spec.eq(#b.samples_ms, 2, "samples")
     spec.truthy(b.threads >= 1, "threads")
+  end)
+end)
+
+describe("verification: the f32 bound follows the lerp's operands (doc/reliability.md item 9)", function()
+  -- stream 1: channel 0 linear from 37.3 to -0.7 (a zero crossing at t = 37.3 / 38), channel 1 held at
+  -- 500 then -500; stream 2: small linear values with a sample at 0.98. 2000 targets across the
+  -- crossing, all inside (0.97, 0.992).
+  local T, u = 2000, 2 ^ -24
+  local xs = {}
+  for i = 1, T do xs[i] = 37.3 / 38 + (i - T / 2) * 1e-5 end
+  local inputs = {
+    streams = {
+      { src = rl.tensor({ 37.3, 500, -0.7, -500 }, { 1, 2, 2 }), src_times = rl.tensor({ 0, 1 }, { 1, 2 }),
+        modes = { { from = 1, to = 2, mode = "hold" } } },
+      { src = rl.tensor({ 0.1, 0.2, 0.3 }, { 1, 3, 1 }), src_times = rl.tensor({ 0, 0.98, 1 }, { 1, 3 }) },
+    },
+    tgt_times = rl.tensor(xs, { 1, T }),
+  }
+  local c = { out_dtype = "f32" }
+  local ref = w.reference(inputs, c)
+  local out = rl.fuse { streams = inputs.streams, tgt_times = inputs.tgt_times } -- the CPU pass
+  local src1 = inputs.streams[1].src:totable() -- f32 values: 37.3 and -0.7 as rounded
+  local a, b = src1[1], src1[3]
+  local x = inputs.tgt_times:totable()
+  -- channel 0's bound, computed here in float64: rl.compare's f32 defaults plus 8 units of |a| + |b|
+  local want0, bound0 = {}, {}
+  for i = 1, T do
+    want0[i] = a + x[i] * (b - a)
+    bound0[i] = 1e-6 + 1e-6 * math.abs(want0[i]) + 8 * u * (math.abs(a) + math.abs(b))
+  end
+  local function with(values) return rl.tensor(values, { 1, T, 3 }, "f32") end
+  it("the CPU pass verifies; the output-relative rule alone would reject it near the crossing", function()
+    local r = w.compare(out, ref, c)
+    spec.eq(r.bad, 0, "elements failing the operand-relative bound")
+    spec.eq(r.orel, 8 * u, "orel")
+    spec.truthy(rl.compare(out, ref, { rtol = 1e-6, atol = 1e-6 }).bad > 0, "1e-6 + 1e-6 |want| fails correct output")
+  end)
+  it("the reference reports each element's operands: |a| + |b| on linear channels, 0 on held ones", function()
+    local sums = rl.empty({ 1, T, 3 }, "f64")
+    rl.fuse { streams = inputs.streams, tgt_times = inputs.tgt_times, backend = "reference", operands = sums }
+    local v = sums:totable()
+    for i = 1, T do
+      spec.eq(v[3 * i - 2], math.abs(a) + math.abs(b), "linear channel, target " .. i)
+      spec.eq(v[3 * i - 1], 0, "held channel, target " .. i)
+    end
+    spec.near(v[3], 0.1 + 0.2, 1e-7, "stream 2 before its middle sample: 0.1 and 0.2")
+    spec.near(v[3 * T], 0.2 + 0.3, 1e-7, "stream 2 after it: 0.2 and 0.3")
+  end)
+  it("an output wrong by more than the bound still fails, element for element", function()
+    local got, expected = out:totable(), 0
+    for i = 1, T do got[3 * i - 2] = got[3 * i - 2] + (i % 2 == 0 and 1 or -1) * (i % 3 == 0 and 1.5 or 0.5) * bound0[i] end
+    local wrong = with(got)
+    local v = wrong:totable()
+    for i = 1, T do if math.abs(v[3 * i - 2] - want0[i]) > bound0[i] then expected = expected + 1 end end
+    spec.truthy(expected > T // 3 * 0.9, "the perturbations survive f32 rounding: " .. expected)
+    spec.eq(w.compare(wrong, ref, c).bad, expected, "elements beyond the independent bound")
+  end)
+  it("a held element gets no operand term: 8e-4 off 500 fails (|a| + |b| = 1000 would have allowed it)", function()
+    local got = out:totable()
+    got[2] = got[2] + 8e-4
+    local r = w.compare(with(got), ref, c)
+    spec.eq(r.bad, 1, "one element wrong")
+    spec.eq(r.first_bad, 2, "the held one")
+  end)
+  it("operands and operand_sums are checked", function()
+    local spec_of = function(extra)
+      local t = { streams = inputs.streams, tgt_times = inputs.tgt_times }
+      for k, v in pairs(extra) do t[k] = v end
+      return t
+    end
+    spec.fails(function() rl.fuse(spec_of { operands = rl.empty({ 1, T, 3 }, "f64") }) end, "operands", "reference")
+    spec.fails(function() rl.fuse(spec_of { backend = "reference", operands = rl.empty({ 1, T, 2 }, "f64") }) end,
+      "operands: expected a host f64 tensor [1," .. T .. ",3]")
+    spec.fails(function() rl.fuse(spec_of { backend = "reference", operands = 5 }) end, "operands", "tensor")
+    spec.fails(function() rl.compare(out, ref, { operand_sums = rl.empty({ 3 }, "f64") }) end, "opts.operand_sums",
+      tostring(3 * T) .. " elements")
+    spec.fails(function() rl.compare(out, ref, { operand_sums = rl.empty({ 1, T, 3 }) }) end, "opts.operand_sums", "f64")
   end)
 end)
 

@@ -6,6 +6,13 @@ local rl = require "robolua"
 local P = rl.profile
 local describe, it = spec.describe, spec.it
 local data = (arg[0]:match("(.*/)") or "./") .. "data/"
+-- the robolua binary running this spec (tools/profile.sh runs it) and a folder for the files made here
+local bin, tmp = spec.binary(), spec.tempdir()
+local made = 0
+local function temp_path(stem) -- a new path in tmp
+  made = made + 1
+  return string.format("%s/%d-%s", tmp, made, stem)
+end
 
 -- An ncu raw CSV in the format ncu 2025.3 writes with --nvtx (tests/data/ncu_nvtx_h100.csv is a real
 -- one): rows {range (or nil), kernel name, duration us, dram %, dram MB read, MB written}.
@@ -19,7 +26,7 @@ local function ncu_csv(rows)
     lines[#lines + 1] = string.format('"%d","704","%s","%s","(256, 1, 1)","(32, 1, 1)","%g","%g","%g","%g","50","60"', i - 1, r[2], nvtx,
       r[3], r[4], r[5], r[6])
   end
-  local path = os.tmpname()
+  local path = temp_path("ncu.csv")
   local f = assert(io.open(path, "w"))
   f:write(table.concat(lines, "\n") .. "\n")
   f:close()
@@ -41,8 +48,7 @@ describe("ncu CSV with NVTX ranges", function()
     spec.eq(#st, 2); spec.eq(st[1], "outer"); spec.eq(st[2], "a:b/c")
   end)
   it("attribution by range: skipped points, any order, two kernels per call, kernels outside ranges", function()
-    local dir = os.tmpname()
-    os.remove(dir)
+    local dir = temp_path("attribution")
     os.execute("mkdir -p '" .. dir .. "'")
     local run = { scenario = "s", results = {
       { key = "a", backend = "cuda", status = "ok" },
@@ -70,15 +76,13 @@ describe("ncu CSV with NVTX ranges", function()
     spec.near(c.ncu.duration_ms, 40e-3, 1e-12, "c: both kernels of a call summed")
     spec.near(c.ncu.dram_pct, (80 * 10 + 40 * 30) / 40, 1e-9, "c: DRAM % weighted by duration")
     spec.eq(run.results[4].ncu, nil, "the cpu record is not a cuda range")
-    os.execute("rm -rf '" .. dir .. "'")
   end)
   it("a missing metric column is an error that names it", function()
-    local tmp = os.tmpname()
-    local f = assert(io.open(tmp, "w"))
+    local path = temp_path("no_dram.csv")
+    local f = assert(io.open(path, "w"))
     f:write('"ID","Kernel Name","gpu__time_duration.sum"\n"","","us"\n"0","k","1.0"\n')
     f:close()
-    local r, e = P.read_ncu_csv(tmp)
-    os.remove(tmp)
+    local r, e = P.read_ncu_csv(path)
     spec.eq(r, nil)
     spec.truthy(e:find("dram__throughput", 1, true), e)
   end)
@@ -119,8 +123,7 @@ describe("metric gates", function()
     if dir then os.execute("mkdir -p '" .. dir .. "' && mv '" .. ncu_csv(rows) .. "' '" .. dir .. "/ncu_kernels.csv'") end
     return run
   end
-  local dir = os.tmpname()
-  os.remove(dir)
+  local dir = temp_path("profile")
   it("without a profile the gates are skipped, never passed", function()
     spec.eq(rl.gate.evaluate(P.gate_dram { min_pct = 80 }, fake_run(nil, { 1, 1 }, { 1, 1 }), 1).status, "skip")
   end)
@@ -152,14 +155,10 @@ describe("metric gates", function()
     run.results[2].stats.median = 0.23
     spec.eq(rl.gate.evaluate(P.gate_timer { max_under_pct = 5, max_over_pct = 15 }, run, 1).status, "fail", "-8% is below -5%")
   end)
-  os.execute("rm -rf '" .. dir .. "' '" .. dir .. "2' '" .. dir .. "3'")
 end)
 
 describe("tools/profile.sh", function()
   it("with neither nsys nor ncu it exits 3 and says what is missing", function()
-    local lowest = 0
-    while arg[lowest - 1] do lowest = lowest - 1 end
-    local bin = arg[lowest]
     local p = io.popen(string.format("env -u NSYS -u NCU PATH=/usr/bin:/bin ROBOLUA=%q bash tools/profile.sh scenarios/ci.lua 2>&1; echo \"exit=$?\"", bin))
     local out = p:read("a")
     p:close()
@@ -175,4 +174,5 @@ describe("tools/profile.sh", function()
   end)
 end)
 
+os.execute("rm -rf '" .. tmp .. "'")
 spec.finish()

@@ -72,9 +72,7 @@ end)
 
 describe("instruction-set paths", function()
   it("AVX2 and AVX-512 paths give the bytes of the portable code (ROBOLUA_CPU_ISA=generic)", function()
-    local lowest = 0
-    while arg[lowest - 1] do lowest = lowest - 1 end
-    local bin = arg[lowest]
+    local bin, tmp = spec.binary(), spec.tempdir()
     local code = [[
       local rl = robolua
       local f = assert(io.open(os.getenv("RL_OUT"), "wb"))
@@ -124,11 +122,12 @@ describe("instruction-set paths", function()
       f:close()]]
     local q = function(x) return "'" .. x:gsub("'", "'\\''") .. "'" end
     local function run(isa)
-      local tmp = os.tmpname()
-      assert(os.execute((isa and "ROBOLUA_CPU_ISA=" .. isa .. " " or "") .. "RL_OUT=" .. tmp .. " " .. q(bin) ..
+      local path = tmp .. "/" .. (isa or "best") .. ".bin"
+      assert(os.execute((isa and "ROBOLUA_CPU_ISA=" .. isa .. " " or "") .. "RL_OUT=" .. q(path) .. " " .. q(bin) ..
         " -e " .. q(code)))
-      local bytes = io.open(tmp, "rb"):read("a")
-      os.remove(tmp)
+      local f = assert(io.open(path, "rb"))
+      local bytes = f:read("a")
+      f:close()
       return bytes
     end
     local generic = run("generic")
@@ -137,6 +136,7 @@ describe("instruction-set paths", function()
       local got = run(isa)
       spec.truthy(got == generic, (isa or "best") .. ": identical bytes (" .. #got .. " vs " .. #generic .. ")")
     end
+    os.execute("rm -rf " .. q(tmp))
   end)
 end)
 

@@ -9,22 +9,12 @@ Writes JSON: one entry per case and variant with the median ms.
 
 usage: torch_fuse_peer.py CASES_DIR OUT.json [--repeats N] [--warmup N]
 """
-import argparse
 import json
-import statistics
 import sys
 
-import numpy as np
 import torch
 
-NP = {"f32": np.float32, "f64": np.float64, "i64": np.int64, "f16": np.float16}
-
-
-def load(path, dtype, shape):
-    if dtype == "bf16":
-        raw = np.fromfile(path, dtype=np.int16).reshape(shape)
-        return torch.from_numpy(raw).view(torch.bfloat16)
-    return torch.from_numpy(np.fromfile(path, dtype=NP[dtype]).reshape(shape))
+from torch_peer_harness import load, new_output, parse_args, timed_variant, write_output
 
 
 def slerp(q0, q1, w):
@@ -97,29 +87,9 @@ def fuse(streams, tt, tlen):
     return torch.where(valid.unsqueeze(-1), out, torch.full_like(out, float("nan")))
 
 
-def time_fn(fn, warmup, repeats):
-    for _ in range(warmup):
-        fn()
-    torch.cuda.synchronize()
-    start = [torch.cuda.Event(enable_timing=True) for _ in range(repeats)]
-    stop = [torch.cuda.Event(enable_timing=True) for _ in range(repeats)]
-    for k in range(repeats):
-        start[k].record()
-        fn()
-        stop[k].record()
-    torch.cuda.synchronize()
-    return [s.elapsed_time(e) for s, e in zip(start, stop)]
-
-
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("cases")
-    ap.add_argument("out")
-    ap.add_argument("--repeats", type=int, default=50)
-    ap.add_argument("--warmup", type=int, default=10)
-    args = ap.parse_args()
-    out = {"device": torch.cuda.get_device_name(), "torch": torch.__version__,
-           "compile": {"dynamic": False, "per_case": True}, "cases": []}
+    args = parse_args()
+    out = new_output()
     for case in json.load(open(f"{args.cases}/cases.json")):
         base = f"{args.cases}/{case['name']}"
         B, T, D = case["batch"], case["target_len"], case["out_dim"]
@@ -151,15 +121,11 @@ def main():
                       file=sys.stderr)
                 entry[variant] = {"verified": False, "max_abs_err": err}
                 continue
-            samples = time_fn(lambda: fn(streams, tt, tlen), args.warmup, args.repeats)
-            entry[variant] = {"verified": True, "max_abs_err": err, "median_ms": statistics.median(samples),
-                              "min_ms": min(samples), "samples_ms": samples}
-            print(f"{case['name']:34s} {variant:8s} median {statistics.median(samples) * 1e3:9.1f} us", flush=True)
+            entry[variant] = timed_variant(case["name"], variant, lambda: fn(streams, tt, tlen), err, args, 34)
         out["cases"].append(entry)
         del streams, tt, tlen, ref
         torch.cuda.empty_cache()
-    with open(args.out, "w") as f:
-        json.dump(out, f, indent=1)
+    write_output(out, args.out)
 
 
 if __name__ == "__main__":

@@ -9,13 +9,11 @@ moved 64x1000x512 bf16 between 94 and 208 us from run to run).
 
 usage: torch_peer.py CASES_DIR OUT.json [--repeats N] [--warmup N]
 """
-import argparse
-import json
-import statistics
 import sys
 
-import numpy as np
 import torch
+
+from torch_peer_harness import load, new_output, parse_args, timed_variant, write_output
 
 
 def resample(src, st, tt):
@@ -33,37 +31,9 @@ def resample(src, st, tt):
     return (a + w * (b - a)).to(src.dtype)
 
 
-def load(path, dtype, shape):
-    if dtype == "bf16":
-        raw = np.fromfile(path, dtype=np.int16).reshape(shape)
-        return torch.from_numpy(raw).view(torch.bfloat16)
-    np_dtype = {"f32": np.float32, "f16": np.float16}[dtype]
-    return torch.from_numpy(np.fromfile(path, dtype=np_dtype).reshape(shape))
-
-
-def time_fn(fn, warmup, repeats):
-    for _ in range(warmup):
-        fn()
-    torch.cuda.synchronize()
-    start = [torch.cuda.Event(enable_timing=True) for _ in range(repeats)]
-    stop = [torch.cuda.Event(enable_timing=True) for _ in range(repeats)]
-    for k in range(repeats):
-        start[k].record()
-        fn()
-        stop[k].record()
-    torch.cuda.synchronize()
-    return [s.elapsed_time(e) for s, e in zip(start, stop)]
-
-
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("cases")
-    ap.add_argument("out")
-    ap.add_argument("--repeats", type=int, default=50)
-    ap.add_argument("--warmup", type=int, default=10)
-    args = ap.parse_args()
-    out = {"device": torch.cuda.get_device_name(), "torch": torch.__version__,
-           "compile": {"dynamic": False, "per_case": True}, "cases": []}
+    args = parse_args()
+    out = new_output()
     for line in open(f"{args.cases}/cases.txt"):
         name, B, S, T, D, dtype, seed, timing = line.split()
         B, S, T, D = int(B), int(S), int(T), int(D)
@@ -86,15 +56,11 @@ def main():
                 print(f"{name} {variant}: output differs from robolua's by {err} (tolerance {tol})", file=sys.stderr)
                 entry[variant] = {"verified": False, "max_abs_err": err}
                 continue
-            samples = time_fn(lambda: fn(src, st, tt), args.warmup, args.repeats)
-            entry[variant] = {"verified": True, "max_abs_err": err, "median_ms": statistics.median(samples),
-                              "min_ms": min(samples), "samples_ms": samples}
-            print(f"{name:32s} {variant:8s} median {statistics.median(samples) * 1e3:9.1f} us", flush=True)
+            entry[variant] = timed_variant(name, variant, lambda: fn(src, st, tt), err, args, 32)
         out["cases"].append(entry)
         del src, st, tt, ref
         torch.cuda.empty_cache()
-    with open(args.out, "w") as f:
-        json.dump(out, f, indent=1)
+    write_output(out, args.out)
 
 
 if __name__ == "__main__":

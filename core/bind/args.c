@@ -1,5 +1,6 @@
-/* The argument readers every binding uses: shapes, dtypes, devices, option tables. Each error names the
-   argument ("opts.repeats: ...") so a user sees which of their values is wrong. */
+/* The argument readers every binding uses: shapes, dtypes, devices, option tables (the timed loops'
+   options among them). Each error names the argument ("opts.repeats: ...") so a user sees which of
+   their values is wrong. */
 #include "bind.h"
 #include "rl_cuda.h"
 #include <math.h>
@@ -135,6 +136,23 @@ rl_timing_mode rl_opt_timing_mode(lua_State *L, int t) {
     if (strcmp(m, rl_timing_mode_name((rl_timing_mode)i)) == 0) return (rl_timing_mode)i;
   luaL_error(L, "opts.mode: unknown mode '%s' (expected hot, cold or graph)", m);
   return RL_MODE_HOT;
+}
+
+void rl_opt_timing(lua_State *L, int t, rl_timing_opts *o) {
+  o->warmup = (int)rl_opt_integer(L, t, "warmup", 10, 0, 1000000);
+  o->repeats = (int)rl_opt_integer(L, t, "repeats", 50, 1, 10000000);
+  o->batch = (int)rl_opt_integer(L, t, "batch", 20, 1, 100000);
+  o->rotate = (int)rl_opt_integer(L, t, "rotate", 1, 1, 64); /* the timing loops hold at most 64 input sets */
+  o->mode = rl_opt_timing_mode(L, t);
+  o->nvtx = rl_opt_string(L, t, "nvtx", NULL);
+}
+
+void rl_check_timed_backend(lua_State *L, rl_backend b, const rl_timing_opts *o) {
+  if (b == RL_BACKEND_REFERENCE) luaL_error(L, "opts.backend: the reference is not timed");
+  if (b == RL_BACKEND_CPU && o->mode == RL_MODE_GRAPH)
+    luaL_error(L, "opts.mode: graph mode exists only for the cuda backend");
+  if (b == RL_BACKEND_CPU && o->rotate != 1)
+    luaL_error(L, "opts.rotate: input rotation exists only for the cuda backend");
 }
 
 int rl_opt_boolean(lua_State *L, int t, const char *key, int def) {

@@ -29,6 +29,19 @@ void rl_check_opts(lua_State *L, int t, const char *fname);
 /* opts.mode of a timed loop ("hot", "cold" or "graph"; default hot). */
 rl_timing_mode rl_opt_timing_mode(lua_State *L, int t);
 
+/* The options every timed loop takes (rl.bench.resample, rl.bench.fuse, rl.bench.launch, a CPU library's
+   bench): opts.warmup (10), repeats (50), batch (20: graph mode's units per sample), rotate (1: input
+   sets cycled), mode ("hot") and nvtx (a range around the loop; none). Read by rl_opt_timing. */
+typedef struct {
+  int warmup, repeats, batch, rotate;
+  rl_timing_mode mode;
+  const char *nvtx; /* NULL: no range */
+} rl_timing_opts;
+void rl_opt_timing(lua_State *L, int t, rl_timing_opts *o);
+/* Pushes the fields every timed loop returns: samples_ms, mode, warmup and, for a CUDA loop (clocks not
+   NULL), sm_clock_mhz and (graph mode) batch. The caller adds its own (backend, threads, kernel, ...). */
+void rl_push_timing_result(lua_State *L, const rl_timing_opts *o, const double *samples, const int *clocks);
+
 /* Pushes v as a message shows it (shortest exact decimal, NaN, inf, -inf) and returns the string. */
 const char *rl_push_number_text(lua_State *L, double v);
 /* Pushes a Lua array of doubles. */
@@ -63,6 +76,9 @@ typedef struct {
    output tensor (opts.out or a new one) and sets call->args.out. Every failure is a Lua error. */
 void rl_check_resample_call(lua_State *L, int idx, const char *fname, rl_resample_call *call);
 const char *rl_backend_name(rl_backend b);
+/* What a built-in backend's timed loop refuses: the reference (never timed); graph mode and input
+   rotation on the cpu backend (both exist only on the GPU). */
+void rl_check_timed_backend(lua_State *L, rl_backend b, const rl_timing_opts *o);
 
 /* A checked fused resample call (fuse_call.c). */
 #include "fuse_args.h"
@@ -73,8 +89,9 @@ typedef struct {
   int threads, per_stream, validate, strict;
   int resample_style; /* errors name rl.resample's arguments (src, src_times, opts.modes, ...) */
   int keep, keep_n;   /* stack index of the table holding the call's temporaries, and its length */
+  double *operands;   /* spec.operands (reference only): each element's lerp operand sum, or NULL */
 } rl_fuse_call;
-/* Reads the data (streams, tgt_times, tgt_len, out, dtype, fill, validate, strict) from the table at spec and
+/* Reads the data (streams, tgt_times, tgt_len, out, operands, dtype, fill, validate, strict) from the table at spec and
    backend, threads, launch from the table at opts (may be the same); checks everything; pushes the keep
    table and then the output tensor (opts.out or a new one), which is left on top. Errors are Lua errors. */
 void rl_check_fuse_call(lua_State *L, int spec, int opts, int resample_style, rl_fuse_call *c);

@@ -237,6 +237,13 @@ static void read_stream(lua_State *L, rl_fuse_call *c, int i, int64_t *offset, i
   lua_settop(L, st - 1);
 }
 
+/* Whether p is the data of one of the call's inputs (an output written over an input would corrupt it). */
+static int is_input(const rl_fuse_args *a, const void *p) {
+  int alias = p == a->tgt_times || p == a->tgt_len;
+  for (int k = 0; k < a->nstreams; k++) alias |= p == a->streams[k].src || p == a->streams[k].times || p == a->streams[k].len;
+  return alias;
+}
+
 /* The output: spec.out (checked) or a new tensor, pushed on the stack. */
 static void push_output(lua_State *L, rl_fuse_call *c, int spec) {
   rl_fuse_args *a = &c->args;
@@ -263,11 +270,29 @@ static void push_output(lua_State *L, rl_fuse_call *c, int spec) {
     luaL_error(L, "%s: expected shape [%I,%I,%I]", oname, (lua_Integer)shape[0], (lua_Integer)shape[1], (lua_Integer)shape[2]);
   if (out->dtype != dt) luaL_error(L, "%s: expected dtype %s, got %s", oname, rl_dtype_name(dt), rl_dtype_name(out->dtype));
   if (out->device != c->device) luaL_error(L, "%s: must be on the inputs' device (%s)", oname, device_name(c->device));
-  int alias = out->data == a->tgt_times || out->data == a->tgt_len;
-  for (int k = 0; k < a->nstreams; k++)
-    alias |= out->data == a->streams[k].src || out->data == a->streams[k].times || out->data == a->streams[k].len;
-  if (alias) luaL_error(L, "%s: must not be one of the inputs", oname);
+  if (is_input(a, out->data)) luaL_error(L, "%s: must not be one of the inputs", oname);
   a->out = out->data;
+}
+
+/* spec.operands: where the reference writes each element's lerp operand sum (fuse.h), or absent. The
+   tensor stays alive in spec; the stack is left as it was. */
+static void read_operands(lua_State *L, rl_fuse_call *c, int spec) {
+  const rl_fuse_args *a = &c->args;
+  c->operands = NULL;
+  if (lua_getfield(L, spec, "operands") == LUA_TNIL) {
+    lua_pop(L, 1);
+    return;
+  }
+  rl_tensor *t = rl_check_tensor(L, -1, "operands");
+  if (c->backend != RL_BACKEND_REFERENCE)
+    luaL_error(L, "operands: only the reference backend computes the operand sums (backend = \"reference\")");
+  if (t->device != RL_HOST || t->dtype != RL_F64 || t->ndim != 3 || t->shape[0] != a->batch ||
+      t->shape[1] != a->target_len || t->shape[2] != a->out_dim)
+    luaL_error(L, "operands: expected a host f64 tensor [%I,%I,%I] (the output's shape)", (lua_Integer)a->batch,
+               (lua_Integer)a->target_len, (lua_Integer)a->out_dim);
+  if (t->data == a->out || is_input(a, t->data)) luaL_error(L, "operands: must not be the output or one of the inputs");
+  c->operands = t->data;
+  lua_pop(L, 1);
 }
 
 void rl_check_fuse_call(lua_State *L, int spec, int opts, int resample_style, rl_fuse_call *c) {
@@ -339,4 +364,5 @@ void rl_check_fuse_call(lua_State *L, int spec, int opts, int resample_style, rl
   lua_pop(L, 1);
   a->out_dim = offset;
   push_output(L, c, spec);
+  read_operands(L, c, spec);
 }

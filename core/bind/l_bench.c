@@ -21,58 +21,33 @@ static int l_bench_resample(lua_State *L) {
   lua_settop(L, 4);
   rl_resample_call c;
   rl_check_resample_call(L, 1, "bench.resample", &c); /* pushes the output tensor at 5 */
-  int warmup = (int)rl_opt_integer(L, 4, "warmup", 10, 0, 1000000);
-  int repeats = (int)rl_opt_integer(L, 4, "repeats", 50, 1, 10000000);
-  int batch = (int)rl_opt_integer(L, 4, "batch", 20, 1, 100000);
-  int rotate = (int)rl_opt_integer(L, 4, "rotate", 1, 1, 64);
-  rl_timing_mode mode = rl_opt_timing_mode(L, 4);
-  const char *range = rl_opt_string(L, 4, "nvtx", NULL);
-  if (c.backend == RL_BACKEND_REFERENCE) return luaL_error(L, "opts.backend: the reference is not timed");
-  if (c.backend == RL_BACKEND_CPU && mode == RL_MODE_GRAPH)
-    return luaL_error(L, "opts.mode: graph mode exists only for the cuda backend");
-  if (c.backend == RL_BACKEND_CPU && rotate != 1)
-    return luaL_error(L, "opts.rotate: input rotation exists only for the cuda backend");
-  double *samples = lua_newuserdatauv(L, sizeof(double) * (size_t)repeats, 0); /* freed by the GC */
-  int *clocks = lua_newuserdatauv(L, sizeof(int) * (size_t)repeats, 0);
+  rl_timing_opts o;
+  rl_opt_timing(L, 4, &o);
+  rl_check_timed_backend(L, c.backend, &o);
+  double *samples = lua_newuserdatauv(L, sizeof(double) * (size_t)o.repeats, 0); /* freed by the GC */
+  int *clocks = lua_newuserdatauv(L, sizeof(int) * (size_t)o.repeats, 0);
   int threads = 0;
-  if (range) rl_nvtx_push(range);
+  if (o.nvtx) rl_nvtx_push(o.nvtx);
   if (c.backend == RL_BACKEND_CPU) {
     rl_pool_set_pinning(c.pin);
-    threads = rl_cpu_time_resample(&c.args, c.threads, warmup, repeats, mode == RL_MODE_COLD, samples);
+    threads = rl_cpu_time_resample(&c.args, c.threads, o.warmup, o.repeats, o.mode == RL_MODE_COLD, samples);
     rl_pool_set_pinning(0);
-    if (range) rl_nvtx_pop();
+    if (o.nvtx) rl_nvtx_pop();
     if (threads == RL_BENCH_INTERRUPTED) return luaL_error(L, "interrupted");
     if (threads < 0) return luaL_error(L, "bench.resample: cannot allocate the cache-flush buffer");
   } else {
-    int rc = rl_cuda_time_resample(&c.args, mode, warmup, repeats, batch, rotate, samples, clocks);
-    if (range) rl_nvtx_pop();
+    int rc = rl_cuda_time_resample(&c.args, o.mode, o.warmup, o.repeats, o.batch, o.rotate, samples, clocks);
+    if (o.nvtx) rl_nvtx_pop();
     if (rc != 0) return luaL_error(L, "bench.resample: CUDA failed: %s", rl_cuda_last_error());
   }
-  lua_createtable(L, 0, 8);
-  rl_push_array(L, samples, repeats);
-  lua_setfield(L, -2, "samples_ms");
-  lua_pushstring(L, rl_timing_mode_name(mode));
-  lua_setfield(L, -2, "mode");
+  rl_push_timing_result(L, &o, samples, c.backend == RL_BACKEND_CPU ? NULL : clocks);
   lua_pushstring(L, rl_backend_name(c.backend));
   lua_setfield(L, -2, "backend");
-  lua_pushinteger(L, warmup);
-  lua_setfield(L, -2, "warmup");
   if (c.backend == RL_BACKEND_CPU) {
     lua_pushinteger(L, threads);
     lua_setfield(L, -2, "threads");
     lua_pushboolean(L, c.pin);
     lua_setfield(L, -2, "pinned");
-  } else {
-    lua_createtable(L, repeats, 0);
-    for (int i = 0; i < repeats; i++) {
-      lua_pushinteger(L, clocks[i]);
-      lua_rawseti(L, -2, i + 1);
-    }
-    lua_setfield(L, -2, "sm_clock_mhz");
-    if (mode == RL_MODE_GRAPH) {
-      lua_pushinteger(L, batch);
-      lua_setfield(L, -2, "batch");
-    }
   }
   return 1;
 }
@@ -99,7 +74,7 @@ static int l_copy_bandwidth_cpu(lua_State *L) {
 static int l_bench_lua(lua_State *L) {
   luaL_checktype(L, 1, LUA_TFUNCTION);
   rl_check_opts(L, 2, "bench.lua");
-  int warmup = (int)rl_opt_integer(L, 2, "warmup", 10, 0, 1000000);
+  int warmup = (int)rl_opt_integer(L, 2, "warmup", 10, 0, 1000000); /* no mode, batch or rotate for Lua */
   int repeats = (int)rl_opt_integer(L, 2, "repeats", 50, 1, 10000000);
   double *samples = lua_newuserdatauv(L, sizeof(double) * (size_t)repeats, 0);
   for (int i = 0; i < warmup + repeats; i++) {

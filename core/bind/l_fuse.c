@@ -1,6 +1,8 @@
 /* The general resampler in Lua (doc/robot.md):
    rl.fuse{streams = {{src=, src_times=, src_len=, modes=}, ...}, tgt_times=, tgt_len=, out=, dtype="f32",
-           fill=NaN, backend="cpu"|"reference"|"cuda", threads=, launch="fused"|"per_stream", validate=, strict=}
+           fill=NaN, backend="cpu"|"reference"|"cuda", threads=, launch="fused"|"per_stream", validate=, strict=,
+           operands= (reference only: a host f64 tensor [B, T, sum D] that gets each element's lerp operand
+           sum |a| + |b|, for rl.compare's opts.operand_sums; fuse.h)}
      -> out [B, T, sum D]
    rl.mask(lengths, T, {dtype="f32", device=}) -> [B, T]: 1 where t < lengths[b], else 0
    rl.bench.fuse(spec, {backend=, launch=, warmup=10, repeats=50, mode=, batch=20, rotate=1, threads=, nvtx=})
@@ -16,7 +18,7 @@
 int rl_run_fuse_call(const rl_fuse_call *c) {
   switch (c->backend) {
   case RL_BACKEND_CPU: rl_fuse_cpu_call(&c->args, c->per_stream, c->threads); return 0;
-  case RL_BACKEND_REFERENCE: rl_fuse_reference(&c->args, c->args.out, c->threads); return 0;
+  case RL_BACKEND_REFERENCE: rl_fuse_reference(&c->args, c->args.out, c->operands, c->threads); return 0;
   default:
     if (rl_cuda_fuse(&c->args, c->per_stream) != 0) return -1;
     return rl_cuda_synchronize();
@@ -148,56 +150,31 @@ static int l_bench_fuse(lua_State *L) {
   lua_settop(L, 2);
   rl_fuse_call c;
   rl_check_fuse_call(L, 1, 2, 0, &c);
-  const int warmup = (int)rl_opt_integer(L, 2, "warmup", 10, 0, 1000000);
-  const int repeats = (int)rl_opt_integer(L, 2, "repeats", 50, 1, 10000000);
-  const int batch = (int)rl_opt_integer(L, 2, "batch", 20, 1, 100000);
-  const int rotate = (int)rl_opt_integer(L, 2, "rotate", 1, 1, 64);
-  const rl_timing_mode mode = rl_opt_timing_mode(L, 2);
-  const char *range = rl_opt_string(L, 2, "nvtx", NULL);
-  if (c.backend == RL_BACKEND_REFERENCE) return luaL_error(L, "opts.backend: the reference is not timed");
-  if (c.backend == RL_BACKEND_CPU && mode == RL_MODE_GRAPH)
-    return luaL_error(L, "opts.mode: graph mode exists only for the cuda backend");
-  if (c.backend == RL_BACKEND_CPU && rotate != 1)
-    return luaL_error(L, "opts.rotate: input rotation exists only for the cuda backend");
-  double *samples = lua_newuserdatauv(L, sizeof(double) * (size_t)repeats, 0);
-  int *clocks = lua_newuserdatauv(L, sizeof(int) * (size_t)repeats, 0);
+  rl_timing_opts o;
+  rl_opt_timing(L, 2, &o);
+  rl_check_timed_backend(L, c.backend, &o);
+  double *samples = lua_newuserdatauv(L, sizeof(double) * (size_t)o.repeats, 0);
+  int *clocks = lua_newuserdatauv(L, sizeof(int) * (size_t)o.repeats, 0);
   int threads = 0;
-  if (range) rl_nvtx_push(range);
+  if (o.nvtx) rl_nvtx_push(o.nvtx);
   if (c.backend == RL_BACKEND_CPU) {
-    threads = rl_cpu_time_fuse(&c.args, c.per_stream, c.threads, warmup, repeats, mode == RL_MODE_COLD, samples);
-    if (range) rl_nvtx_pop();
+    threads = rl_cpu_time_fuse(&c.args, c.per_stream, c.threads, o.warmup, o.repeats, o.mode == RL_MODE_COLD, samples);
+    if (o.nvtx) rl_nvtx_pop();
     if (threads == RL_BENCH_INTERRUPTED) return luaL_error(L, "interrupted");
     if (threads < 0) return luaL_error(L, "bench.fuse: cannot allocate the cache-flush buffer");
   } else {
-    const int rc = rl_cuda_time_fuse(&c.args, c.per_stream, mode, warmup, repeats, batch, rotate, samples, clocks);
-    if (range) rl_nvtx_pop();
+    const int rc = rl_cuda_time_fuse(&c.args, c.per_stream, o.mode, o.warmup, o.repeats, o.batch, o.rotate, samples, clocks);
+    if (o.nvtx) rl_nvtx_pop();
     if (rc != 0) return luaL_error(L, "bench.fuse: CUDA failed: %s", rl_cuda_last_error());
   }
-  lua_createtable(L, 0, 8);
-  rl_push_array(L, samples, repeats);
-  lua_setfield(L, -2, "samples_ms");
-  lua_pushstring(L, rl_timing_mode_name(mode));
-  lua_setfield(L, -2, "mode");
+  rl_push_timing_result(L, &o, samples, c.backend == RL_BACKEND_CPU ? NULL : clocks);
   lua_pushstring(L, rl_backend_name(c.backend));
   lua_setfield(L, -2, "backend");
   lua_pushstring(L, c.per_stream ? "per_stream" : "fused");
   lua_setfield(L, -2, "launch");
-  lua_pushinteger(L, warmup);
-  lua_setfield(L, -2, "warmup");
   if (c.backend == RL_BACKEND_CPU) {
     lua_pushinteger(L, threads);
     lua_setfield(L, -2, "threads");
-  } else {
-    lua_createtable(L, repeats, 0);
-    for (int i = 0; i < repeats; i++) {
-      lua_pushinteger(L, clocks[i]);
-      lua_rawseti(L, -2, i + 1);
-    }
-    lua_setfield(L, -2, "sm_clock_mhz");
-    if (mode == RL_MODE_GRAPH) {
-      lua_pushinteger(L, batch);
-      lua_setfield(L, -2, "batch");
-    }
   }
   return 1;
 }

@@ -211,48 +211,28 @@ static int l_time_launch(lua_State *L) {
   rl_launch_cfg cfg;
   read_cfg(L, 2, k->name, &cfg);
   rl_check_opts(L, 4, "bench.launch");
-  int warmup = (int)rl_opt_integer(L, 4, "warmup", 10, 0, 1000000);
-  int repeats = (int)rl_opt_integer(L, 4, "repeats", 50, 1, 10000000);
-  int batch = (int)rl_opt_integer(L, 4, "batch", 20, 1, 100000);
-  int rotate = (int)rl_opt_integer(L, 4, "rotate", 1, 1, 64);
-  rl_timing_mode mode = rl_opt_timing_mode(L, 4);
-  const char *range = rl_opt_string(L, 4, "nvtx", NULL);
-  param_set *sets = lua_newuserdatauv(L, sizeof *sets * (size_t)rotate, 0); /* 5 */
+  rl_timing_opts o;
+  rl_opt_timing(L, 4, &o);
+  param_set *sets = lua_newuserdatauv(L, sizeof *sets * (size_t)o.rotate, 0); /* 5 */
   rl_tensor *tensors[RL_SIG_MAX_ARGS];
   marshal(L, 3, k, &sets[0], tensors);
   need_live_context(L, k->name);
   lua_newtable(L); /* 6: the rotation copies */
-  make_rotation(L, k, sets, rotate, tensors, 6);
+  make_rotation(L, k, sets, o.rotate, tensors, 6);
   void **param_sets[64];
-  for (int s = 0; s < rotate; s++) param_sets[s] = sets[s].params;
-  double *samples = lua_newuserdatauv(L, sizeof(double) * (size_t)repeats, 0);
-  int *clocks = lua_newuserdatauv(L, sizeof(int) * (size_t)repeats, 0);
-  if (range) rl_nvtx_push(range);
-  int rc = rl_cuda_time_launch(k->kernel, &cfg, param_sets, rotate, mode, warmup, repeats, batch, samples, clocks);
-  if (range) rl_nvtx_pop();
+  for (int s = 0; s < o.rotate; s++) param_sets[s] = sets[s].params;
+  double *samples = lua_newuserdatauv(L, sizeof(double) * (size_t)o.repeats, 0);
+  int *clocks = lua_newuserdatauv(L, sizeof(int) * (size_t)o.repeats, 0);
+  if (o.nvtx) rl_nvtx_push(o.nvtx);
+  int rc = rl_cuda_time_launch(k->kernel, &cfg, param_sets, o.rotate, o.mode, o.warmup, o.repeats, o.batch, samples, clocks);
+  if (o.nvtx) rl_nvtx_pop();
   release_all(L, 6);
   if (rc != 0) return rl_raise_cuda(L, k->name);
-  lua_createtable(L, 0, 8);
-  rl_push_array(L, samples, repeats);
-  lua_setfield(L, -2, "samples_ms");
-  lua_createtable(L, repeats, 0);
-  for (int i = 0; i < repeats; i++) {
-    lua_pushinteger(L, clocks[i]);
-    lua_rawseti(L, -2, i + 1);
-  }
-  lua_setfield(L, -2, "sm_clock_mhz");
-  lua_pushstring(L, rl_timing_mode_name(mode));
-  lua_setfield(L, -2, "mode");
-  lua_pushinteger(L, warmup);
-  lua_setfield(L, -2, "warmup");
-  lua_pushinteger(L, rotate);
+  rl_push_timing_result(L, &o, samples, clocks);
+  lua_pushinteger(L, o.rotate);
   lua_setfield(L, -2, "rotate");
   lua_pushstring(L, k->name);
   lua_setfield(L, -2, "kernel");
-  if (mode == RL_MODE_GRAPH) {
-    lua_pushinteger(L, batch);
-    lua_setfield(L, -2, "batch");
-  }
   return 1;
 }
 

@@ -276,7 +276,20 @@ static int check_operands(lua_State *L, const rl_tensor *got, rl_resample_args *
   return 1;
 }
 
-/* rl.compare(got, ref, {rtol=, atol=, ulps=, operands=, orel=}) -> {ok=, count=, bad=, ...} */
+/* opts.operand_sums: per element of got, the sum |a| + |b| of its lerp's operands, precomputed (rl.fuse
+   with backend = "reference" and operands = writes them), for the same bound as opts.operands. Left on
+   the stack (it keeps the tensor alive). The sums, or NULL if not given. */
+static const double *check_operand_sums(lua_State *L, const rl_tensor *got) {
+  if (!lua_istable(L, 3)) return NULL;
+  lua_getfield(L, 3, "operand_sums");
+  if (lua_isnil(L, -1)) return NULL;
+  rl_tensor *t = rl_check_tensor(L, -1, "opts.operand_sums");
+  if (t->device != RL_HOST || t->dtype != RL_F64 || t->numel != got->numel)
+    luaL_error(L, "opts.operand_sums: expected a host f64 tensor of %I elements (one per element of got)", (lua_Integer)got->numel);
+  return t->data;
+}
+
+/* rl.compare(got, ref, {rtol=, atol=, ulps=, operands= | operand_sums=, orel=}) -> {ok=, count=, bad=, ...} */
 static int l_compare(lua_State *L) {
   rl_tensor *got = rl_check_tensor(L, 1, "got");
   rl_tensor *ref = rl_check_tensor(L, 2, "ref");
@@ -305,10 +318,13 @@ static int l_compare(lua_State *L) {
   double ulps = rl_opt_number_in(L, 3, "ulps", lowp ? 1.0 : 0.0, 0, HUGE_VAL);
   rl_resample_args args;
   int with_operands = check_operands(L, got, &args);
+  const double *sums = check_operand_sums(L, got);
+  if (with_operands && sums) luaL_error(L, "opts.operand_sums: give opts.operands or opts.operand_sums, not both");
+  with_operands |= sums != NULL;
   /* the fp32 lerp is within 6 units of rounding of |a| + |b| (w's three roundings, the sub, the mul and
      the add); 8 leaves room for other formulations, such as (1 - w)*a + w*b */
   double orel = rl_opt_number_in(L, 3, "orel", got->dtype == RL_F64 ? 8 * 0x1p-53 : 8 * 0x1p-24, 0, HUGE_VAL);
-  rl_compare_operands ops = {&args, orel};
+  rl_compare_operands ops = {sums ? NULL : &args, sums, orel};
   rl_compare_result r;
   rl_compare_lerp(got->data, got->dtype, ref->data, got->numel, rtol, atol, ulps, with_operands ? &ops : NULL, &r);
   lua_createtable(L, 0, 13);

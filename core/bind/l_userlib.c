@@ -101,31 +101,22 @@ static int l_cpu_bench(lua_State *L) {
   rl_resample_call c;
   check_call(L, &fn, &c); /* out at 7 */
   const char *label = lua_tostring(L, 2);
-  int warmup = (int)rl_opt_integer(L, 6, "warmup", 10, 0, 1000000);
-  int repeats = (int)rl_opt_integer(L, 6, "repeats", 50, 1, 10000000);
-  int rotate = (int)rl_opt_integer(L, 6, "rotate", 1, 1, 64);
-  rl_timing_mode mode = rl_opt_timing_mode(L, 6);
-  const char *range = rl_opt_string(L, 6, "nvtx", NULL);
-  if (mode == RL_MODE_GRAPH) return luaL_error(L, "opts.mode: graph mode exists only for cuda backends (%s is a cpu backend)", label);
-  if (rotate != 1) return luaL_error(L, "opts.rotate: input rotation exists only for cuda backends (%s is a cpu backend)", label);
-  double *samples = lua_newuserdatauv(L, sizeof(double) * (size_t)repeats, 0);
+  rl_timing_opts o;
+  rl_opt_timing(L, 6, &o);
+  if (o.mode == RL_MODE_GRAPH) return luaL_error(L, "opts.mode: graph mode exists only for cuda backends (%s is a cpu backend)", label);
+  if (o.rotate != 1) return luaL_error(L, "opts.rotate: input rotation exists only for cuda backends (%s is a cpu backend)", label);
+  double *samples = lua_newuserdatauv(L, sizeof(double) * (size_t)o.repeats, 0);
   int code = 0;
-  if (range) rl_nvtx_push(range);
-  int rc = rl_userlib_time_resample(fn->fn, &c.args, c.threads, warmup, repeats, mode == RL_MODE_COLD, samples, &code);
-  if (range) rl_nvtx_pop();
+  if (o.nvtx) rl_nvtx_push(o.nvtx);
+  int rc = rl_userlib_time_resample(fn->fn, &c.args, c.threads, o.warmup, o.repeats, o.mode == RL_MODE_COLD, samples, &code);
+  if (o.nvtx) rl_nvtx_pop();
   if (rc == RL_BENCH_INTERRUPTED) return luaL_error(L, "interrupted");
   if (rc == RL_BENCH_CALL_FAILED)
     return luaL_error(L, "%s (%s) returned error code %d", label, rl_dtype_name(c.args.dtype), code);
   if (rc != 0) return luaL_error(L, "%s: cannot allocate the cache-flush buffer", label);
-  lua_createtable(L, 0, 5);
-  rl_push_array(L, samples, repeats);
-  lua_setfield(L, -2, "samples_ms");
+  rl_push_timing_result(L, &o, samples, NULL);
   lua_pushinteger(L, c.threads);
   lua_setfield(L, -2, "threads");
-  lua_pushstring(L, rl_timing_mode_name(mode));
-  lua_setfield(L, -2, "mode");
-  lua_pushinteger(L, warmup);
-  lua_setfield(L, -2, "warmup");
   return 1;
 }
 

@@ -56,6 +56,8 @@ static void compare_range(void *ctx, int index, int count) {
       const int64_t base = row / a->target_len * S * D + i % D;
       operands = fabs(rl_load_f64(a->src, a->dtype, (size_t)(base + i0 * D))) +
                  fabs(rl_load_f64(a->src, a->dtype, (size_t)(base + i1 * D)));
+    } else if (j->ops) {
+      operands = j->ops->sums[i];
     }
     double err = fabs(g - w);
     int ok;
@@ -64,7 +66,7 @@ static void compare_range(void *ctx, int index, int count) {
       if (!isfinite(g)) r->nonfinite++;
     } else {
       double ulp = rl_ulp(j->dtype, w);
-      ok = err <= j->atol + j->rtol * fabs(w) + j->ulps * ulp + (a ? j->ops->orel * operands : 0.0);
+      ok = err <= j->atol + j->rtol * fabs(w) + j->ulps * ulp + (j->ops ? j->ops->orel * operands : 0.0);
       if (err > r->max_abs_err) r->max_abs_err = err;
       if (w != 0.0 && err / fabs(w) > r->max_rel_err) r->max_rel_err = err / fabs(w);
       if (err / ulp > r->max_ulp_err) r->max_ulp_err = err / ulp;

@@ -19,11 +19,15 @@ void rl_compare(const void *got, rl_dtype dtype, const double *want, int64_t n, 
 
 /* The resampler's output is a lerp a + w*(b - a) in fp32: its rounding error is relative to the operands
    |a| and |b|, not to the result (near a zero crossing the result is tiny, the error is not). With
-   operands, element (b, t, d) of an output [B,T,D] of resampling args->src at args->src_times onto
-   args->tgt_times may also differ by orel * (|src[b,i0,d]| + |src[b,i1,d]|), i0 and i1 the rows the
-   reference interpolates between (rl_resample_interval). args->out is not used. */
+   operands, element i may also differ by orel * (|a| + |b|), the sum found in one of two ways:
+   - args (the dense resampler): element (b, t, d) of an output [B,T,D] of resampling args->src at
+     args->src_times onto args->tgt_times has a = src[b,i0,d], b = src[b,i1,d], i0 and i1 the rows the
+     reference interpolates between (rl_resample_interval). args->out is not used.
+   - sums (args NULL): sums[i] is given, one per element (the fused reference computes them:
+     rl_fuse_reference, which also knows which channels are lerps at all). */
 typedef struct {
   const rl_resample_args *args;
+  const double *sums;
   double orel;
 } rl_compare_operands;
 void rl_compare_lerp(const void *got, rl_dtype dtype, const double *want, int64_t n, double rtol, double atol,

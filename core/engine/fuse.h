@@ -19,8 +19,12 @@ int rl_fuse_cpu_call(const rl_fuse_args *a, int per_stream, int threads);
 int rl_cpu_time_fuse(const rl_fuse_args *a, int per_stream, int threads, int warmup, int repeats, int cold,
                      double *samples_ms);
 /* Float64 reference, written apart from the fast code (upper-bound search on rebased times, libm
-   trigonometry): out is double [B, T, out_dim] (a->out is not used). */
-void rl_fuse_reference(const rl_fuse_args *a, double *out, int threads);
+   trigonometry): out is double [B, T, out_dim] (a->out is not used). operands, if not NULL, is double
+   [B, T, out_dim] too and gets what the fp32 error of each element is relative to (compare.h): for a
+   linear channel |a| + |b|, the two source samples its lerp interpolates between; 0 where the output
+   is a copy (hold, nearest), a unit quaternion (slerp: its error is within the absolute tolerance) or
+   the fill. */
+void rl_fuse_reference(const rl_fuse_args *a, double *out, double *operands, int threads);
 
 /* ---- time checks (time_checks.c); rows = B, len = the padded length, lens[b] the valid length of row b
    (NULL: len). Each returns NULL, or a message written to err. ---------------------------------------- */

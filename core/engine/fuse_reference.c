@@ -10,6 +10,7 @@
 typedef struct {
   const rl_fuse_args *a;
   double *out;
+  double *operands; /* NULL: not wanted */
 } ref_job;
 
 /* Sign of (time i - target), exact in every type. */
@@ -58,14 +59,16 @@ static void ref_rows(void *p, int index, int count) {
   for (int64_t r = rows * index / count; r < rows * (index + 1) / count; r++) {
     const int64_t b = r / T, t = r % T;
     double *orow = job->out + r * a->out_dim;
+    double *oprow = job->operands ? job->operands + r * a->out_dim : NULL;
     const int64_t tlen = a->tgt_len ? (int64_t)rl_load_f64(a->tgt_len, a->tgt_len_dtype, (size_t)b) : T;
     for (int k = 0; k < a->nstreams; k++) {
       const rl_fuse_stream *s = &a->streams[k];
       const int64_t S = s->source_len, D = s->dim;
       const int64_t L = s->len ? (int64_t)rl_load_f64(s->len, s->len_dtype, (size_t)b) : S;
-      double *o = orow + s->out_offset;
+      double *o = orow + s->out_offset, *op = oprow ? oprow + s->out_offset : NULL;
       if (t >= tlen || L == 0) {
         for (int64_t d = 0; d < D; d++) o[d] = a->fill;
+        if (op) for (int64_t d = 0; d < D; d++) op[d] = 0.0;
         continue;
       }
       const void *row = (const unsigned char *)s->times + (size_t)(b * S) * ts;
@@ -103,6 +106,7 @@ static void ref_rows(void *p, int index, int count) {
         const int mode = mode_of(s, d, &g);
         const double v0 = rl_load_f64(s->src, s->dtype, base0 + (size_t)d);
         const double v1 = rl_load_f64(s->src, s->dtype, base1 + (size_t)d);
+        if (op) op[d] = mode == RL_INTERP_LINEAR ? fabs(v0) + fabs(v1) : 0.0;
         if (mode == RL_INTERP_LINEAR) o[d] = v0 + w * (v1 - v0);
         else if (mode == RL_INTERP_HOLD) o[d] = v0;
         else if (mode == RL_INTERP_NEAREST) o[d] = rl_load_f64(s->src, s->dtype, basen + (size_t)d);
@@ -119,10 +123,10 @@ static void ref_rows(void *p, int index, int count) {
   }
 }
 
-void rl_fuse_reference(const rl_fuse_args *a, double *out, int threads) {
+void rl_fuse_reference(const rl_fuse_args *a, double *out, double *operands, int threads) {
   if (threads <= 0) threads = rl_cpu_count();
   const int64_t rows = a->batch * a->target_len;
   if (threads > rows) threads = (int)rows;
-  ref_job job = {a, out};
+  ref_job job = {a, out, operands};
   rl_pool_run(threads, ref_rows, &job);
 }
