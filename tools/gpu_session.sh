@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What runs on a GPU machine, in one go (used through the lent device; also fine by hand):
 #   tools/gpu_session.sh check      GPU specs, compute-sanitizer, NVTX profile attribution, fusion and
-#                                   softmax quick checks, a --devices smoke run
+#                                   softmax quick checks, both PyTorch peers, a --devices smoke run
 #   tools/gpu_session.sh dod10      Nsight profile of the DoD, then ten consecutive DoD runs (verdict table)
 #   tools/gpu_session.sh evidence   PyTorch peers + roofline, the DoD of the naive user kernel (+ profile),
 #                                   the softmax example, cpu_roofline
@@ -42,7 +42,7 @@ nvidia-smi --query-gpu=index,name,uuid,driver_version,clocks.sm,clocks.max.sm,me
 case "$what" in
 check)
   log GPU specs
-  for s in cuda user_cuda robot_cuda user_overhead generic scenario; do
+  for s in cuda user_cuda robot_cuda fuse_workload_cuda user_overhead generic scenario; do
     printf '%-22s ' "$s"
     ROBOLUA_TEST_BUILD=$PWD/build "$bin" -o /tmp/spec-results "tests/spec_$s.lua" >"$out/spec_$s.log" 2>&1
     rc=$?
@@ -67,6 +67,12 @@ check)
   "$bin" tools/fuse_quick.lua 64 256 2>&1 | tail -n 25
   log softmax example
   "$bin" -q examples/generic/softmax.lua 2>&1 | tail -n 8
+  log PyTorch peers smoke
+  "$bin" tools/export_fuse_cases.lua /tmp/fcases small >/dev/null &&
+    python3 tools/torch_fuse_peer.py /tmp/fcases "$out/fuse_peers.json" >"$out/fuse_peers.txt" 2>&1
+  echo "torch_fuse_peer exit $?: $(tail -n 1 "$out/fuse_peers.txt")"
+  "$bin" tools/export_cases.lua /tmp/cases bf16 >/dev/null && python3 tools/torch_peer.py /tmp/cases "$out/peers.json" >"$out/peers.txt" 2>&1
+  echo "torch_peer exit $?: $(tail -n 1 "$out/peers.txt")"
   log devices smoke
   "$bin" --devices all -q scenarios/ci.lua 2>&1 | tail -n 6
   pack
