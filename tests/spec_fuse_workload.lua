@@ -316,6 +316,9 @@ describe("a robot_fusion-like scenario, CPU, seed after seed (inputs and referen
     spec.truthy(ok, "schema: " .. tostring(err))
     spec.eq(doc.workload, "fuse")
   end)
+  it("Markdown: the fuse workload's compare rule", function()
+    spec.truthy(read(dir .. "/report.md"):find("on linear channels, a and b the two source samples of the element's lerp", 1, true))
+  end)
   it("dense, ragged, relative and epoch i64 points verified and timed on the CPU", function()
     local seen = {}
     for _, r in ipairs(doc.results) do

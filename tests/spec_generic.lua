@@ -55,6 +55,18 @@ describe("rl.workload", function()
     for _, s in ipairs(run.results[2].seeds) do spec.eq(#s.samples_ms, 0, "no samples") end
     spec.eq(wrong_calls, 2, "called once per configuration, to verify, then never again")
   end)
+  it("the report states the compare rule the workload applies", function()
+    local md = require("robolua.reports.markdown").render(run)
+    spec.truthy(md:find("before it was timed (rl.compare's defaults: f32 |err| <= 1e-6 + 1e-6·|ref|", 1, true), md)
+    local tight = rl.workload { name = "t", inputs = function() return {} end, output = function() return { 1 }, "f32" end,
+      reference = function() return rl.tensor({ 0 }, { 1 }, "f64") end, bytes = function() return 1 end,
+      tolerance = { rtol = 1e-3, ulps = 2 }, backends = { c = { device = "cpu", run = function() end } } }
+    spec.truthy(tight.verification:find("rtol = 0.001, ulps = 2", 1, true), tight.verification)
+    local loaded = {} -- the same run as read back from results.json (e.g. by merge): no rule carried
+    for k, v in pairs(run) do loaded[k] = v end
+    loaded.verification = nil
+    spec.truthy(require("robolua.reports.markdown").render(loaded):find("by the scale workload's rule", 1, true), "fallback")
+  end)
   it("labels come from the workload's axes", function()
     spec.eq(run.results[1].label, "n=16")
   end)

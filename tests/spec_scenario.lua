@@ -114,6 +114,8 @@ describe("a passing scenario", function()
     spec.truthy(md:find("Verdict: **PASS", 1, true), "verdict")
     spec.truthy(md:find("| gate | result | detail |", 1, true), "gates table")
     spec.truthy(md:find("Regenerate: `", 1, true), "regenerate line")
+    spec.truthy(md:find("8·2^-24·(|a| + |b|), a and b the two source samples the element interpolates between", 1, true),
+      "the resampler's operand-relative rule, as compare() applies it")
   end)
   it("HTML: well-formed, with inline SVG charts", function()
     local html = read(dir .. "/report.html")

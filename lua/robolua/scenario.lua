@@ -28,6 +28,7 @@ function M.new_run(d, plan, cli, rl)
   local env = envmod.capture(rl)
   return {
     scenario = d.name, description = d.description, workload = d.workload.name, definition_hash = plan.hash,
+    verification = type(d.workload.verification) == "string" and d.workload.verification or nil,
     command = cli.command or env.command, script = cli.script, script_args = cli.script_args,
     seeds = d.seeds, warmup = d.warmup, repeats = d.repeats, graph_batch = d.graph_batch, rotate = d.rotate,
     interleave_setting = d.interleave, stop = d.stop, backends = plan.backends, speedup_base = d.speedup_base,

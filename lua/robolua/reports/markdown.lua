@@ -172,7 +172,9 @@ function M.render(run, opts)
   add(M.table(run))
   add("\n" .. (opts.brief and "" or "## Gates\n\n") .. M.gates(run, opts.brief))
   if not opts.brief then
-    add("\nVerification: every (configuration, backend, seed) output was compared with the float64 reference before it was timed (f32: |err| <= 1e-6 + 1e-6·|ref|; bf16/f16: <= 1 ulp of the stored type + 1e-6).\n")
+    -- the workload's own rule (a run read back from results.json, e.g. by merge, does not carry it)
+    add("\nVerification: every (configuration, backend, seed) output was compared with the float64 reference before it was timed ("
+      .. (run.verification or "by the " .. tostring(run.workload or "workload") .. " workload's rule") .. ").\n")
     if run.profile_dir then add("Nsight profile of this commit: `" .. run.profile_dir .. "`\n") end
     add("Regenerate: `" .. run.command .. "`\n")
   end

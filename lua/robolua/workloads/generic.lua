@@ -25,6 +25,20 @@ local function need(spec, key, ty)
   if type(spec[key]) ~= ty then error(string.format("workload.%s: expected a %s, got %s", key, ty, type(spec[key])), 3) end
 end
 
+-- The compare rule of a tolerance table (or of rl.compare's defaults), in one sentence for the reports.
+local function verification_rule(t)
+  if type(t) ~= "table" or next(t) == nil then
+    return "rl.compare's defaults: f32 |err| <= 1e-6 + 1e-6·|ref|; bf16/f16 <= 1 ulp of the stored type + 1e-6; "
+      .. "f64 <= 1e-12 + 1e-12·|ref|"
+  end
+  local parts = {}
+  for _, k in ipairs { "atol", "rtol", "ulps" } do
+    if t[k] ~= nil then parts[#parts + 1] = k .. " = " .. tostring(t[k]) end
+  end
+  return "|err| <= atol + rtol·|ref| + ulps·ulp, the workload's tolerance (" .. table.concat(parts, ", ")
+    .. "; the others at rl.compare's dtype defaults)"
+end
+
 function M.new(spec)
   if type(spec) ~= "table" then error("rl.workload: expected a table {name=, inputs=, output=, reference=, backends=}", 2) end
   need(spec, "name", "string")
@@ -39,7 +53,7 @@ function M.new(spec)
     if b.device == "cpu" and type(b.run) ~= "function" then error(where .. ": a CPU backend needs run = function(inputs, out, point)", 2) end
   end
   if spec.bytes ~= nil then need(spec, "bytes", "function") end
-  local w = { name = spec.name, axes = spec.axes or {}, backends = spec.backends }
+  local w = { name = spec.name, axes = spec.axes or {}, backends = spec.backends, verification = verification_rule(spec.tolerance) }
 
   function w.config(point) -- the point itself is the configuration: the user's functions read its axes
     local c = {}

@@ -15,9 +15,14 @@
 --   tensors(set)                            the tensors of an input set (closed by the runner)
 --   backends (optional)                     {name = {device = "cpu"|"cuda"}}: backends only this
 --                                           workload has, besides the registered ones (backends.lua)
+--   verification (optional)                 compare()'s rule in one sentence, for the reports
 local rl_core = require "robolua.core"
 local backends = require "robolua.backends"
 local M = { name = "resample" }
+
+-- compare()'s rule, as rl.compare applies it with its defaults and the operands (the reports quote it).
+M.verification = "f32: |err| <= 1e-6 + 1e-6·|ref| + 8·2^-24·(|a| + |b|), a and b the two source samples the "
+  .. "element interpolates between; bf16/f16: <= 1 ulp of the stored type + 1e-6 + the same operand term"
 
 M.axes = { "shape", "batch", "source_len", "target_len", "dim", "dtype", "timing" }
 
