@@ -15,13 +15,16 @@ if not ok then spec.skip("no usable CUDA device: " .. tostring(why)) end
 local nv = rl.cuda.nvrtc()
 if not nv.found then spec.skip("NVRTC not installed: " .. tostring(nv.error)) end
 local build = assert(os.getenv("ROBOLUA_TEST_BUILD"), "ROBOLUA_TEST_BUILD is set by ctest")
+local tmp = spec.tempdir() -- the images written here; removed at the end
 local major, minor = rl.core.user.device_numbers()
 
 local NAIVE = "examples/kernels/naive_resample.cu"
 local NAMES = { f32 = "resample_f32", bf16 = "resample_bf16", f16 = "resample_f16" }
 
+local written = 0
 local function tmpfile(suffix, data)
-  local path = os.tmpname() .. suffix
+  written = written + 1
+  local path = tmp .. "/image" .. written .. suffix -- a name of its own each (no cache can confuse two)
   local f = assert(io.open(path, "wb"))
   f:write(data)
   f:close()
@@ -146,7 +149,7 @@ describe("images: PTX, CUBIN, FATBIN", function()
   end)
   it("FATBIN from nvcc, where nvcc is installed", function()
     if not os.execute("nvcc --version > /dev/null 2>&1") then print("      (no nvcc: FATBIN not checked)") return end
-    local path = os.tmpname() .. ".fatbin"
+    local path = tmp .. "/naive.fatbin"
     assert(os.execute(string.format("nvcc -fatbin -arch=sm_%d%d -o %s %s", major, minor, path, NAIVE)), "nvcc -fatbin")
     check_kernel(rl.cuda.kernel { fatbin = path, name = NAMES }, "f16", 3, 40, 70, 16, 13)
     os.remove(path)
@@ -253,4 +256,5 @@ describe("a faulting kernel (in a process of its own: the context is lost after 
   end)
 end)
 
+os.execute("rm -rf '" .. tmp .. "'")
 spec.finish()

@@ -9,6 +9,7 @@ local describe, it, fails = spec.describe, spec.it, spec.fails
 
 local nv = rl.cuda.nvrtc()
 if not nv.found then spec.skip("NVRTC not installed: " .. tostring(nv.error)) end
+local tmp = spec.tempdir() -- the sources written here; removed at the end
 print("NVRTC " .. nv.version .. " at " .. nv.path .. ", cache " .. tostring(nv.cache_dir or nv.cache_error))
 
 local function write(path, text)
@@ -36,7 +37,7 @@ describe("cuda.compile", function()
     spec.eq(cubin:sub(1, 4), "\127ELF")
   end)
   it("a compile error names the file and line and carries NVRTC's log", function()
-    local path = os.tmpname() .. "_broken.cu"
+    local path = tmp .. "/broken.cu"
     write(path, "extern \"C\" __global__ void k(float *p) {\n  int ok = 1;\n  p[0] = not_declared + ok;\n}\n")
     fails(function() rl.cuda.compile { source = path, arch = "compute_90" } end,
       "cuda.compile: " .. path .. ": compile failed", path .. "(3): error", "not_declared")
@@ -74,11 +75,12 @@ end)
 
 describe("cuda.kernel catches compile errors when it is made", function()
   it("with or without a GPU", function()
-    local path = os.tmpname() .. "_bad_kernel.cu"
+    local path = tmp .. "/bad_kernel.cu"
     write(path, "extern \"C\" __global__ void resample_f32(const float *src) {\n  oops;\n}\n")
     fails(function() rl.cuda.kernel { source = path, name = { f32 = "resample_f32" } } end, path .. "(2): error")
     os.remove(path)
   end)
 end)
 
+os.execute("rm -rf '" .. tmp .. "'")
 spec.finish()
