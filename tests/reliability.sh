@@ -30,6 +30,21 @@ bad() { fail=$((fail + 1)); echo "FAIL  $1"; }
 check() { # name, expected exit code, actual exit code
   if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: exit $3, expected $2"; fi
 }
+
+# Waits for the signalled process $1, for at most 30 s (then a watchdog kills it: a process that ignores
+# its signal fails the checks instead of hanging the test until ctest's timeout); sets code (its exit
+# status: 137 if the watchdog had to kill it) and ms (milliseconds since t0).
+wait_signalled() {
+  rm -f "$tmp/watchdog.stop"
+  ( for _ in $(seq 300); do sleep 0.1; [ -e "$tmp/watchdog.stop" ] && exit 0; done; kill -KILL "$1" ) >/dev/null 2>&1 &
+  local watchdog=$!
+  wait "$1"
+  code=$?
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  touch "$tmp/watchdog.stop" # (the watchdog leaves within 0.1 s; no sleep outlives the test)
+  wait "$watchdog" 2>/dev/null
+  return 0
+}
 contains() { # name, file, fragment
   if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1: no '$3' in:"; head -c 2000 "$2"; echo; fi
 }
@@ -225,9 +240,7 @@ signals)
       echo "      trial $trial: the run had finished before SIG$sig ($moment)"
       continue
     fi
-    wait $pid
-    code=$?
-    ms=$((($(date +%s%N) - t0) / 1000000))
+    wait_signalled $pid
     check "trial $trial: SIG$sig $moment exits 2" 2 $code
     if [ $ms -lt 2000 ]; then ok "trial $trial: ... ${ms} ms after the signal"; else bad "trial $trial: exited ${ms} ms after the signal"; fi
     dir=$(new_folder)
@@ -258,9 +271,7 @@ EOF2
   sleep 0.3
   t0=$(date +%s%N)
   kill -INT $pid
-  wait $pid
-  code=$?
-  ms=$((($(date +%s%N) - t0) / 1000000))
+  wait_signalled $pid
   check "SIGINT inside the copy-bandwidth probe exits 2" 2 $code
   if [ $ms -lt 1000 ]; then ok "... ${ms} ms after the signal"; else bad "SIGINT inside the copy probe: exited ${ms} ms after the signal"; fi
 
@@ -292,9 +303,7 @@ EOF
   if kill -0 $pid 2>/dev/null; then ok "the first SIGINT waits for the current sample"; else bad "the first SIGINT ended the process"; fi
   t0=$(date +%s%N)
   kill -INT $pid
-  wait $pid
-  code=$?
-  ms=$((($(date +%s%N) - t0) / 1000000))
+  wait_signalled $pid
   check "the second SIGINT ends the process by SIGINT" 130 $code
   if [ $ms -lt 1000 ]; then ok "... at once (${ms} ms)"; else bad "the second SIGINT took ${ms} ms"; fi
   dir=$(find "$tmp/stuck" -mindepth 1 -maxdepth 1 -type d | head -1)

@@ -221,5 +221,4 @@ describe("robolua compare: nothing compared is never a pass", function()
   end)
 end)
 
-os.execute("rm -rf '" .. tmp .. "'")
 spec.finish()

@@ -174,7 +174,6 @@ return rl.scenario { name = "gpu_tiny", seeds = {0}, warmup = 1, repeats = 5, %s
     local doc = run_json("same_size_copy = false,")
     spec.eq(doc.results[1].copy_same, nil)
   end)
-  os.execute("rm -rf '" .. tmp .. "'")
 end)
 
 spec.finish()

@@ -434,5 +434,4 @@ describe("scenarios/robot_fusion.lua", function()
   end)
 end)
 
-os.execute("rm -rf " .. sh_quote(tmp))
 spec.finish()

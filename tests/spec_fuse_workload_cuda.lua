@@ -93,7 +93,6 @@ return rl.scenario {
     end
     spec.eq(n, 16, "4 cases x 2 modes x 2 CUDA backends")
   end)
-  os.execute("rm -rf '" .. tmp .. "'")
 end)
 
 spec.finish()

@@ -174,5 +174,4 @@ describe("tools/profile.sh", function()
   end)
 end)
 
-os.execute("rm -rf '" .. tmp .. "'")
 spec.finish()

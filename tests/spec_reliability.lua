@@ -241,5 +241,4 @@ return rl.scenario { name = "lin", seeds = {0}, warmup = 0, repeats = 1, interle
   end)
 end)
 
-os.execute("rm -rf " .. q(tmp))
 spec.finish()

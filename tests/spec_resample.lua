@@ -136,7 +136,6 @@ describe("instruction-set paths", function()
       local got = run(isa)
       spec.truthy(got == generic, (isa or "best") .. ": identical bytes (" .. #got .. " vs " .. #generic .. ")")
     end
-    os.execute("rm -rf " .. q(tmp))
   end)
 end)
 

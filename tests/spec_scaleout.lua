@@ -186,5 +186,4 @@ describe("--devices", function()
   end)
 end)
 
-os.execute("rm -rf " .. q(tmp))
 spec.finish()

@@ -398,5 +398,4 @@ return rl.scenario { name = "skip", seeds = {0}, warmup = 0, repeats = 2,
   end)
 end)
 
-os.execute("rm -rf " .. sh_quote(tmp))
 spec.finish()

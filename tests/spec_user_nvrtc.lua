@@ -82,5 +82,4 @@ describe("cuda.kernel catches compile errors when it is made", function()
   end)
 end)
 
-os.execute("rm -rf '" .. tmp .. "'")
 spec.finish()

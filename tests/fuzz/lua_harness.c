@@ -116,7 +116,8 @@ void fz_push_value(lua_State *L, fz_input *in, int depth, const char *const *key
   }
   case 9: { /* a tensor of the pool */
     lua_getglobal(L, "pool");
-    lua_rawgeti(L, -1, (lua_Integer)(take(in) % 15) + 1);
+    const lua_Unsigned pooled = lua_rawlen(L, -1); /* every tensor init_lua made (none: nil) */
+    lua_rawgeti(L, -1, pooled ? (lua_Integer)(take(in) % pooled) + 1 : 1);
     lua_remove(L, -2);
     break;
   }

@@ -64,17 +64,25 @@ function M.skip_case(reason)
   error(setmetatable({ reason = reason }, skip_mt))
 end
 
+local tempdirs = {} -- made by M.tempdir(); removed when the spec ends (finish or skip)
+local function remove_tempdirs()
+  for _, dir in ipairs(tempdirs) do os.execute("rm -rf '" .. dir:gsub("'", "'\\''") .. "'") end
+end
+
 function M.skip(reason)
   print("SKIP  " .. reason)
+  remove_tempdirs()
   os.exit(77)
 end
 
 function M.finish()
   print(string.format("%d passed, %d failed, %d skipped", M.passed, M.failed, M.skipped))
+  remove_tempdirs()
   os.exit(M.failed == 0 and 0 or 1)
 end
 
--- The robolua binary running this spec (absolute, so a spec may cd elsewhere) and a fresh temp folder.
+-- The robolua binary running this spec (absolute, so a spec may cd elsewhere) and a fresh temp folder
+-- (removed with everything in it when the spec finishes or skips).
 function M.binary()
   local lowest = 0
   while arg[lowest - 1] do lowest = lowest - 1 end
@@ -86,6 +94,7 @@ function M.tempdir()
   local tmp = os.tmpname()
   os.remove(tmp)
   assert(require("lfs").mkdir(tmp))
+  tempdirs[#tempdirs + 1] = tmp
   return tmp
 end
 
