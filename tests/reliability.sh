@@ -15,21 +15,8 @@ set -u
 bin=${1:?usage: reliability.sh path/to/robolua SECTION}
 section=${2:?usage: reliability.sh path/to/robolua SECTION}
 case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
-tmp=$(mktemp -d)
-mounted=""
-# shellcheck disable=SC2317 # (called by the trap)
-cleanup() {
-  if [ -n "$mounted" ]; then umount "$mounted" 2>/dev/null; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok    $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL  $1"; }
-check() { # name, expected exit code, actual exit code
-  if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: exit $3, expected $2"; fi
-}
+# shellcheck source=lib/check.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 
 # Waits for the signalled process $1, for at most 30 s (then a watchdog kills it: a process that ignores
 # its signal fails the checks instead of hanging the test until ctest's timeout); sets code (its exit
@@ -45,10 +32,6 @@ wait_signalled() {
   wait "$watchdog" 2>/dev/null
   return 0
 }
-contains() { # name, file, fragment
-  if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1: no '$3' in:"; head -c 2000 "$2"; echo; fi
-}
-finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
 
 # A CPU scenario of N points (dims 1..N) with R repeats and 2 seeds: scenario NAME N R SOURCE_LEN [EXTRA]
 scenario() {
@@ -102,18 +85,18 @@ no_tmp_files() { # name, dir: no temporary file of an atomic write is left behin
 
 case $section in
 diskfull)
-  if [ "$(id -u)" != 0 ]; then echo "SKIP  the disk-full test mounts a tmpfs: it needs root"; exit 77; fi
+  if [ "$(id -u)" != 0 ]; then skip "the disk-full test mounts a tmpfs: it needs root"; fi
   mkdir "$tmp/tiny"
   if ! mount -t tmpfs -o size=20k tmpfs "$tmp/tiny" 2>"$tmp/mount.err"; then
-    echo "SKIP  cannot mount a tmpfs here: $(cat "$tmp/mount.err")"; exit 77
+    skip "cannot mount a tmpfs here: $(cat "$tmp/mount.err")"
   fi
-  mounted="$tmp/tiny"
+  at_exit "umount $(printf %q "$tmp/tiny") 2>/dev/null" # (before $tmp, which holds it, is removed)
   scenario full 12 5 64
   "$bin" -q -o "$tmp/tiny" "$tmp/full.lua" >"$tmp/out" 2>&1
   check "a run that fills the disk exits 2" 2 $?
   contains "the error names the OS reason" "$tmp/out" "No space left on device"
   contains "the error names a file on the full disk" "$tmp/out" "cannot write $tmp/tiny/"
-  if grep -q "lua/robolua/files.lua" "$tmp/out"; then bad "a write error blames robolua's own file"; else ok "a write error names no robolua source line"; fi
+  lacks "a write error names no robolua source line" "$tmp/out" "lua/robolua/files.lua"
   run=$(find "$tmp/tiny" -mindepth 1 -maxdepth 1 -type d | head -1)
   if [ -n "$run" ] && [ -z "$(find "$run" -type f -empty)" ]; then ok "no empty (truncated) file in the run folder"; else bad "empty files: $(find "$tmp/tiny" -type f -empty)"; fi
   no_tmp_files "no temporary file left on the full disk" "$tmp/tiny"
@@ -191,7 +174,7 @@ bytecode)
   "$bin" "$tmp/hello.luac" >"$tmp/out" 2>&1
   check "a precompiled script is refused with exit 2" 2 $?
   contains "the refusal names the file" "$tmp/out" "$tmp/hello.luac: a precompiled (binary) chunk is refused"
-  if grep -q "should not run" "$tmp/out"; then bad "the bytecode ran"; else ok "the bytecode did not run"; fi
+  lacks "the bytecode did not run" "$tmp/out" "should not run"
   "$bin" - <"$tmp/hello.luac" >"$tmp/out" 2>&1
   check "precompiled code on stdin is refused with exit 2" 2 $?
   size=$(stat -c %s "$tmp/hello.luac")
