@@ -18,19 +18,24 @@ case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
 # shellcheck source=lib/check.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 
-# Waits for the signalled process $1, for at most 30 s (then a watchdog kills it: a process that ignores
-# its signal fails the checks instead of hanging the test until ctest's timeout); sets code (its exit
-# status: 137 if the watchdog had to kill it) and ms (milliseconds since t0).
-wait_signalled() {
+# signal_and_time NAME SIGNAL PID CODE MAX_MS: sends SIGNAL to the background process PID and checks that
+# it exits with CODE within MAX_MS milliseconds of the signal. It waits at most 30 s (then a watchdog kills
+# the process, exit 137: one that ignores its signal fails the checks instead of hanging the test until
+# ctest's timeout). Returns 1, checking nothing, when the process had already ended (no signal sent).
+signal_and_time() {
+  local t0 code ms watchdog
+  t0=$(date +%s%N)
+  kill -"$2" "$3" 2>/dev/null || return 1
   rm -f "$tmp/watchdog.stop"
-  ( for _ in $(seq 300); do sleep 0.1; [ -e "$tmp/watchdog.stop" ] && exit 0; done; kill -KILL "$1" ) >/dev/null 2>&1 &
-  local watchdog=$!
-  wait "$1"
+  ( for _ in $(seq 300); do sleep 0.1; [ -e "$tmp/watchdog.stop" ] && exit 0; done; kill -KILL "$3" ) >/dev/null 2>&1 &
+  watchdog=$!
+  wait "$3"
   code=$?
   ms=$((($(date +%s%N) - t0) / 1000000))
   touch "$tmp/watchdog.stop" # (the watchdog leaves within 0.1 s; no sleep outlives the test)
   wait "$watchdog" 2>/dev/null
-  return 0
+  check "$1: exit $4" "$4" "$code"
+  if [ "$ms" -lt "$5" ]; then ok "$1: ... ${ms} ms after the signal"; else bad "$1: exited ${ms} ms after the signal (limit $5 ms)"; fi
 }
 
 # A CPU scenario of N points (dims 1..N) with R repeats and 2 seeds: scenario NAME N R SOURCE_LEN [EXTRA]
@@ -217,15 +222,11 @@ signals)
       done
       sleep "0.$(printf %03d $((RANDOM % 50)))"
     fi
-    t0=$(date +%s%N)
-    if ! kill -$sig $pid 2>/dev/null; then
+    if ! signal_and_time "trial $trial: SIG$sig $moment" $sig $pid 2 2000; then
       wait $pid
       echo "      trial $trial: the run had finished before SIG$sig ($moment)"
       continue
     fi
-    wait_signalled $pid
-    check "trial $trial: SIG$sig $moment exits 2" 2 $code
-    if [ $ms -lt 2000 ]; then ok "trial $trial: ... ${ms} ms after the signal"; else bad "trial $trial: exited ${ms} ms after the signal"; fi
     dir=$(new_folder)
     if [ -z "$dir" ]; then
       contains "trial $trial: stopped before a run folder existed, and says so" "$tmp/out" "robolua: interrupted"
@@ -252,11 +253,7 @@ EOF2
   pid=$!
   for _ in $(seq 1 1000); do [ -n "$(find "$tmp/probe" -name plan.json 2>/dev/null)" ] && break; sleep 0.01; done
   sleep 0.3
-  t0=$(date +%s%N)
-  kill -INT $pid
-  wait_signalled $pid
-  check "SIGINT inside the copy-bandwidth probe exits 2" 2 $code
-  if [ $ms -lt 1000 ]; then ok "... ${ms} ms after the signal"; else bad "SIGINT inside the copy probe: exited ${ms} ms after the signal"; fi
+  signal_and_time "SIGINT inside the copy-bandwidth probe" INT $pid 2 1000 || bad "the copy probe's run had ended before its SIGINT"
 
   # outside a scenario, an interrupt that the script's own pcall swallows still ends the run with exit 2
   printf 'io.open("%s/busy.flag", "w"):close()\nlocal t0 = os.clock()\npcall(function() while os.clock() - t0 < 20 do end end)\nprint("after")\n' "$tmp" >"$tmp/busy.lua"
@@ -284,11 +281,7 @@ EOF
   kill -INT $pid
   sleep 0.5
   if kill -0 $pid 2>/dev/null; then ok "the first SIGINT waits for the current sample"; else bad "the first SIGINT ended the process"; fi
-  t0=$(date +%s%N)
-  kill -INT $pid
-  wait_signalled $pid
-  check "the second SIGINT ends the process by SIGINT" 130 $code
-  if [ $ms -lt 1000 ]; then ok "... at once (${ms} ms)"; else bad "the second SIGINT took ${ms} ms"; fi
+  signal_and_time "the second SIGINT ends the process by SIGINT, at once" INT $pid 130 1000 || bad "the process had ended before the second SIGINT"
   dir=$(find "$tmp/stuck" -mindepth 1 -maxdepth 1 -type d | head -1)
   "$bin" -e "local n = 0; for l in io.lines('$dir/journal.jsonl') do assert(require('cjson').decode(l)); n = n + 1 end; assert(n >= 2, n)" >"$tmp/out" 2>&1
   check "the journal is intact (every line parses, the first point's record is there)" 0 $?
