@@ -12,47 +12,11 @@ local w = require "robolua.workloads.fuse"
 local describe, it = spec.describe, spec.it
 
 -- the robolua binary running this spec (lowest arg index), so sub-runs use the same build
-local bin, tmp = spec.binary(), spec.tempdir()
+local bin, tmp = spec.binary(), spec.workdir()
 local here = arg[0]:match("(.*)/[^/]+$") or "."
 if here:sub(1, 1) ~= "/" then here = lfs.currentdir() .. "/" .. here end
 local root = here .. "/.."
-
-local function sh_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
-local function write(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
-local function sh(cmd)
-  local out = tmp .. "/sh.txt"
-  local _, _, code = os.execute(cmd .. " > " .. sh_quote(out) .. " 2>&1")
-  return code, read(out)
-end
-
--- Runs a scenario in a subprocess: a source written to a file, or a command line (options, script,
--- its arguments); exit code, output, the run folder.
-local function run_scenario(name, src, cmdline)
-  local dir = tmp .. "/" .. name
-  lfs.mkdir(dir)
-  if src then
-    write(dir .. "/scenario.lua", src)
-    cmdline = sh_quote(dir .. "/scenario.lua")
-  end
-  local code, out = sh(string.format("cd %s && %s -o %s %s", sh_quote(dir), sh_quote(bin), sh_quote(dir .. "/results"), cmdline))
-  local run_dir
-  if lfs.attributes(dir .. "/results", "mode") then
-    for e in lfs.dir(dir .. "/results") do
-      if e:match("%-%d+T%d+Z$") then run_dir = dir .. "/results/" .. e end
-    end
-  end
-  return code, out, run_dir
-end
+local sh_quote, read, write, sh, run_scenario = spec.quote, spec.read, spec.write, spec.sh, spec.run_scenario
 
 local function close_all(set) for _, t in ipairs(w.tensors(set)) do t:close() end end
 

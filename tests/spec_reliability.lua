@@ -5,40 +5,13 @@
 package.path = (arg[0]:match("(.*/)") or "./") .. "lib/?.lua;" .. package.path
 local spec = require "spec"
 local rl = require "robolua"
-local lfs = require "lfs"
 local cjson = require "cjson"
 local describe, it, fails = spec.describe, spec.it, spec.fails
 local S = rl.stats
 
-local bin, tmp = spec.binary(), spec.tempdir()
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
--- Runs a scenario source in a subprocess: exit code, output, the run folder (or nil), seconds taken.
-local function run(name, src, extra)
-  local dir = tmp .. "/" .. name
-  lfs.mkdir(dir)
-  local f = assert(io.open(dir .. "/scenario.lua", "w"))
-  f:write(src)
-  f:close()
-  local t0 = rl.clock()
-  local _, _, code = os.execute(string.format("cd %s && %s -q -o results %s scenario.lua > out.txt 2>&1", q(dir), q(bin), extra or ""))
-  local secs = rl.clock() - t0
-  local run_dir
-  for e in lfs.dir(dir) do
-    if e == "results" then
-      for r in lfs.dir(dir .. "/results") do
-        if r:match("Z$") then run_dir = dir .. "/results/" .. r end
-      end
-    end
-  end
-  return code, read(dir .. "/out.txt"), run_dir, secs
-end
+local read = spec.read
+-- A scenario source run quietly in a subprocess: exit code, output, the run folder (or nil), seconds taken.
+local function run(name, src) return spec.run_scenario(name, src, "-q") end
 
 local function samples_of(doc)
   local n = 0
