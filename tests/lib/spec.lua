@@ -99,6 +99,11 @@ function M.tempdir()
   tempdirs[#tempdirs + 1] = tmp
   return tmp
 end
+-- The package.path entry of tests/lib, absolute (taken when this file is loaded, before a spec may cd):
+-- for a scenario run in a subprocess, elsewhere, that requires a helper of tests/lib.
+M.lib_path = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+if M.lib_path:sub(1, 1) ~= "/" then M.lib_path = require("lfs").currentdir() .. "/" .. M.lib_path end
+M.lib_path = M.lib_path .. "?.lua;"
 -- This spec's scratch folder: one M.tempdir(), made on first use, where M.run_scenario works.
 local workdir
 function M.workdir()
