@@ -7,17 +7,10 @@
 # Usage: baseline.sh path/to/robolua (run from the source root).
 set -u
 bin=${1:?usage: baseline.sh path/to/robolua}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=lib/check.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
+check_log="$tmp/log" # every command's stderr goes there: shown when its exit code is wrong
 out="$tmp/out"
-pass=0
-fail=0
-check() { # name, expected exit code, actual exit code
-  if [ "$2" = "$3" ]; then pass=$((pass + 1)); echo "ok    $1"; else fail=$((fail + 1)); echo "FAIL  $1: exit $3, expected $2"; cat "$tmp/log"; fi
-}
-contains() { # name, file, fragment
-  if grep -qF -- "$3" "$2"; then pass=$((pass + 1)); echo "ok    $1"; else fail=$((fail + 1)); echo "FAIL  $1: no '$3' in $2:"; cat "$2"; fi
-}
 cat >"$tmp/bl.lua" <<'EOF'
 local rl = require "robolua"
 return rl.scenario { name = "bl", seeds = { 0, 1 }, warmup = 1, repeats = 10, roofline = false,
@@ -103,5 +96,4 @@ contains "... naming it" "$tmp/log" "--baseline nosuch"
 check "--save-baseline ../escape: a usage error" 2 $?
 if [ -e "$out/escape" ]; then check "nothing written outside baselines/ (OUT/baselines/../escape)" 0 1; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

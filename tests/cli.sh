@@ -2,16 +2,9 @@
 # The command line: exit codes, help, -e, script args, script errors with file:line and a traceback.
 set -u
 bin=${1:?usage: cli.sh path/to/robolua}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-check() { # name, expected exit code, actual exit code
-  if [ "$2" = "$3" ]; then pass=$((pass + 1)); echo "ok    $1"; else fail=$((fail + 1)); echo "FAIL  $1: exit $3, expected $2"; fi
-}
-contains() { # name, file, fragment
-  if grep -qF -- "$3" "$2"; then pass=$((pass + 1)); echo "ok    $1"; else fail=$((fail + 1)); echo "FAIL  $1: no '$3' in:"; cat "$2"; fi
-}
+# shellcheck source=lib/check.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
+check_log="$tmp/out" # every command's output goes there: shown when its exit code is wrong
 
 "$bin" --help >"$tmp/out" 2>&1; check "--help exits 0" 0 $?
 contains "--help shows usage" "$tmp/out" "usage: robolua"
@@ -102,5 +95,4 @@ assert(load("return 1 + 1")() == 2 and load("return x", "n", "t", { x = 5 })() =
   >"$tmp/out" 2>&1
 check "load, loadfile, dofile and require refuse precompiled chunks; text still loads" 0 $?
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

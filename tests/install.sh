@@ -9,13 +9,9 @@ set -u
 cmake_bin=${1:?usage: install.sh CMAKE BUILD_DIR}
 build=${2:?usage: install.sh CMAKE BUILD_DIR}
 src=$(pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=lib/check.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 prefix="$tmp/prefix"
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok    $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL  $1"; }
 has() { if [ -e "$prefix/$1" ]; then ok "installed: $1"; else bad "not installed: $1"; fi; }
 expect() { # message-if-true, message-if-false, test...
   local yes=$1 no=$2; shift 2
@@ -62,7 +58,6 @@ else
 fi
 if [ -n "$(find "$tmp" -maxdepth 1 -name 'results*')" ]; then bad "--no-write wrote a results folder"; fi
 
-finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ] || exit 1; [ -z "${1:-}" ] || { echo "SKIP  $1"; exit 77; }; exit 0; }
 lua=$(command -v lua5.4 || true)
 [ -n "$lua" ] || finish "lua5.4 is not installed (apt-get install lua5.4): the module was not loaded"
 case "$version" in *ASan*) finish "a sanitizer build: core.so needs the ASan runtime loaded first, lua5.4 has none" ;; esac

@@ -15,40 +15,28 @@ set -u
 bin=${1:?usage: reliability.sh path/to/robolua SECTION}
 section=${2:?usage: reliability.sh path/to/robolua SECTION}
 case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
-tmp=$(mktemp -d)
-mounted=""
-# shellcheck disable=SC2317 # (called by the trap)
-cleanup() {
-  if [ -n "$mounted" ]; then umount "$mounted" 2>/dev/null; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok    $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL  $1"; }
-check() { # name, expected exit code, actual exit code
-  if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: exit $3, expected $2"; fi
-}
+# shellcheck source=lib/check.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 
-# Waits for the signalled process $1, for at most 30 s (then a watchdog kills it: a process that ignores
-# its signal fails the checks instead of hanging the test until ctest's timeout); sets code (its exit
-# status: 137 if the watchdog had to kill it) and ms (milliseconds since t0).
-wait_signalled() {
+# signal_and_time NAME SIGNAL PID CODE MAX_MS: sends SIGNAL to the background process PID and checks that
+# it exits with CODE within MAX_MS milliseconds of the signal. It waits at most 30 s (then a watchdog kills
+# the process, exit 137: one that ignores its signal fails the checks instead of hanging the test until
+# ctest's timeout). Returns 1, checking nothing, when the process had already ended (no signal sent).
+signal_and_time() {
+  local t0 code ms watchdog
+  t0=$(date +%s%N)
+  kill -"$2" "$3" 2>/dev/null || return 1
   rm -f "$tmp/watchdog.stop"
-  ( for _ in $(seq 300); do sleep 0.1; [ -e "$tmp/watchdog.stop" ] && exit 0; done; kill -KILL "$1" ) >/dev/null 2>&1 &
-  local watchdog=$!
-  wait "$1"
+  ( for _ in $(seq 300); do sleep 0.1; [ -e "$tmp/watchdog.stop" ] && exit 0; done; kill -KILL "$3" ) >/dev/null 2>&1 &
+  watchdog=$!
+  wait "$3"
   code=$?
   ms=$((($(date +%s%N) - t0) / 1000000))
   touch "$tmp/watchdog.stop" # (the watchdog leaves within 0.1 s; no sleep outlives the test)
   wait "$watchdog" 2>/dev/null
-  return 0
+  check "$1: exit $4" "$4" "$code"
+  if [ "$ms" -lt "$5" ]; then ok "$1: ... ${ms} ms after the signal"; else bad "$1: exited ${ms} ms after the signal (limit $5 ms)"; fi
 }
-contains() { # name, file, fragment
-  if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1: no '$3' in:"; head -c 2000 "$2"; echo; fi
-}
-finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
 
 # A CPU scenario of N points (dims 1..N) with R repeats and 2 seeds: scenario NAME N R SOURCE_LEN [EXTRA]
 scenario() {
@@ -102,18 +90,18 @@ no_tmp_files() { # name, dir: no temporary file of an atomic write is left behin
 
 case $section in
 diskfull)
-  if [ "$(id -u)" != 0 ]; then echo "SKIP  the disk-full test mounts a tmpfs: it needs root"; exit 77; fi
+  if [ "$(id -u)" != 0 ]; then skip "the disk-full test mounts a tmpfs: it needs root"; fi
   mkdir "$tmp/tiny"
   if ! mount -t tmpfs -o size=20k tmpfs "$tmp/tiny" 2>"$tmp/mount.err"; then
-    echo "SKIP  cannot mount a tmpfs here: $(cat "$tmp/mount.err")"; exit 77
+    skip "cannot mount a tmpfs here: $(cat "$tmp/mount.err")"
   fi
-  mounted="$tmp/tiny"
+  at_exit "umount $(printf %q "$tmp/tiny") 2>/dev/null" # (before $tmp, which holds it, is removed)
   scenario full 12 5 64
   "$bin" -q -o "$tmp/tiny" "$tmp/full.lua" >"$tmp/out" 2>&1
   check "a run that fills the disk exits 2" 2 $?
   contains "the error names the OS reason" "$tmp/out" "No space left on device"
   contains "the error names a file on the full disk" "$tmp/out" "cannot write $tmp/tiny/"
-  if grep -q "lua/robolua/files.lua" "$tmp/out"; then bad "a write error blames robolua's own file"; else ok "a write error names no robolua source line"; fi
+  lacks "a write error names no robolua source line" "$tmp/out" "lua/robolua/files.lua"
   run=$(find "$tmp/tiny" -mindepth 1 -maxdepth 1 -type d | head -1)
   if [ -n "$run" ] && [ -z "$(find "$run" -type f -empty)" ]; then ok "no empty (truncated) file in the run folder"; else bad "empty files: $(find "$tmp/tiny" -type f -empty)"; fi
   no_tmp_files "no temporary file left on the full disk" "$tmp/tiny"
@@ -191,7 +179,7 @@ bytecode)
   "$bin" "$tmp/hello.luac" >"$tmp/out" 2>&1
   check "a precompiled script is refused with exit 2" 2 $?
   contains "the refusal names the file" "$tmp/out" "$tmp/hello.luac: a precompiled (binary) chunk is refused"
-  if grep -q "should not run" "$tmp/out"; then bad "the bytecode ran"; else ok "the bytecode did not run"; fi
+  lacks "the bytecode did not run" "$tmp/out" "should not run"
   "$bin" - <"$tmp/hello.luac" >"$tmp/out" 2>&1
   check "precompiled code on stdin is refused with exit 2" 2 $?
   size=$(stat -c %s "$tmp/hello.luac")
@@ -234,15 +222,11 @@ signals)
       done
       sleep "0.$(printf %03d $((RANDOM % 50)))"
     fi
-    t0=$(date +%s%N)
-    if ! kill -$sig $pid 2>/dev/null; then
+    if ! signal_and_time "trial $trial: SIG$sig $moment" $sig $pid 2 2000; then
       wait $pid
       echo "      trial $trial: the run had finished before SIG$sig ($moment)"
       continue
     fi
-    wait_signalled $pid
-    check "trial $trial: SIG$sig $moment exits 2" 2 $code
-    if [ $ms -lt 2000 ]; then ok "trial $trial: ... ${ms} ms after the signal"; else bad "trial $trial: exited ${ms} ms after the signal"; fi
     dir=$(new_folder)
     if [ -z "$dir" ]; then
       contains "trial $trial: stopped before a run folder existed, and says so" "$tmp/out" "robolua: interrupted"
@@ -269,11 +253,7 @@ EOF2
   pid=$!
   for _ in $(seq 1 1000); do [ -n "$(find "$tmp/probe" -name plan.json 2>/dev/null)" ] && break; sleep 0.01; done
   sleep 0.3
-  t0=$(date +%s%N)
-  kill -INT $pid
-  wait_signalled $pid
-  check "SIGINT inside the copy-bandwidth probe exits 2" 2 $code
-  if [ $ms -lt 1000 ]; then ok "... ${ms} ms after the signal"; else bad "SIGINT inside the copy probe: exited ${ms} ms after the signal"; fi
+  signal_and_time "SIGINT inside the copy-bandwidth probe" INT $pid 2 1000 || bad "the copy probe's run had ended before its SIGINT"
 
   # outside a scenario, an interrupt that the script's own pcall swallows still ends the run with exit 2
   printf 'io.open("%s/busy.flag", "w"):close()\nlocal t0 = os.clock()\npcall(function() while os.clock() - t0 < 20 do end end)\nprint("after")\n' "$tmp" >"$tmp/busy.lua"
@@ -301,11 +281,7 @@ EOF
   kill -INT $pid
   sleep 0.5
   if kill -0 $pid 2>/dev/null; then ok "the first SIGINT waits for the current sample"; else bad "the first SIGINT ended the process"; fi
-  t0=$(date +%s%N)
-  kill -INT $pid
-  wait_signalled $pid
-  check "the second SIGINT ends the process by SIGINT" 130 $code
-  if [ $ms -lt 1000 ]; then ok "... at once (${ms} ms)"; else bad "the second SIGINT took ${ms} ms"; fi
+  signal_and_time "the second SIGINT ends the process by SIGINT, at once" INT $pid 130 1000 || bad "the process had ended before the second SIGINT"
   dir=$(find "$tmp/stuck" -mindepth 1 -maxdepth 1 -type d | head -1)
   "$bin" -e "local n = 0; for l in io.lines('$dir/journal.jsonl') do assert(require('cjson').decode(l)); n = n + 1 end; assert(n >= 2, n)" >"$tmp/out" 2>&1
   check "the journal is intact (every line parses, the first point's record is there)" 0 $?

@@ -8,19 +8,15 @@
 set -u
 bin=${1:?usage: schema.sh path/to/robolua BUILD_DIR}
 build=${2:?usage: schema.sh path/to/robolua BUILD_DIR}
+# shellcheck source=lib/check.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 py=""
 for cand in python3 /usr/bin/python3; do
   if command -v "$cand" >/dev/null && "$cand" -c 'from jsonschema import Draft202012Validator' 2>/dev/null; then py=$cand; break; fi
 done
-if [ -z "$py" ]; then echo "SKIP  no python3 with jsonschema (Draft 2020-12): apt-get install python3-jsonschema"; exit 77; fi
+if [ -z "$py" ]; then skip "no python3 with jsonschema (Draft 2020-12): apt-get install python3-jsonschema"; fi
 schema=schema/run.schema.json
-check=tests/schema_check.py
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok    $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL  $1"; }
+checker=tests/schema_check.py
 run_check() { # name, command...: counts the helper's lines
   local name=$1; shift
   if "$@" >"$tmp/check.out" 2>&1; then ok "$name"; else bad "$name"; fi
@@ -67,7 +63,7 @@ fi
 
 # 3. documents written now validate against the schema without its legacy allowances
 fresh=("$ci_doc" "$edge_doc" "$tmp"/shards/edge-*/results.json "$tmp/merged/results.json" "$tmp/edge/baselines/edge/results.json")
-run_check "${#fresh[@]} documents written now validate (strict)" "$py" "$check" "$schema" valid --strict "${fresh[@]}"
+run_check "${#fresh[@]} documents written now validate (strict)" "$py" "$checker" "$schema" valid --strict "${fresh[@]}"
 
 # 4. committed runs: every robolua.run/2 document validates. robolua.run/1 documents (results/dev-2core,
 #    before records had device/point, gates a verdict line, verification its own shape) predate the
@@ -82,13 +78,12 @@ while IFS= read -r f; do
   esac
 done < <(find results -name results.json | sort)
 if [ "${#committed[@]}" -gt 0 ]; then
-  run_check "${#committed[@]} committed robolua.run/2 documents validate" "$py" "$check" "$schema" valid "${committed[@]}"
+  run_check "${#committed[@]} committed robolua.run/2 documents validate" "$py" "$checker" "$schema" valid "${committed[@]}"
 else
   echo "      (no committed robolua.run/2 documents)"
 fi
 
 # 5. broken copies of the edge document are rejected, one breakage at a time
-run_check "every deliberately broken document is rejected" "$py" "$check" "$schema" broken "$edge_doc"
+run_check "every deliberately broken document is rejected" "$py" "$checker" "$schema" broken "$edge_doc"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -6,12 +6,14 @@
 set -u
 bin=${1:?usage: slurm.sh path/to/robolua}
 bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+# shellcheck source=lib/check.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 for tool in slurmctld slurmd munged sbatch squeue sinfo; do
-  command -v "$tool" >/dev/null || { echo "SKIP  $tool is not installed (Debian: slurm-wlm munge)"; exit 77; }
+  command -v "$tool" >/dev/null || skip "$tool is not installed (Debian: slurm-wlm munge)"
 done
-[ "$(id -u)" = 0 ] || { echo "SKIP  a private Slurm needs root here"; exit 77; }
-tmp=$(mktemp -d)
+[ "$(id -u)" = 0 ] || skip "a private Slurm needs root here"
 pids=()
+# shellcheck disable=SC2317 # (run at exit: at_exit below)
 stop() {
   for f in "$tmp/slurmd.pid" "$tmp/slurmctld.pid" "$tmp/munged.pid"; do
     [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null
@@ -21,10 +23,9 @@ stop() {
   for f in "$tmp/slurmd.pid" "$tmp/slurmctld.pid" "$tmp/munged.pid"; do
     [ -s "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
   done
-  rm -rf "$tmp"
 }
-trap stop EXIT
-fail() { echo "FAIL  $*"; for l in "$tmp"/*.log; do echo "--- $l"; tail -n 20 "$l"; done; echo "0 passed, 1 failed"; exit 1; }
+at_exit stop # (the daemons keep their files in $tmp: stopped before it is removed)
+abort() { bad "$*"; for l in "$tmp"/*.log; do echo "--- $l"; tail -n 20 "$l"; done; finish; }
 
 host=$(hostname -s)
 port=$((20000 + RANDOM % 20000))
@@ -32,7 +33,7 @@ mkdir -p "$tmp/state" "$tmp/spool" "$tmp/munge"
 dd if=/dev/urandom of="$tmp/munge/munge.key" bs=1024 count=1 2>/dev/null
 chmod 700 "$tmp/munge"; chmod 400 "$tmp/munge/munge.key"
 munged --key-file="$tmp/munge/munge.key" --socket="$tmp/munge/munge.sock" --pid-file="$tmp/munged.pid" \
-  --log-file="$tmp/munged.log" --seed-file="$tmp/munge/seed" --force || fail "munged did not start"
+  --log-file="$tmp/munged.log" --seed-file="$tmp/munge/seed" --force || abort "munged did not start"
 cat >"$tmp/slurm.conf" <<CONF
 ClusterName=robolua-test
 SlurmctldHost=$host
@@ -61,13 +62,13 @@ NodeName=$host CPUs=$(nproc) State=UNKNOWN
 PartitionName=test Nodes=$host Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
 CONF
 export SLURM_CONF=$tmp/slurm.conf
-slurmctld -c -f "$SLURM_CONF" || fail "slurmctld did not start"
-slurmd -f "$SLURM_CONF" || fail "slurmd did not start"
+slurmctld -c -f "$SLURM_CONF" || abort "slurmctld did not start"
+slurmd -f "$SLURM_CONF" || abort "slurmd did not start"
 for _ in $(seq 1 60); do
   sinfo -h -o %T 2>/dev/null | grep -q idle && break
   sleep 0.5
 done
-sinfo -h -o %T | grep -q idle || fail "the node did not come up"
+sinfo -h -o %T | grep -q idle || abort "the node did not come up"
 
 cd "$tmp" || exit 1
 cat >scenario.lua <<'LUA'
@@ -77,14 +78,14 @@ return rl.scenario { name = "slurmtest", seeds = { 0, 1 }, warmup = 1, repeats =
     backend = { "cpu" } },
   gates = { rl.gate.variance { max_pct = 1000 } } }
 LUA
-ROBOLUA="$bin" bash "$OLDPWD/tools/slurm/submit.sh" --shards 3 --out "$tmp/out" scenario.lua >submit.log 2>&1 || fail "submit.sh failed: $(cat submit.log)"
+ROBOLUA="$bin" bash "$OLDPWD/tools/slurm/submit.sh" --shards 3 --out "$tmp/out" scenario.lua >submit.log 2>&1 || abort "submit.sh failed: $(cat submit.log)"
 cat submit.log
 for _ in $(seq 1 240); do
   [ -f "$tmp/out/merged/results.json" ] && [ -z "$(squeue -h 2>/dev/null)" ] && break
   sleep 0.5
 done
-[ -f "$tmp/out/merged/results.json" ] || fail "no merged run after 120 s (squeue: $(squeue -h 2>&1))"
-"$bin" -q -o "$tmp/full" scenario.lua >full.log 2>&1 || fail "the unsharded run failed"
+[ -f "$tmp/out/merged/results.json" ] || abort "no merged run after 120 s (squeue: $(squeue -h 2>&1))"
+"$bin" -q -o "$tmp/full" scenario.lua >full.log 2>&1 || abort "the unsharded run failed"
 full=$(ls -d "$tmp"/full/slurmtest-*)
 MERGED="$tmp/out/merged" FULL="$full" "$bin" -e '
   local record = require "robolua.record"
@@ -118,7 +119,7 @@ MERGED="$tmp/out/merged" FULL="$full" "$bin" -e '
   for _, g in ipairs(m.gates) do if g.name:find("every shard present", 1, true) then present = g.status end end
   assert(present == "pass", "the shard gate passes")
   print("merged point set equals the unsharded one: " .. mn .. " records")
-' || fail "the merged run differs from the unsharded one"
-for f in results.csv report.md report.html; do [ -f "$tmp/out/merged/$f" ] || fail "merged $f missing"; done
-echo "ok    3-task array + merge on a real Slurm equals the unsharded run"
-echo "1 passed, 0 failed"
+' || abort "the merged run differs from the unsharded one"
+for f in results.csv report.md report.html; do [ -f "$tmp/out/merged/$f" ] || abort "merged $f missing"; done
+ok "3-task array + merge on a real Slurm equals the unsharded run"
+finish

@@ -9,50 +9,15 @@ local rl = require "robolua"
 local lfs = require "lfs"
 local cjson = require "cjson"
 local w = require "robolua.workloads.fuse"
+local zc = require "zero_crossing"
 local describe, it = spec.describe, spec.it
 
 -- the robolua binary running this spec (lowest arg index), so sub-runs use the same build
-local bin, tmp = spec.binary(), spec.tempdir()
+local bin, tmp = spec.binary(), spec.workdir()
 local here = arg[0]:match("(.*)/[^/]+$") or "."
 if here:sub(1, 1) ~= "/" then here = lfs.currentdir() .. "/" .. here end
 local root = here .. "/.."
-
-local function sh_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
-local function write(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
-local function sh(cmd)
-  local out = tmp .. "/sh.txt"
-  local _, _, code = os.execute(cmd .. " > " .. sh_quote(out) .. " 2>&1")
-  return code, read(out)
-end
-
--- Runs a scenario in a subprocess: a source written to a file, or a command line (options, script,
--- its arguments); exit code, output, the run folder.
-local function run_scenario(name, src, cmdline)
-  local dir = tmp .. "/" .. name
-  lfs.mkdir(dir)
-  if src then
-    write(dir .. "/scenario.lua", src)
-    cmdline = sh_quote(dir .. "/scenario.lua")
-  end
-  local code, out = sh(string.format("cd %s && %s -o %s %s", sh_quote(dir), sh_quote(bin), sh_quote(dir .. "/results"), cmdline))
-  local run_dir
-  if lfs.attributes(dir .. "/results", "mode") then
-    for e in lfs.dir(dir .. "/results") do
-      if e:match("%-%d+T%d+Z$") then run_dir = dir .. "/results/" .. e end
-    end
-  end
-  return code, out, run_dir
-end
+local sh_quote, read, write, sh, run_scenario = spec.quote, spec.read, spec.write, spec.sh, spec.run_scenario
 
 local function close_all(set) for _, t in ipairs(w.tensors(set)) do t:close() end end
 
@@ -205,32 +170,25 @@ describe("verification", function()
 end)
 
 describe("verification: the f32 bound follows the lerp's operands (doc/reliability.md item 9)", function()
-  -- stream 1: channel 0 linear from 37.3 to -0.7 (a zero crossing at t = 37.3 / 38), channel 1 held at
-  -- 500 then -500; stream 2: small linear values with a sample at 0.98. 2000 targets across the
-  -- crossing, all inside (0.97, 0.992).
-  local T, u = 2000, 2 ^ -24
-  local xs = {}
-  for i = 1, T do xs[i] = 37.3 / 38 + (i - T / 2) * 1e-5 end
+  -- tests/lib/zero_crossing.lua's case, the one spec_reliability.lua checks on rl.resample, as stream 1's
+  -- channel 0: linear from 37.3 to -0.7 (a zero crossing at t = 37.3 / 38), 2000 targets across the
+  -- crossing, all inside (0.97, 0.992). Added for the fused pass: stream 1's channel 1 held at 500 then
+  -- -500; stream 2: small linear values with a sample at 0.98.
+  local T, u = zc.T, zc.u
   local inputs = {
     streams = {
-      { src = rl.tensor({ 37.3, 500, -0.7, -500 }, { 1, 2, 2 }), src_times = rl.tensor({ 0, 1 }, { 1, 2 }),
+      { src = rl.tensor({ zc.a, 500, zc.b, -500 }, { 1, 2, 2 }), src_times = rl.tensor({ 0, 1 }, { 1, 2 }),
         modes = { { from = 1, to = 2, mode = "hold" } } },
       { src = rl.tensor({ 0.1, 0.2, 0.3 }, { 1, 3, 1 }), src_times = rl.tensor({ 0, 0.98, 1 }, { 1, 3 }) },
     },
-    tgt_times = rl.tensor(xs, { 1, T }),
+    tgt_times = rl.tensor(zc.targets(), { 1, T }),
   }
   local c = { out_dtype = "f32" }
   local ref = w.reference(inputs, c)
   local out = rl.fuse { streams = inputs.streams, tgt_times = inputs.tgt_times } -- the CPU pass
   local src1 = inputs.streams[1].src:totable() -- f32 values: 37.3 and -0.7 as rounded
   local a, b = src1[1], src1[3]
-  local x = inputs.tgt_times:totable()
-  -- channel 0's bound, computed here in float64: rl.compare's f32 defaults plus 8 units of |a| + |b|
-  local want0, bound0 = {}, {}
-  for i = 1, T do
-    want0[i] = a + x[i] * (b - a)
-    bound0[i] = 1e-6 + 1e-6 * math.abs(want0[i]) + 8 * u * (math.abs(a) + math.abs(b))
-  end
+  local want0, bound0 = zc.bounds(a, b, inputs.tgt_times:totable()) -- channel 0's, in float64
   local function with(values) return rl.tensor(values, { 1, T, 3 }, "f32") end
   it("the CPU pass verifies; the output-relative rule alone would reject it near the crossing", function()
     local r = w.compare(out, ref, c)
@@ -251,7 +209,7 @@ describe("verification: the f32 bound follows the lerp's operands (doc/reliabili
   end)
   it("an output wrong by more than the bound still fails, element for element", function()
     local got, expected = out:totable(), 0
-    for i = 1, T do got[3 * i - 2] = got[3 * i - 2] + (i % 2 == 0 and 1 or -1) * (i % 3 == 0 and 1.5 or 0.5) * bound0[i] end
+    for i = 1, T do got[3 * i - 2] = got[3 * i - 2] + zc.perturbation(i, bound0) end
     local wrong = with(got)
     local v = wrong:totable()
     for i = 1, T do if math.abs(v[3 * i - 2] - want0[i]) > bound0[i] then expected = expected + 1 end end

@@ -5,7 +5,6 @@
 package.path = (arg[0]:match("(.*/)") or "./") .. "lib/?.lua;" .. package.path
 local spec = require "spec"
 local rl = require "robolua"
-local lfs = require "lfs"
 local w = require "robolua.workloads.fuse"
 local describe, it = spec.describe, spec.it
 
@@ -59,10 +58,7 @@ describe("cuda and cuda_per_stream through the workload", function()
 end)
 
 describe("a small scenario with both CUDA backends", function()
-  local bin, tmp = spec.binary(), spec.tempdir()
-  local script = tmp .. "/scenario.lua"
-  local f = assert(io.open(script, "w"))
-  f:write([[
+  local code, out, dir = spec.run_scenario("fusion_cuda", [[
 local rl = require "robolua"
 return rl.scenario {
   name = "fusion_cuda", workload = "fuse", seeds = { 0, 1 }, warmup = 2, repeats = 5, rotate = "auto",
@@ -71,15 +67,10 @@ return rl.scenario {
   speedup_base = "cuda_per_stream",
   gates = { rl.gate.roofline { backend = "cuda", against = "same_size", min_pct = 0 } },
 }
-]])
-  f:close()
-  local _, _, code = os.execute(string.format("cd %s && %s -q -o %s %s > %s/out.txt 2>&1", tmp, bin, tmp .. "/results", script, tmp))
-  local dir
-  for e in lfs.dir(tmp .. "/results") do if e:match("%-%d+T%d+Z$") then dir = tmp .. "/results/" .. e end end
+]], "-q")
   it("exits 0; every CUDA record verified, timed, with a same-size copy and a speedup over per-stream", function()
-    local out = io.open(tmp .. "/out.txt"):read("a")
     spec.eq(code, 0, "exit code\n" .. out)
-    local doc = require("robolua.json").decode(io.open(dir .. "/results.json"):read("a"))
+    local doc = require("robolua.json").decode(spec.read(dir .. "/results.json"))
     local n = 0
     for _, r in ipairs(doc.results) do
       if r.device == "cuda" then

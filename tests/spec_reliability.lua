@@ -5,40 +5,14 @@
 package.path = (arg[0]:match("(.*/)") or "./") .. "lib/?.lua;" .. package.path
 local spec = require "spec"
 local rl = require "robolua"
-local lfs = require "lfs"
 local cjson = require "cjson"
 local describe, it, fails = spec.describe, spec.it, spec.fails
 local S = rl.stats
 
-local bin, tmp = spec.binary(), spec.tempdir()
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
--- Runs a scenario source in a subprocess: exit code, output, the run folder (or nil), seconds taken.
-local function run(name, src, extra)
-  local dir = tmp .. "/" .. name
-  lfs.mkdir(dir)
-  local f = assert(io.open(dir .. "/scenario.lua", "w"))
-  f:write(src)
-  f:close()
-  local t0 = rl.clock()
-  local _, _, code = os.execute(string.format("cd %s && %s -q -o results %s scenario.lua > out.txt 2>&1", q(dir), q(bin), extra or ""))
-  local secs = rl.clock() - t0
-  local run_dir
-  for e in lfs.dir(dir) do
-    if e == "results" then
-      for r in lfs.dir(dir .. "/results") do
-        if r:match("Z$") then run_dir = dir .. "/results/" .. r end
-      end
-    end
-  end
-  return code, read(dir .. "/out.txt"), run_dir, secs
-end
+local zc = require "zero_crossing"
+local read = spec.read
+-- A scenario source run quietly in a subprocess: exit code, output, the run folder (or nil), seconds taken.
+local function run(name, src) return spec.run_scenario(name, src, "-q") end
 
 local function samples_of(doc)
   local n = 0
@@ -151,24 +125,15 @@ describe("item 11: API argument errors name the argument", function()
 end)
 
 describe("item 9: the f32 tolerance follows the operands of the lerp, not its result", function()
-  -- source values 37.3 and -0.7 at t = 0 and 1; 2000 targets across the zero crossing t = 37.3 / 38,
-  -- all inside (0, 1)
-  local T, u = 2000, 2 ^ -24
-  local src = rl.tensor({ 37.3, -0.7 }, { 1, 2, 1 }, "f32")
+  -- tests/lib/zero_crossing.lua: source values 37.3 and -0.7 at t = 0 and 1, 2000 targets across the
+  -- zero crossing t = 37.3 / 38, all inside (0, 1)
+  local T, u = zc.T, zc.u
+  local src = rl.tensor({ zc.a, zc.b }, { 1, 2, 1 }, "f32")
   local st = rl.tensor({ 0, 1 }, { 1, 2 }, "f32")
-  local xs = {}
-  for i = 1, T do xs[i] = 37.3 / 38 + (i - T / 2) * 1e-5 end
-  local tt = rl.tensor(xs, { 1, T }, "f32")
+  local tt = rl.tensor(zc.targets(), { 1, T }, "f32")
   local ops = { src = src, src_times = st, tgt_times = tt }
-  -- the bound, computed here in float64 from the f32 inputs: rl.compare's f32 defaults (atol, rtol 1e-6)
-  -- plus 8 units of fp32 rounding of |a| + |b|
   local a, b = table.unpack(src:totable())
-  local x = tt:totable()
-  local want, bound = {}, {}
-  for i = 1, T do
-    want[i] = a + x[i] * (b - a)
-    bound[i] = 1e-6 + 1e-6 * math.abs(want[i]) + 8 * u * (math.abs(a) + math.abs(b))
-  end
+  local want, bound = zc.bounds(a, b, tt:totable())
   local out = rl.resample(src, st, tt, { backend = "cpu" })
   local ref = rl.resample(src, st, tt, { backend = "reference" })
   it("the CPU output verifies, within the fp32 lerp's own error 6u(|a| + |b|); relative to the output it would not", function()
@@ -184,7 +149,7 @@ describe("item 9: the f32 tolerance follows the operands of the lerp, not its re
   it("an output wrong by more than the bound still fails, element for element as the bound says", function()
     local got = out:totable()
     local wrong = {}
-    for i = 1, T do wrong[i] = got[i] + (i % 2 == 0 and 1 or -1) * (i % 3 == 0 and 1.5 or 0.5) * bound[i] end
+    for i = 1, T do wrong[i] = got[i] + zc.perturbation(i, bound) end
     local w = rl.tensor(wrong, { 1, T, 1 }, "f32")
     local expected = 0
     for i, v in ipairs(w:totable()) do
@@ -204,14 +169,13 @@ describe("item 9: the f32 tolerance follows the operands of the lerp, not its re
   end)
   it("a scenario with these inputs verifies and times them", function()
     local code, out_text, dir = run("crossing", string.format([[
-local rl = require "robolua"
-local xs = {}
-for i = 1, %d do xs[i] = 37.3 / 38 + (i - %d / 2) * 1e-5 end
+package.path = %q .. package.path
+local rl, zc = require "robolua", require "zero_crossing"
 return rl.scenario { name = "crossing", seeds = {0}, warmup = 0, repeats = 3, roofline = false,
   axes = { dim = {1}, dtype = {"f32"}, backend = {"cpu"} },
-  case = function() return { src = rl.tensor({ 37.3, -0.7 }, { 1, 2, 1 }, "f32"),
-    src_times = rl.tensor({ 0, 1 }, { 1, 2 }, "f32"), tgt_times = rl.tensor(xs, { 1, %d }, "f32") } end }
-]], T, T, T))
+  case = function() return { src = rl.tensor({ zc.a, zc.b }, { 1, 2, 1 }, "f32"),
+    src_times = rl.tensor({ 0, 1 }, { 1, 2 }, "f32"), tgt_times = rl.tensor(zc.targets(), { 1, zc.T }, "f32") } end }
+]], spec.lib_path))
     spec.eq(code, 0, out_text)
     local doc = cjson.decode(read(dir .. "/results.json"))
     spec.eq(doc.results[1].status, "ok", "verified")

@@ -120,7 +120,7 @@ describe("instruction-set paths", function()
           rl.tensor({ 0.5, 1.5 }, { 1, 2 }), { validate = false }):bytes())
       end
       f:close()]]
-    local q = function(x) return "'" .. x:gsub("'", "'\\''") .. "'" end
+    local q = spec.quote
     local function run(isa)
       local path = tmp .. "/" .. (isa or "best") .. ".bin"
       assert(os.execute((isa and "ROBOLUA_CPU_ISA=" .. isa .. " " or "") .. "RL_OUT=" .. q(path) .. " " .. q(bin) ..

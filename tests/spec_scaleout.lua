@@ -11,7 +11,7 @@ local shard = require "robolua.run.shard"
 local describe, it = spec.describe, spec.it
 
 local bin, tmp = spec.binary(), spec.tempdir()
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local q = spec.quote
 local function sh(cmd)
   local p = io.popen("cd " .. q(tmp) .. " && " .. cmd .. " 2>&1; echo \"exit=$?\"")
   local out = p:read("a")

@@ -8,41 +8,8 @@ local cjson = require "cjson"
 local describe, it = spec.describe, spec.it
 
 -- the robolua binary running this spec (lowest arg index), so sub-runs use the same build
-local bin, tmp = spec.binary(), spec.tempdir()
-
-local function sh_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function write(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
-
--- Runs a scenario source in a subprocess; returns exit code, combined output, the run folder.
-local function run_scenario(name, src, extra)
-  local dir = tmp .. "/" .. name
-  lfs.mkdir(dir)
-  local script = dir .. "/scenario.lua"
-  write(script, src)
-  local out = dir .. "/out.txt"
-  local cmd = string.format("cd %s && %s -o %s %s %s > %s 2>&1", sh_quote(dir), sh_quote(bin), sh_quote(dir .. "/results"),
-    extra or "", sh_quote(script), sh_quote(out))
-  local _, _, code = os.execute(cmd)
-  local run_dir
-  if lfs.attributes(dir .. "/results", "mode") then
-    for e in lfs.dir(dir .. "/results") do
-      if e:match("%-%d+T%d+Z$") then run_dir = dir .. "/results/" .. e end
-    end
-  end
-  return code, read(out), run_dir
-end
+local bin, tmp = spec.binary(), spec.workdir()
+local sh_quote, read, write, run_scenario = spec.quote, spec.read, spec.write, spec.run_scenario
 
 local tiny = [[
 local rl = require "robolua"

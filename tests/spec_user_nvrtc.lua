@@ -12,11 +12,7 @@ if not nv.found then spec.skip("NVRTC not installed: " .. tostring(nv.error)) en
 local tmp = spec.tempdir() -- the sources written here; removed at the end
 print("NVRTC " .. nv.version .. " at " .. nv.path .. ", cache " .. tostring(nv.cache_dir or nv.cache_error))
 
-local function write(path, text)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-end
+local write = spec.write
 
 describe("cuda.compile", function()
   it("the naive resampler example compiles to PTX with its three entry points", function()

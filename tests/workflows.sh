@@ -10,12 +10,8 @@
 set -u
 build=${1:?usage: workflows.sh BUILD_DIR}
 src=$(pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok    $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL  $1"; }
+# shellcheck source=lib/check.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 # shellcheck disable=SC2016 # GitHub expressions, literally
 shard_expr='${{ matrix.shard }}' open_expr='${{'
 py=""
@@ -139,5 +135,4 @@ fi
 summary "$wf" "$work" "Job summary" "every shard present"
 uploads "$wf" "$work"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
