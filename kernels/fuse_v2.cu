@@ -38,10 +38,6 @@ namespace fuse_v2 {
 constexpr int kThreads = kWarps * 32;
 static_assert(RL_FUSE_MAX_STREAMS <= kWarps, "step 1 gives each stream a warp of its own");
 constexpr int kMaxTargets = 128;          // targets per block at most (rl_fuse_v2_max_targets)
-constexpr int kSlotsPerTarget = 48;     // staged times per target (robot4 needs ~33: imu 20, joints 10, ...)
-constexpr int kProbesPerLane = 4;       // step 1's probes: 128 per stream, loaded with the facts
-constexpr int kFirstProbes = 32 * kProbesPerLane;
-constexpr int kCoarse = 256;            // a bracket this narrow is staged as it is; wider ones are refined
 constexpr int kElementsPerBlock = 6144; // output elements a block aims for (24 KB of f32)
 constexpr int kMinTargets = 16;
 
@@ -77,9 +73,7 @@ inline Params plan(const rl_fuse_args *a, int c_lo, int width, int targets) {
   p.c_lo = c_lo;
   p.width = width;
   // the windows, and on both sides of each the bracket's slack (up to the probes' spacing or kCoarse)
-  p.slots = p.targets * kSlotsPerTarget + 64;
-  for (int k = 0; k < a->nstreams; k++)
-    p.slots += 2 * (int)std::min<long long>(kCoarse, (a->streams[k].source_len + kFirstProbes - 1) / kFirstProbes) + 2;
+  p.slots = search_slots(a, p.targets);
   return p;
 }
 
@@ -149,19 +143,8 @@ __global__ void __launch_bounds__(kThreads) fuse_kernel(const __grid_constant__ 
     s_groups = slerp_groups_in(a, p.c_lo, (long long)p.c_lo + W);
   }
   if (tid < nt) xs[tid] = ld_time((const TT *)a.tgt_times + ((long long)b * T + t0 + tid));
-  const int wk = tid >> 5; // this warp's stream
-  int step = 1;
   TT probe[kProbesPerLane];
-  if (wk < ns) {
-    const long long S = a.streams[wk].source_len;
-    const TT *st = (const TT *)a.streams[wk].times + (long long)b * S;
-    step = (int)((S + kFirstProbes - 1) / kFirstProbes);
-#pragma unroll
-    for (int i = 0; i < kProbesPerLane; i++) {
-      const long long at = (long long)(lane * kProbesPerLane + i + 1) * step - 1;
-      probe[i] = at < S ? ld_time(st + at) : TT(0);
-    }
-  }
+  const int step = load_probes(a, b, tid >> 5, lane, probe);
   for (int c = tid; c < W; c += kThreads) {
     const uint32_t code = rl_fm_channel_code(&a, p.c_lo + c);
     table[c] = code;
@@ -171,78 +154,13 @@ __global__ void __launch_bounds__(kThreads) fuse_kernel(const __grid_constant__ 
   __syncthreads();
   const int nvalid = max(0, min(nt, s_tlen - t0));
 
-  // the chunk's targets sorted? and per stream a bracket [lo, hi] of the counts of times <= its first and
-  // last valid target (probes at or past L count as greater: padding decides nothing)
-  if (nvalid > 0) {
-    if (tid + 1 < nvalid && !(xs[tid] <= xs[tid + 1])) s_unsorted = 1;
-    const int L = wk < ns ? s_row[wk].L : 0;
-    if (L > 0) { // the whole warp
-      const TT *st = (const TT *)s_row[wk].times;
-      int bound[2];
-      for (int end = 0; end < 2; end++) {
-        const TT x = xs[end ? nvalid - 1 : 0];
-        int m = 0;
-#pragma unroll
-        for (int i = 0; i < kProbesPerLane; i++) {
-          const long long at = (long long)(lane * kProbesPerLane + i + 1) * step - 1;
-          m += __popc(__ballot_sync(0xffffffffu, at < L && probe[i] <= x));
-        }
-        const long long top = (long long)(m + 1) * step - 1;
-        int lo = m * step, hi = top < L ? (int)top : L;
-        refine(st, x, kCoarse, lane, lo, hi);
-        bound[end] = end ? hi : lo;
-      }
-      if (lane == 0) {
-        s_row[wk].cnt[0] = bound[0];
-        s_row[wk].cnt[1] = bound[1];
-      }
-    }
-  }
+  find_brackets(s_row, xs, nvalid, ns, tid, step, probe, &s_unsorted);
   __syncthreads();
 
-  // 2. windows: stream k's is [max(cnt[0] - 1, 0), min(cnt[1], L - 1)] (locate_staged says why that
-  // suffices), staged in stream order while they fit; every thread walks the streams, so the offsets need
-  // no barrier of their own
-  if (nvalid > 0) {
-    const int sorted = !s_unsorted;
-    int off = 0;
-    for (int k = 0; k < ns; k++) {
-      const Row &r = s_row[k];
-      int wlo = 0, whi = -1;
-      if (r.L > 0) {
-        wlo = max(r.cnt[0] - 1, 0);
-        whi = min(r.cnt[1], r.L - 1);
-      }
-      const int size = whi - wlo + 1, staged = sorted && size > 0 && off + size <= p.slots;
-      if (staged) {
-        const TT *from = (const TT *)r.times + wlo;
-        for (int j = tid; j < size; j += kThreads) __pipeline_memcpy_async(stage + off + j, from + j, sizeof(TT));
-      }
-      if (tid == k) {
-        s_wlo[k] = wlo;
-        s_whi[k] = whi;
-        s_soff[k] = staged ? off : -1;
-      }
-      if (staged) off += size;
-    }
-    __pipeline_commit();
-    __pipeline_wait_prior(0);
-  }
+  // 2. the windows staged, then one interval per (target, stream)
+  stage_windows(s_row, ns, nvalid, !s_unsorted, p.slots, stage, tid, s_wlo, s_whi, s_soff);
   __syncthreads();
-
-  // one interval per (target, stream)
-  for (int task = tid; task < nvalid * ns; task += kThreads) {
-    const int tl = task / ns, k = task - tl * ns, L = s_row[k].L;
-    rl_fm_iv v = {0, 0, 0, 0.0f, 1};
-    if (L > 0) {
-      v = s_soff[k] >= 0 ? locate_staged(stage + s_soff[k], s_wlo[k], s_whi[k], L, xs[tl])
-                         : locate_global((const TT *)s_row[k].times, L, xs[tl]);
-    }
-    const int D = s_row[k].D;
-    Iv o = {-1, -1, -1, 0.0f};
-    if (!v.empty) o = Iv{(int)v.i0 * D, (int)v.i1 * D, (int)v.inear * D, v.w};
-    iv[task] = o;
-  }
+  locate_all(s_row, xs, stage, s_wlo, s_whi, s_soff, nvalid, ns, tid, iv);
   __syncthreads();
 
   // 3. the output span: slerp groups first (one per thread), then every other element

@@ -1,12 +1,19 @@
-// Device helpers of the fused kernel v2 (fuse_v2.cu): time loads and searches, raw value loads, and the
-// streaming of a block's output span. Include after the CUDA headers (or the emulation's stand-ins,
-// tests/fuse_emulation/shim.h), fuse_math.h and fuse_store.cuh.
+// Device helpers of the fused kernels v2 (fuse_v2.cu) and v3 (fuse_v3.cu): time loads, the search both
+// share (steps 1 and 2: probes, brackets, staged windows, one interval per target and stream), raw value
+// loads, and v2's streaming of a block's output span. Include after the CUDA headers (or the emulation's
+// stand-ins, tests/fuse_emulation/shim.h), fuse_math.h and fuse_store.cuh.
 #ifndef ROBOLUA_FUSE_V2_DEVICE_CUH
 #define ROBOLUA_FUSE_V2_DEVICE_CUH
+#include <algorithm>
 
 namespace fuse_v2 {
 
 constexpr int kWarps = 8;
+// The search (steps 1 and 2 of v2 and v3, below):
+constexpr int kSlotsPerTarget = 48; // staged times per target (robot4 needs ~33: imu 20, joints 10, ...)
+constexpr int kProbesPerLane = 4;   // step 1's probes: 128 per stream, loaded with the facts
+constexpr int kFirstProbes = 32 * kProbesPerLane;
+constexpr int kCoarse = 256;        // a bracket this narrow is staged as it is; wider ones are refined
 
 struct Iv { int r0, r1, rn; float w; }; // rows i0, i1, inear as element offsets (row x D) in row b; r0 < 0: empty
 
@@ -77,6 +84,116 @@ template <class TT> __device__ rl_fm_iv locate_staged(const TT *s, int wlo, int 
   v.inear = later ? hi : lo;
   return v;
 }
+
+// ---- The search, shared by v2 and v3. A block owns (batch row b, targets t0 ..); per stream k, rows[k]
+// (shared memory) holds times (its row b), L (valid samples), D (channels) and cnt[2] (step 1's result).
+
+// Staged time slots a block of `targets` targets needs (each stream's two brackets at their widest too).
+inline int search_slots(const rl_fuse_args *a, int targets) {
+  int slots = targets * kSlotsPerTarget + 64;
+  for (int k = 0; k < a->nstreams; k++)
+    slots += 2 * (int)std::min<long long>(kCoarse, (a->streams[k].source_len + kFirstProbes - 1) / kFirstProbes) + 2;
+  return slots;
+}
+
+// Step 1, with the facts: warp wk < nstreams loads its 128 probes of stream wk, evenly spaced over the
+// padded size S (positions from S alone, so they need no facts yet). Returns the spacing.
+template <class TT> __device__ __forceinline__ int load_probes(const rl_fuse_args &a, int b, int wk, int lane, TT (&probe)[kProbesPerLane]) {
+  if (wk >= a.nstreams) return 1;
+  const long long S = a.streams[wk].source_len;
+  const TT *st = (const TT *)a.streams[wk].times + (long long)b * S;
+  const int step = (int)((S + kFirstProbes - 1) / kFirstProbes);
+#pragma unroll
+  for (int i = 0; i < kProbesPerLane; i++) {
+    const long long at = (long long)(lane * kProbesPerLane + i + 1) * step - 1;
+    probe[i] = at < S ? ld_time(st + at) : TT(0);
+  }
+  return step;
+}
+
+// Step 1, after the facts' barrier: *unsorted set if the chunk's valid targets xs[0..nvalid) are not
+// sorted, and per stream (warp wk) a bracket cnt[0] <= #(times <= the first valid target), cnt[1] >=
+// #(times <= the last) from the probes, refined to kCoarse (probes at or past L count as greater:
+// padding decides nothing).
+template <class TT, class R>
+__device__ __forceinline__ void find_brackets(R *rows, const TT *xs, int nvalid, int ns, int tid, int step,
+                                              const TT (&probe)[kProbesPerLane], int *unsorted) {
+  const int wk = tid >> 5, lane = tid & 31;
+  if (nvalid <= 0) return;
+  if (tid + 1 < nvalid && !(xs[tid] <= xs[tid + 1])) *unsorted = 1;
+  const int L = wk < ns ? rows[wk].L : 0;
+  if (L <= 0) return; // (uniform over the warp)
+  const TT *st = (const TT *)rows[wk].times;
+  int bound[2];
+  for (int end = 0; end < 2; end++) {
+    const TT x = xs[end ? nvalid - 1 : 0];
+    int m = 0;
+#pragma unroll
+    for (int i = 0; i < kProbesPerLane; i++) {
+      const long long at = (long long)(lane * kProbesPerLane + i + 1) * step - 1;
+      m += __popc(__ballot_sync(0xffffffffu, at < L && probe[i] <= x));
+    }
+    const long long top = (long long)(m + 1) * step - 1;
+    int lo = m * step, hi = top < L ? (int)top : L;
+    refine(st, x, kCoarse, lane, lo, hi);
+    bound[end] = end ? hi : lo;
+  }
+  if (lane == 0) {
+    rows[wk].cnt[0] = bound[0];
+    rows[wk].cnt[1] = bound[1];
+  }
+}
+
+// Step 2, after step 1's barrier: stream k's window [max(cnt[0] - 1, 0), min(cnt[1], L - 1)]
+// (locate_staged says why that suffices) is staged in stream order while the windows fit `slots` and the
+// targets are sorted; wlo/whi/soff[k] get its bounds and offset in stage (-1: not staged). Every thread
+// walks the streams, so the offsets need no barrier of their own. Waits for its copies.
+template <class TT, class R>
+__device__ __forceinline__ void stage_windows(const R *rows, int ns, int nvalid, int sorted, int slots, TT *stage, int tid,
+                                              int *wlo, int *whi, int *soff) {
+  if (nvalid <= 0) return;
+  int off = 0;
+  for (int k = 0; k < ns; k++) {
+    const R &r = rows[k];
+    int lo = 0, hi = -1;
+    if (r.L > 0) {
+      lo = max(r.cnt[0] - 1, 0);
+      hi = min(r.cnt[1], r.L - 1);
+    }
+    const int size = hi - lo + 1, staged = sorted && size > 0 && off + size <= slots;
+    if (staged) {
+      const TT *from = (const TT *)r.times + lo;
+      for (int j = tid; j < size; j += kWarps * 32) __pipeline_memcpy_async(stage + off + j, from + j, sizeof(TT));
+    }
+    if (tid == k) {
+      wlo[k] = lo;
+      whi[k] = hi;
+      soff[k] = staged ? off : -1;
+    }
+    if (staged) off += size;
+  }
+  __pipeline_commit();
+  __pipeline_wait_prior(0);
+}
+
+// Step 2, after the staging's barrier: one interval per (target, stream), iv[target][stream], as element
+// offsets (row x D) in row b; a stream with no valid sample gives r0 = -1.
+template <class TT, class R>
+__device__ __forceinline__ void locate_all(const R *rows, const TT *xs, const TT *stage, const int *wlo, const int *whi,
+                                           const int *soff, int nvalid, int ns, int tid, Iv *iv) {
+  for (int task = tid; task < nvalid * ns; task += kWarps * 32) {
+    const int tl = task / ns, k = task - tl * ns, L = rows[k].L;
+    rl_fm_iv v = {0, 0, 0, 0.0f, 1};
+    if (L > 0) {
+      v = soff[k] >= 0 ? locate_staged(stage + soff[k], wlo[k], whi[k], L, xs[tl]) : locate_global((const TT *)rows[k].times, L, xs[tl]);
+    }
+    const int D = rows[k].D;
+    Iv o = {-1, -1, -1, 0.0f};
+    if (!v.empty) o = Iv{(int)v.i0 * D, (int)v.i1 * D, (int)v.inear * D, v.w};
+    iv[task] = o;
+  }
+}
+// ---- end of the search
 
 enum { kNothing = 0, kLerp, kCopy, kFill }; // what an element stores
 

@@ -30,7 +30,6 @@ using fuse_v2::TimeOf;
 constexpr int kWarps = fuse_v2::kWarps;
 constexpr int kThreads = kWarps * 32;
 constexpr int kMaxTargets = 128, kMinTargets = 16;
-constexpr int kSlotsPerTarget = 48, kProbesPerLane = 4, kFirstProbes = 32 * kProbesPerLane, kCoarse = 256; // as v2
 constexpr int kElementsPerBlock = 8192; // output elements a block aims for (v2: 6144; fuse_ab: 64 targets x 90 best)
 constexpr int kMaxSegs = 48;             // segments per launch (more: the dispatcher runs v2)
 constexpr int kUnroll = 6; // strips per round: a warp's 11 strips (robot case) take 2 rounds, not 3 (64 regs)
@@ -103,9 +102,7 @@ inline Params plan(const rl_fuse_args *a, int c_lo, int width, int targets) {
   p.chunks_per_row = (int)((a->target_len + p.targets - 1) / p.targets);
   p.c_lo = c_lo;
   p.width = width;
-  p.slots = p.targets * kSlotsPerTarget + 64;
-  for (int k = 0; k < a->nstreams; k++)
-    p.slots += 2 * (int)std::min<long long>(kCoarse, (a->streams[k].source_len + kFirstProbes - 1) / kFirstProbes) + 2;
+  p.slots = fuse_v2::search_slots(a, p.targets);
   build_segments(a, c_lo, width, p);
   return p;
 }
@@ -158,88 +155,18 @@ __global__ void __launch_bounds__(kThreads, 4) fuse_kernel(const __grid_constant
   }
   if (tid < nt) xs[tid] = fuse_v2::ld_time((const TT *)a.tgt_times + ((long long)b * T + t0 + tid));
   const int wk = tid >> 5;
-  int step = 1;
-  TT probe[kProbesPerLane];
-  if (wk < ns) {
-    const long long S = a.streams[wk].source_len;
-    const TT *st = (const TT *)a.streams[wk].times + (long long)b * S;
-    step = (int)((S + kFirstProbes - 1) / kFirstProbes);
-#pragma unroll
-    for (int i = 0; i < kProbesPerLane; i++) {
-      const long long at = (long long)(lane * kProbesPerLane + i + 1) * step - 1;
-      probe[i] = at < S ? fuse_v2::ld_time(st + at) : TT(0);
-    }
-  }
+  TT probe[fuse_v2::kProbesPerLane];
+  const int step = fuse_v2::load_probes(a, b, wk, lane, probe);
   __syncthreads();
   const int nvalid = max(0, min(nt, s_tlen - t0));
 
-  // brackets of the counts of times <= the chunk's first and last valid target (v2)
-  if (nvalid > 0) {
-    if (tid + 1 < nvalid && !(xs[tid] <= xs[tid + 1])) s_unsorted = 1;
-    const int L = wk < ns ? s_row[wk].L : 0;
-    if (L > 0) {
-      const TT *st = (const TT *)s_row[wk].times;
-      int bound[2];
-      for (int end = 0; end < 2; end++) {
-        const TT x = xs[end ? nvalid - 1 : 0];
-        int m = 0;
-#pragma unroll
-        for (int i = 0; i < kProbesPerLane; i++) {
-          const long long at = (long long)(lane * kProbesPerLane + i + 1) * step - 1;
-          m += __popc(__ballot_sync(0xffffffffu, at < L && probe[i] <= x));
-        }
-        const long long top = (long long)(m + 1) * step - 1;
-        int lo = m * step, hi = top < L ? (int)top : L;
-        fuse_v2::refine(st, x, kCoarse, lane, lo, hi);
-        bound[end] = end ? hi : lo;
-      }
-      if (lane == 0) {
-        s_row[wk].cnt[0] = bound[0];
-        s_row[wk].cnt[1] = bound[1];
-      }
-    }
-  }
+  fuse_v2::find_brackets(s_row, xs, nvalid, ns, tid, step, probe, &s_unsorted);
   __syncthreads();
 
   // 2. the windows staged, then one interval per (target, stream) (v2's step 2)
-  if (nvalid > 0) {
-    const int sorted = !s_unsorted;
-    int off = 0;
-    for (int k = 0; k < ns; k++) {
-      const Row &r = s_row[k];
-      int wlo = 0, whi = -1;
-      if (r.L > 0) {
-        wlo = max(r.cnt[0] - 1, 0);
-        whi = min(r.cnt[1], r.L - 1);
-      }
-      const int size = whi - wlo + 1, staged = sorted && size > 0 && off + size <= p.slots;
-      if (staged) {
-        const TT *from = (const TT *)r.times + wlo;
-        for (int j = tid; j < size; j += kThreads) __pipeline_memcpy_async(stage + off + j, from + j, sizeof(TT));
-      }
-      if (tid == k) {
-        s_wlo[k] = wlo;
-        s_whi[k] = whi;
-        s_soff[k] = staged ? off : -1;
-      }
-      if (staged) off += size;
-    }
-    __pipeline_commit();
-    __pipeline_wait_prior(0);
-  }
+  fuse_v2::stage_windows(s_row, ns, nvalid, !s_unsorted, p.slots, stage, tid, s_wlo, s_whi, s_soff);
   __syncthreads();
-  for (int task = tid; task < nvalid * ns; task += kThreads) {
-    const int tl = task / ns, k = task - tl * ns, L = s_row[k].L;
-    rl_fm_iv v = {0, 0, 0, 0.0f, 1};
-    if (L > 0) {
-      v = s_soff[k] >= 0 ? fuse_v2::locate_staged(stage + s_soff[k], s_wlo[k], s_whi[k], L, xs[tl])
-                         : fuse_v2::locate_global((const TT *)s_row[k].times, L, xs[tl]);
-    }
-    const int D = s_row[k].D;
-    Iv o = {-1, -1, -1, 0.0f};
-    if (!v.empty) o = Iv{(int)v.i0 * D, (int)v.i1 * D, (int)v.inear * D, v.w};
-    iv[task] = o;
-  }
+  fuse_v2::locate_all(s_row, xs, stage, s_wlo, s_whi, s_soff, nvalid, ns, tid, iv);
   __syncthreads();
 
   // 3. the output span: padded target rows, slerp groups (one thread each), then the other segments
