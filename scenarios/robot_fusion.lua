@@ -10,12 +10,7 @@ local rl = require "robolua"
 local cjson = require "cjson"
 local fuse = require "robolua.workloads.fuse"
 
-local peers_path
-for _, a in ipairs { ... } do
-  local v = tostring(a):match("^peers=(.+)$")
-  if not v then error("robot_fusion: unknown argument '" .. tostring(a) .. "' (expected peers=PATH)", 0) end
-  peers_path = v
-end
+local peers_path = require("robolua.script_args").parse("robot_fusion", { peers = false }, { ... }).peers
 local peers -- {device, torch, by = {case name -> {eager = {median_ms}, compile = {median_ms}}}}
 if peers_path then
   local f = assert(io.open(peers_path, "r"), "cannot open " .. peers_path)

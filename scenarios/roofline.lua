@@ -7,8 +7,7 @@
 local rl = require "robolua"
 local cjson = require "cjson"
 
-local peers_path
-for _, a in ipairs { ... } do peers_path = a:match("^peers=(.+)$") or peers_path end
+local peers_path = require("robolua.script_args").parse("roofline", { peers = false }, { ... }).peers
 local peers -- case name -> {eager = ms, compile = ms}
 if peers_path then
   local f = assert(io.open(peers_path, "r"), "cannot open " .. peers_path)

@@ -10,21 +10,16 @@
 local rl = require "robolua"
 local fuse = require "robolua.workloads.fuse"
 
-local opts = { variants = "v1,v2,v3,v3/32,v3/64,v3/128", batches = "64,256", repeats = "100" }
-for _, a in ipairs { ... } do
-  local k, v = a:match("^(%w+)=(.*)$")
-  if not k or not opts[k] then error("fuse_ab: unknown argument '" .. a .. "' (expected variants=, batches=, repeats=)", 0) end
-  opts[k] = v
-end
+local script_args = require "robolua.script_args"
+local opts = script_args.parse("fuse_ab", { variants = "v1,v2,v3,v3/32,v3/64,v3/128", batches = "64,256", repeats = "100" }, { ... })
 local function list(s)
   local out = {}
   for x in s:gmatch("[^,]+") do out[#out + 1] = x end
   return out
 end
-local variants, repeats = list(opts.variants), math.tointeger(tonumber(opts.repeats))
+local variants, repeats = list(opts.variants), script_args.integer("fuse_ab", "repeats", opts.repeats, 5)
 local batches = {}
-for _, b in ipairs(list(opts.batches)) do batches[#batches + 1] = math.tointeger(tonumber(b)) or error("fuse_ab: bad batch " .. b, 0) end
-if not repeats or repeats < 5 then error("fuse_ab: repeats must be an integer >= 5", 0) end
+for _, b in ipairs(list(opts.batches)) do batches[#batches + 1] = script_args.integer("fuse_ab", "batches", b, 1) end
 
 local ok, why = rl.cuda.available()
 if not ok then error("fuse_ab: needs a CUDA device (" .. tostring(why) .. ")", 0) end

@@ -7,15 +7,10 @@
 local rl = require "robolua"
 local fuse = require "robolua.workloads.fuse"
 
-local opts = { batch = "256", clock = "relative", repeats = "100" }
-for _, a in ipairs { ... } do
-  local k, v = a:match("^(%w+)=(.*)$")
-  if not k or not opts[k] then error("fuse_by_stream: unknown argument '" .. a .. "' (expected batch=, clock=, repeats=)", 0) end
-  opts[k] = v
-end
-local batch, repeats = math.tointeger(tonumber(opts.batch)), math.tointeger(tonumber(opts.repeats))
-if not batch or batch < 1 then error("fuse_by_stream: batch must be a positive integer, got '" .. opts.batch .. "'", 0) end
-if not repeats or repeats < 5 then error("fuse_by_stream: repeats must be an integer >= 5, got '" .. opts.repeats .. "'", 0) end
+local script_args = require "robolua.script_args"
+local opts = script_args.parse("fuse_by_stream", { batch = "256", clock = "relative", repeats = "100" }, { ... })
+local batch = script_args.integer("fuse_by_stream", "batch", opts.batch, 1)
+local repeats = script_args.integer("fuse_by_stream", "repeats", opts.repeats, 5)
 local ok, why = rl.cuda.available()
 if not ok then error("fuse_by_stream: needs a CUDA device (" .. tostring(why) .. ")", 0) end
 

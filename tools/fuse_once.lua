@@ -2,21 +2,18 @@
 -- byte for byte against the CPU pass first, then launches `launches` more times.
 --   robolua tools/fuse_once.lua [batch=256] [clock=relative|epoch_i64] [kernel=v2[/N]] [launches=3]
 local rl = require "robolua"
-local opts = { batch = "256", clock = "relative", kernel = "", launches = "3" }
-for _, a in ipairs { ... } do
-  local k, v = a:match("^(%w+)=(.*)$")
-  if not k or not opts[k] then error("fuse_once: unknown argument '" .. a .. "'", 0) end
-  opts[k] = v
-end
-if opts.kernel ~= "" then
+local script_args = require "robolua.script_args"
+local opts = script_args.parse("fuse_once", { batch = "256", clock = "relative", kernel = false, launches = "3" }, { ... })
+local batch, launches = script_args.integer("fuse_once", "batch", opts.batch, 1), script_args.integer("fuse_once", "launches", opts.launches, 1)
+if opts.kernel then
   local name, targets = opts.kernel:match("^(v%d+)/(%d+)$")
   rl.cuda.fuse_kernel(name or opts.kernel, tonumber(targets or 0) // 1)
 end
-local e = rl.robot_episodes { batch = math.tointeger(tonumber(opts.batch)), duration_s = 10, seed = 0, clock = opts.clock, ragged = true }
+local e = rl.robot_episodes { batch = batch, duration_s = 10, seed = 0, clock = opts.clock, ragged = true }
 local d = { tgt_times = e.tgt_times:to("cuda"), tgt_len = e.tgt_len:to("cuda"), streams = {}, backend = "cuda" }
 for k, s in ipairs(e.streams) do
   d.streams[k] = { src = s.src:to("cuda"), src_times = s.src_times:to("cuda"), src_len = s.src_len:to("cuda"), modes = s.modes }
 end
 assert(rl.fuse(d):to("cpu"):bytes() == rl.fuse(e):bytes(), "cuda output differs from the cpu pass")
-for _ = 1, math.tointeger(tonumber(opts.launches)) do rl.fuse(d) end
+for _ = 1, launches do rl.fuse(d) end
 print(string.format("fuse_once: %s B=%s %s ok", (rl.cuda.fuse_kernel()), opts.batch, opts.clock))

@@ -1,0 +1,39 @@
+-- A script's KEY=VALUE arguments (`robolua tools/fuse_ab.lua repeats=50`): one reader for the tools and
+-- scenarios, so each of them names a bad argument the same way and none ignores one silently.
+--   local opts = require("robolua.script_args").parse("fuse_ab", { variants = "v3", repeats = "100" }, { ... })
+--   local n = script_args.integer("fuse_ab", "repeats", opts.repeats, 5)
+-- parse: defaults holds every known key with its default (a string), or false for an optional key with
+-- none (absent from the result unless given). Errors (level 0, naming the script and the argument): a
+-- word that is not KEY=VALUE, an unknown key (the known ones are listed), a key given twice, an empty value.
+local M = {}
+
+function M.parse(script, defaults, args)
+  local keys = {}
+  for k in pairs(defaults) do keys[#keys + 1] = k .. "=" end
+  table.sort(keys)
+  local expected = "expected " .. (#keys > 0 and table.concat(keys, ", ") or "no arguments")
+  local out, seen = {}, {}
+  for k, v in pairs(defaults) do
+    if v ~= false then out[k] = v end
+  end
+  for _, a in ipairs(args or {}) do
+    local word = tostring(a)
+    local k, v = word:match("^([%w_]+)=(.*)$")
+    if not k then error(string.format("%s: argument '%s' is not KEY=VALUE (%s)", script, word, expected), 0) end
+    if defaults[k] == nil then error(string.format("%s: unknown argument '%s' (%s)", script, word, expected), 0) end
+    if seen[k] then error(string.format("%s: %s= is given twice", script, k), 0) end
+    if v == "" then error(string.format("%s: %s= has an empty value", script, k), 0) end
+    seen[k] = true
+    out[k] = v
+  end
+  return out
+end
+
+-- value (a string) as an integer >= min, else an error naming key.
+function M.integer(script, key, value, min)
+  local n = math.tointeger(tonumber(value))
+  if not n or n < min then error(string.format("%s: %s= must be an integer >= %d, got '%s'", script, key, min, tostring(value)), 0) end
+  return n
+end
+
+return M
