@@ -353,6 +353,17 @@ describe("tools/export_fuse_cases.lua", function()
       close_all(e)
     end
   end)
+  it("small-only writes the quick check's case alone (8 episodes of 2 s)", function()
+    local out = tmp .. "/export-small"
+    local code, text = sh(string.format("cd %s && %s tools/export_fuse_cases.lua %s small-only scenario=%s", sh_quote(root), sh_quote(bin),
+      sh_quote(out), sh_quote(tmp .. "/good/scenario.lua")))
+    spec.eq(code, 0, "export\n" .. text)
+    local index = cjson.decode(read(out .. "/cases.json"))
+    spec.eq(#index, 1, "one case")
+    spec.truthy(index[1].name:find("_b8_2s_", 1, true), "the small case: " .. index[1].name)
+    local bad = sh(string.format("cd %s && %s tools/export_fuse_cases.lua %s small-only extra", sh_quote(root), sh_quote(bin), sh_quote(out)))
+    spec.eq(bad, 2, "a second folder is a usage error")
+  end)
 end)
 
 describe("scenarios/robot_fusion.lua", function()

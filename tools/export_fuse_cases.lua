@@ -1,12 +1,12 @@
 -- Writes the robot_fusion scenario's cases as raw little-endian files so the PyTorch fusion peer
 -- (tools/torch_fuse_peer.py) times the very same data:
---   robolua tools/export_fuse_cases.lua OUTDIR [small] [scenario=PATH]
+--   robolua tools/export_fuse_cases.lua OUTDIR [small | small-only] [scenario=PATH]
 --   robolua tools/export_fuse_cases.lua list [scenario=PATH]      (the cases' names and keys only)
 -- The cases are the scenario's own (default scenarios/robot_fusion.lua next to this tool): its sweep
 -- expanded as the runner expands it (zip, filter, skip; the mode and backend axes dropped), each point
 -- through the fuse workload's config and inputs with the scenario's first seed, so the generator
 -- parameters cannot drift apart. Each case is named by the workload's case_name, which is also how the
--- scenario's report finds the peer's times. `small` adds a 2 s case of 8 episodes (a quick peer check).
+-- scenario's report finds the peer's times. `small` adds a 2 s case of 8 episodes (a quick peer check); `small-only` writes that case alone.
 -- Per case, OUTDIR/<case>/: s<k>.src (values), s<k>.st (times), s<k>.len (i64 lengths, ragged cases),
 -- tt (target times), tlen (i64, ragged), ref (robolua's CPU output, f32 [B, T, sum D], NaN where padded),
 -- and one entry in OUTDIR/cases.json: the shapes, dtypes and modes of every stream.
@@ -16,16 +16,17 @@ local files = require "robolua.files"
 local sweep = require "robolua.sweep"
 local w = require "robolua.workloads.fuse"
 
-local dir, small, listing
+local dir, small, small_only, listing
 local scenario = (arg[0]:match("^(.*)/[^/]+$") or ".") .. "/../scenarios/robot_fusion.lua"
 for _, a in ipairs { ... } do
   if a == "small" then small = true
+  elseif a == "small-only" then small, small_only = true, true
   elseif a == "list" then listing = true
   elseif a:match("^scenario=") then scenario = a:match("^scenario=(.+)$")
   elseif not dir then dir = a
-  else error("usage: robolua tools/export_fuse_cases.lua OUTDIR|list [small] [scenario=PATH]", 0) end
+  else error("usage: robolua tools/export_fuse_cases.lua OUTDIR|list [small | small-only] [scenario=PATH]", 0) end
 end
-if not dir and not listing then error("usage: robolua tools/export_fuse_cases.lua OUTDIR|list [small] [scenario=PATH]", 0) end
+if not dir and not listing then error("usage: robolua tools/export_fuse_cases.lua OUTDIR|list [small | small-only] [scenario=PATH]", 0) end
 
 -- The scenario's definition, read the way `robolua merge` reads one: rl.scenario captures the table.
 local function definition(path)
@@ -57,7 +58,7 @@ local function add(p)
   cases[#cases + 1] = { name = name, config = c, key = sweep.key(keyed) }
 end
 if small then add { batch = 8, duration_s = 2, ragged = true } end
-for _, p in ipairs(sweep.expand(axes, { zip = def.zip, filter = def.filter })) do
+for _, p in ipairs(small_only and {} or sweep.expand(axes, { zip = def.zip, filter = def.filter })) do
   if not (def.skip and def.skip(p)) then add(p) end
 end
 local seed = def.seeds and def.seeds[1] or 0

@@ -68,7 +68,7 @@ check)
   log softmax example
   "$bin" -q examples/generic/softmax.lua 2>&1 | tail -n 8
   log PyTorch peers smoke
-  "$bin" tools/export_fuse_cases.lua /tmp/fcases small >/dev/null &&
+  "$bin" tools/export_fuse_cases.lua /tmp/fcases small-only >/dev/null &&
     python3 tools/torch_fuse_peer.py /tmp/fcases "$out/fuse_peers.json" >"$out/fuse_peers.txt" 2>&1
   echo "torch_fuse_peer exit $?: $(tail -n 1 "$out/fuse_peers.txt")"
   "$bin" tools/export_cases.lua /tmp/cases bf16 >/dev/null && python3 tools/torch_peer.py /tmp/cases "$out/peers.json" >"$out/peers.txt" 2>&1
