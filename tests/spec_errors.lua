@@ -243,6 +243,7 @@ describe("script arguments (robolua.script_args)", function()
     fails(function() args.integer("tool", "batch", "1.5", 1) end, "tool: batch= must be an integer >= 1, got '1.5'")
     fails(function() args.integer("tool", "repeats", "4", 5) end, "repeats= must be an integer >= 5, got '4'")
     fails(function() args.integer("tool", "batch", "x", 1) end, "got 'x'")
+    for _, v in ipairs { "1e3", "0x40", "64.0", " 64" } do fails(function() args.integer("tool", "batch", v, 1) end, "got '" .. v .. "'") end
   end)
 end)
 

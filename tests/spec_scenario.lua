@@ -365,4 +365,22 @@ return rl.scenario { name = "skip", seeds = {0}, warmup = 0, repeats = 2,
   end)
 end)
 
+describe("the shipped scenarios' own arguments", function()
+  local here = arg[0]:match("(.*)/[^/]+$") or "."
+  if here:sub(1, 1) ~= "/" then here = require("lfs").currentdir() .. "/" .. here end
+  local scenarios = here .. "/../scenarios/"
+  -- a typo must not run the scenario without what the user asked for
+  for _, c in ipairs {
+    { "roofline.lua", "peer=x.json", "roofline: unknown argument 'peer=x.json' (expected peers=)" },
+    { "robot_fusion.lua", "peers=", "robot_fusion: peers= has an empty value" },
+    { "dod.lua", "kernal=x.cu", "dod: unknown argument 'kernal=x.cu' (expected kernel=, cpu=" },
+  } do
+    it(c[1] .. " " .. c[2], function()
+      local code, output = run_scenario("args_" .. c[1]:gsub("%W", "_"), nil, "--dry-run " .. spec.quote(scenarios .. c[1]) .. " " .. c[2])
+      spec.eq(code, 2, "exit code\n" .. output)
+      spec.truthy(output:find(c[3], 1, true), "the message names the argument\n" .. output)
+    end)
+  end
+end)
+
 spec.finish()

@@ -12,14 +12,15 @@ local fuse = require "robolua.workloads.fuse"
 
 local script_args = require "robolua.script_args"
 local opts = script_args.parse("fuse_ab", { variants = "v1,v2,v3,v3/32,v3/64,v3/128", batches = "64,256", repeats = "100" }, { ... })
-local function list(s)
+local function list(key, s)
   local out = {}
   for x in s:gmatch("[^,]+") do out[#out + 1] = x end
+  if #out == 0 then error("fuse_ab: " .. key .. "= names nothing", 0) end
   return out
 end
-local variants, repeats = list(opts.variants), script_args.integer("fuse_ab", "repeats", opts.repeats, 5)
+local variants, repeats = list("variants", opts.variants), script_args.integer("fuse_ab", "repeats", opts.repeats, 5)
 local batches = {}
-for _, b in ipairs(list(opts.batches)) do batches[#batches + 1] = script_args.integer("fuse_ab", "batches", b, 1) end
+for _, b in ipairs(list("batches", opts.batches)) do batches[#batches + 1] = script_args.integer("fuse_ab", "batches", b, 1) end
 
 local ok, why = rl.cuda.available()
 if not ok then error("fuse_ab: needs a CUDA device (" .. tostring(why) .. ")", 0) end
@@ -35,19 +36,6 @@ print(string.format("%s (%d SMs), copy %.0f GB/s (1 GiB, read + write); default 
   info.name, info.sm_count, big.bytes_per_s / 1e9, default_kernel, repeats))
 
 local function median(xs) return rl.stats.summary(xs).median end
-local function to_cuda(e)
-  local d = { tgt_times = e.tgt_times:to("cuda"), tgt_len = e.tgt_len and e.tgt_len:to("cuda"), streams = {} }
-  for k, s in ipairs(e.streams) do
-    d.streams[k] = { src = s.src:to("cuda"), src_times = s.src_times:to("cuda"), src_len = s.src_len and s.src_len:to("cuda"),
-      modes = s.modes }
-  end
-  return d
-end
-local function release(d)
-  for _, s in ipairs(d.streams) do for _, t in pairs(s) do if type(t) == "userdata" then t:close() end end end
-  d.tgt_times:close()
-  if d.tgt_len then d.tgt_len:close() end
-end
 local function time(d, mode, launch)
   return median(rl.bench.fuse(d, { backend = "cuda", mode = mode, launch = launch, warmup = 20, repeats = repeats, rotate = 4 }).samples_ms) * 1e3
 end
@@ -56,7 +44,7 @@ end
 local function run_case(label, e, vs)
   local bytes = fuse.min_bytes(e, "f32")
   local cpu = rl.fuse(e):bytes()
-  local d = to_cuda(e)
+  local d = fuse.to_device(e, "cuda")
   local good, failures = {}, 0
   local checked = { v1 = true, v2 = true, v3 = true } -- the per-stream columns run these
   for _, v in ipairs(vs) do checked[v] = true end
@@ -92,7 +80,7 @@ local function run_case(label, e, vs)
     end
     rows[#rows + 1] = row
   end
-  release(d)
+  for _, t in ipairs(fuse.tensors(d)) do t:close() end
   rl.cuda.fuse_kernel(default_kernel, default_targets)
   return rows, failures
 end

@@ -10,10 +10,8 @@ if opts.kernel then
   rl.cuda.fuse_kernel(name or opts.kernel, tonumber(targets or 0) // 1)
 end
 local e = rl.robot_episodes { batch = batch, duration_s = 10, seed = 0, clock = opts.clock, ragged = true }
-local d = { tgt_times = e.tgt_times:to("cuda"), tgt_len = e.tgt_len:to("cuda"), streams = {}, backend = "cuda" }
-for k, s in ipairs(e.streams) do
-  d.streams[k] = { src = s.src:to("cuda"), src_times = s.src_times:to("cuda"), src_len = s.src_len:to("cuda"), modes = s.modes }
-end
+local d = require("robolua.workloads.fuse").to_device(e, "cuda")
+d.backend = "cuda"
 assert(rl.fuse(d):to("cpu"):bytes() == rl.fuse(e):bytes(), "cuda output differs from the cpu pass")
 for _ = 1, launches do rl.fuse(d) end
 print(string.format("fuse_once: %s B=%s %s ok", (rl.cuda.fuse_kernel()), opts.batch, opts.clock))

@@ -8,7 +8,7 @@ local rl = require "robolua"
 local fuse = require "robolua.workloads.fuse"
 local cuda = rl.cuda.available()
 local batches = {}
-for _, a in ipairs { ... } do batches[#batches + 1] = math.tointeger(tonumber(a)) end
+for _, a in ipairs { ... } do batches[#batches + 1] = require("robolua.script_args").integer("fuse_quick", "batch", a, 1) end
 if #batches == 0 then batches = { 64, 256 } end
 if cuda then
   local bw = rl.cuda.copy_bandwidth { bytes = 1 << 30, repeats = 20 }

@@ -7,7 +7,9 @@ print(string.format("%s  copy %.0f GB/s", rl.cuda.info().name, bw.bytes_per_s / 
 local dtypes, rotate = {}, 1
 for _, a in ipairs { ... } do
   local n = a:match("^rotate=(%d+)$")
-  if n then rotate = tonumber(n) else dtypes[#dtypes + 1] = a end
+  if n then rotate = tonumber(n)
+  elseif a == "bf16" or a == "f32" then dtypes[#dtypes + 1] = a
+  else error("gpu_quick: unknown argument '" .. a .. "' (expected bf16, f32 or rotate=N)", 0) end
 end
 if #dtypes == 0 then dtypes = { "bf16", "f32" } end
 for _, dtype in ipairs(dtypes) do

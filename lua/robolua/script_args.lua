@@ -31,7 +31,7 @@ end
 
 -- value (a string) as an integer >= min, else an error naming key.
 function M.integer(script, key, value, min)
-  local n = math.tointeger(tonumber(value))
+  local n = type(value) == "string" and value:match("^%-?%d+$") and math.tointeger(tonumber(value))
   if not n or n < min then error(string.format("%s: %s= must be an integer >= %d, got '%s'", script, key, min, tostring(value)), 0) end
   return n
 end

@@ -49,6 +49,7 @@ contains() {
   if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1: no '$3' in $2:"; show "$2"; fi
 }
 lacks() {
+  [ -f "$2" ] || { bad "$1: $2 does not exist"; return; }
   if grep -qF -- "$3" "$2"; then bad "$1: '$3' is in $2:"; show "$2"; else ok "$1"; fi
 }
 

@@ -9,7 +9,7 @@ local M = { T = 2000, u = 2 ^ -24, a = 37.3, b = -0.7 }
 -- The target times (Lua numbers; as f32 tensors they round, so bounds take the values read back).
 function M.targets()
   local xs = {}
-  for i = 1, M.T do xs[i] = 37.3 / 38 + (i - M.T / 2) * 1e-5 end
+  for i = 1, M.T do xs[i] = M.a / (M.a - M.b) + (i - M.T / 2) * 1e-5 end
   return xs
 end
 
