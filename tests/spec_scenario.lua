@@ -374,6 +374,9 @@ describe("the shipped scenarios' own arguments", function()
     { "roofline.lua", "peer=x.json", "roofline: unknown argument 'peer=x.json' (expected peers=)" },
     { "robot_fusion.lua", "peers=", "robot_fusion: peers= has an empty value" },
     { "dod.lua", "kernal=x.cu", "dod: unknown argument 'kernal=x.cu' (expected kernel=, cpu=" },
+    { "dod.lua", "kernel=", "kernel=: the value is empty" },
+    { "dod.lua", "kernel=/nonexistent/k.cu", "kernel=/nonexistent/k.cu: cannot open the file" },
+    { "dod.lua", "cpu=a.so cpu=b.so", "cpu= is given twice" },
   } do
     it(c[1] .. " " .. c[2], function()
       local code, output = run_scenario("args_" .. c[1]:gsub("%W", "_"), nil, "--dry-run " .. spec.quote(scenarios .. c[1]) .. " " .. c[2])

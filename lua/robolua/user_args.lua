@@ -20,6 +20,7 @@ function M.apply(rl, args)
     local k, v = a:match("^([%w_]+)=(.*)$")
     if k == "kernel" or k == "cpu" or k == "kernel_entry" or k == "cpu_entry" or k == "kernel_options" then
       if v == "" then error(k .. "=: the value is empty", 0) end
+      if opts[k] then error(k .. "= is given twice", 0) end
       opts[k] = v
     else
       rest[#rest + 1] = a
