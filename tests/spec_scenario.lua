@@ -10,6 +10,8 @@ local describe, it = spec.describe, spec.it
 -- the robolua binary running this spec (lowest arg index), so sub-runs use the same build
 local bin, tmp = spec.binary(), spec.workdir()
 local sh_quote, read, write, run_scenario = spec.quote, spec.read, spec.write, spec.run_scenario
+local here = arg[0]:match("(.*)/[^/]+$") or "." -- tests/, absolute (sub-runs work in other folders)
+if here:sub(1, 1) ~= "/" then here = lfs.currentdir() .. "/" .. here end
 
 local tiny = [[
 local rl = require "robolua"
@@ -366,8 +368,6 @@ return rl.scenario { name = "skip", seeds = {0}, warmup = 0, repeats = 2,
 end)
 
 describe("the shipped scenarios' own arguments", function()
-  local here = arg[0]:match("(.*)/[^/]+$") or "."
-  if here:sub(1, 1) ~= "/" then here = require("lfs").currentdir() .. "/" .. here end
   local scenarios = here .. "/../scenarios/"
   -- a typo must not run the scenario without what the user asked for
   for _, c in ipairs {
@@ -384,6 +384,23 @@ describe("the shipped scenarios' own arguments", function()
       spec.truthy(output:find(c[3], 1, true), "the message names the argument\n" .. output)
     end)
   end
+end)
+
+describe("tools/export_cases.lua (the resampler's PyTorch peer data)", function()
+  local tool = spec.quote(here .. "/../tools/export_cases.lua")
+  it("small bf16: the quick check's two cases, with robolua's output as the reference", function()
+    local out = spec.workdir() .. "/cases"
+    local code, text = spec.sh(string.format("%s %s %s small bf16", spec.quote(spec.binary()), tool, spec.quote(out)))
+    spec.eq(code, 0, "export\n" .. text)
+    spec.eq(spec.read(out .. "/cases.txt"), "8x250x128_bf16_jitter 8 250 125 128 bf16 0 jitter\n8x250x128_bf16_uniform 8 250 125 128 bf16 0 uniform\n", "index")
+    local tr = rl.trajectories { batch = 8, source_len = 250, target_len = 125, dim = 128, dtype = "bf16", seed = 0, timing = "jitter" }
+    spec.eq(spec.read(out .. "/8x250x128_bf16_jitter.ref"), rl.resample(tr.src, tr.src_times, tr.tgt_times):bytes(), "reference")
+  end)
+  it("an unknown argument is refused, naming it", function()
+    local code, text = spec.sh(string.format("%s %s %s f64", spec.quote(spec.binary()), tool, spec.quote(spec.workdir() .. "/bad")))
+    spec.eq(code, 2, "exit code\n" .. text)
+    spec.truthy(text:find("export_cases: unknown argument 'f64'", 1, true), text)
+  end)
 end)
 
 spec.finish()

@@ -1,12 +1,20 @@
 -- Writes robolua-generated cases as raw little-endian files so a peer (tools/torch_peer.py) times
--- the very same data:  robolua tools/export_cases.lua OUTDIR [dtype ...]
--- Per case: <name>.src (dtype), .st (f32), .tt (f32), .ref (robolua's CPU output, dtype) and a line
+-- the very same data:  robolua tools/export_cases.lua OUTDIR [small] [bf16|f32|f16 ...]
+-- (default bf16 f32; `small`: only the 8x250x128 shape, a quick peer check). Per case: <name>.src (dtype), .st (f32), .tt (f32), .ref (robolua's CPU output, dtype) and a line
 -- in OUTDIR/cases.txt: name B S T D dtype seed timing.
 local rl = require "robolua"
-local dir = assert(arg[1], "usage: robolua tools/export_cases.lua OUTDIR [dtype ...]")
-local dtypes = { table.unpack(arg, 2) }
+local usage = "usage: robolua tools/export_cases.lua OUTDIR [small] [bf16|f32|f16 ...]"
+local dir = arg[1] or error(usage, 0)
+local dtypes, small = {}, false
+for i = 2, #arg do
+  local a = arg[i]
+  if a == "small" then small = true
+  elseif a == "bf16" or a == "f32" or a == "f16" then dtypes[#dtypes + 1] = a
+  else error("export_cases: unknown argument '" .. a .. "' (" .. usage .. ")", 0) end
+end
 if #dtypes == 0 then dtypes = { "bf16", "f32" } end
 local shapes = { { 8, 250, 128 }, { 32, 500, 256 }, { 64, 1000, 512 }, { 256, 2000, 512 } }
+if small then shapes = { shapes[1] } end
 require("robolua.files").mkdir_p(dir)
 local index = assert(io.open(dir .. "/cases.txt", "w"))
 local function dump(path, t)

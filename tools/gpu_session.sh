@@ -71,7 +71,7 @@ check)
   "$bin" tools/export_fuse_cases.lua /tmp/fcases small-only >/dev/null &&
     python3 tools/torch_fuse_peer.py /tmp/fcases "$out/fuse_peers.json" >"$out/fuse_peers.txt" 2>&1
   echo "torch_fuse_peer exit $?: $(tail -n 1 "$out/fuse_peers.txt")"
-  "$bin" tools/export_cases.lua /tmp/cases bf16 >/dev/null && python3 tools/torch_peer.py /tmp/cases "$out/peers.json" >"$out/peers.txt" 2>&1
+  "$bin" tools/export_cases.lua /tmp/cases small bf16 >/dev/null && python3 tools/torch_peer.py /tmp/cases "$out/peers.json" >"$out/peers.txt" 2>&1
   echo "torch_peer exit $?: $(tail -n 1 "$out/peers.txt")"
   log devices smoke
   "$bin" --devices all -q scenarios/ci.lua 2>&1 | tail -n 6
