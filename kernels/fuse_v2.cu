@@ -35,7 +35,6 @@ namespace fuse_v2 {
 
 // ---- from here to the end marker, tests/fuse_emulation.sh compiles the kernel on the host (a thread per
 // ---- context; barriers, ballots and copies are stand-ins) and checks its bytes against the CPU pass
-constexpr int kThreads = kWarps * 32;
 static_assert(RL_FUSE_MAX_STREAMS <= kWarps, "step 1 gives each stream a warp of its own");
 constexpr int kMaxTargets = 128;          // targets per block at most (rl_fuse_v2_max_targets)
 constexpr int kElementsPerBlock = 6144; // output elements a block aims for (24 KB of f32)

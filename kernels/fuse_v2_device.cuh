@@ -9,6 +9,7 @@
 namespace fuse_v2 {
 
 constexpr int kWarps = 8;
+constexpr int kThreads = kWarps * 32; // a block of v2 and v3 (the search's loops stride by it)
 // The search (steps 1 and 2 of v2 and v3, below):
 constexpr int kSlotsPerTarget = 48; // staged times per target (robot4 needs ~33: imu 20, joints 10, ...)
 constexpr int kProbesPerLane = 4;   // step 1's probes: 128 per stream, loaded with the facts
@@ -163,7 +164,7 @@ __device__ __forceinline__ void stage_windows(const R *rows, int ns, int nvalid,
     const int size = hi - lo + 1, staged = sorted && size > 0 && off + size <= slots;
     if (staged) {
       const TT *from = (const TT *)r.times + lo;
-      for (int j = tid; j < size; j += kWarps * 32) __pipeline_memcpy_async(stage + off + j, from + j, sizeof(TT));
+      for (int j = tid; j < size; j += kThreads) __pipeline_memcpy_async(stage + off + j, from + j, sizeof(TT));
     }
     if (tid == k) {
       wlo[k] = lo;
@@ -181,7 +182,7 @@ __device__ __forceinline__ void stage_windows(const R *rows, int ns, int nvalid,
 template <class TT, class R>
 __device__ __forceinline__ void locate_all(const R *rows, const TT *xs, const TT *stage, const int *wlo, const int *whi,
                                            const int *soff, int nvalid, int ns, int tid, Iv *iv) {
-  for (int task = tid; task < nvalid * ns; task += kWarps * 32) {
+  for (int task = tid; task < nvalid * ns; task += kThreads) {
     const int tl = task / ns, k = task - tl * ns, L = rows[k].L;
     rl_fm_iv v = {0, 0, 0, 0.0f, 1};
     if (L > 0) {

@@ -28,7 +28,7 @@ namespace fuse_v3 {
 using fuse_v2::Iv;
 using fuse_v2::TimeOf;
 constexpr int kWarps = fuse_v2::kWarps;
-constexpr int kThreads = kWarps * 32;
+constexpr int kThreads = fuse_v2::kThreads;
 constexpr int kMaxTargets = 128, kMinTargets = 16;
 constexpr int kElementsPerBlock = 8192; // output elements a block aims for (v2: 6144; fuse_ab: 64 targets x 90 best)
 constexpr int kMaxSegs = 48;             // segments per launch (more: the dispatcher runs v2)

@@ -333,10 +333,14 @@ describe("a wrong fuse backend in a scenario", function()
 end)
 
 describe("tools/export_fuse_cases.lua", function()
+  -- runs the tool from the repository with `args` (a shell string) -> exit code, output
+  local function export(args)
+    return sh(string.format("cd %s && %s tools/export_fuse_cases.lua %s", sh_quote(root), sh_quote(bin), args))
+  end
+  local good = "scenario=" .. sh_quote(tmp .. "/good/scenario.lua")
   it("writes a scenario's cases with its first seed: the files the peer reads and robolua's CPU output", function()
     local out = tmp .. "/export"
-    local code, text = sh(string.format("cd %s && %s tools/export_fuse_cases.lua %s scenario=%s", sh_quote(root), sh_quote(bin),
-      sh_quote(out), sh_quote(tmp .. "/good/scenario.lua")))
+    local code, text = export(sh_quote(out) .. " " .. good)
     spec.eq(code, 0, "export\n" .. text)
     local index = cjson.decode(read(out .. "/cases.json"))
     spec.eq(#index, 4, "dense/ragged x relative/epoch_i64")
@@ -355,13 +359,12 @@ describe("tools/export_fuse_cases.lua", function()
   end)
   it("small-only writes the quick check's case alone (8 episodes of 2 s)", function()
     local out = tmp .. "/export-small"
-    local code, text = sh(string.format("cd %s && %s tools/export_fuse_cases.lua %s small-only scenario=%s", sh_quote(root), sh_quote(bin),
-      sh_quote(out), sh_quote(tmp .. "/good/scenario.lua")))
+    local code, text = export(sh_quote(out) .. " small-only " .. good)
     spec.eq(code, 0, "export\n" .. text)
     local index = cjson.decode(read(out .. "/cases.json"))
     spec.eq(#index, 1, "one case")
     spec.truthy(index[1].name:find("_b8_2s_", 1, true), "the small case: " .. index[1].name)
-    local bad = sh(string.format("cd %s && %s tools/export_fuse_cases.lua %s small-only extra", sh_quote(root), sh_quote(bin), sh_quote(out)))
+    local bad = export(sh_quote(out) .. " small-only extra")
     spec.eq(bad, 2, "a second folder is a usage error")
   end)
 end)

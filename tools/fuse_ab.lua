@@ -9,6 +9,7 @@
 -- rate. Last, a diagnostic: the same episodes without the quaternion (no slerp), which prices the slerp.
 local rl = require "robolua"
 local fuse = require "robolua.workloads.fuse"
+local copy_like = require("robolua.run.roofline").copy_like
 
 local script_args = require "robolua.script_args"
 local opts = script_args.parse("fuse_ab", { variants = "v1,v2,v3,v3/32,v3/64,v3/128", batches = "64,256", repeats = "100" }, { ... })
@@ -65,7 +66,7 @@ local function run_case(label, e, vs)
   local rows = {}
   for _, mode in ipairs { "hot", "graph" } do
     local row = { label = label .. " " .. mode, mb = bytes / 1e6, floor = bytes / big.bytes_per_s * 1e6, t = {} }
-    row.copy = rl.cuda.copy_bandwidth { bytes = (bytes + 1) // 2, mode = mode, warmup = 5, repeats = repeats, rotate = 4 }.median_ms * 1e3
+    row.copy = copy_like(rl, bytes, { mode = mode, warmup = 5, repeats = repeats, rotate = 4 }).median_ms * 1e3
     for _, v in ipairs(vs) do
       if good[v] then
         select_variant(v)

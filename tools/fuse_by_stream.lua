@@ -6,6 +6,7 @@
 --   robolua tools/fuse_by_stream.lua [batch=256] [clock=relative|epoch_i64] [repeats=100]
 local rl = require "robolua"
 local fuse = require "robolua.workloads.fuse"
+local copy_like = require("robolua.run.roofline").copy_like
 
 local script_args = require "robolua.script_args"
 local opts = script_args.parse("fuse_by_stream", { batch = "256", clock = "relative", repeats = "100" }, { ... })
@@ -43,7 +44,7 @@ for _, s in ipairs(subsets) do
     failed = failed + 1
     print(string.format("%-24s FAIL: the CUDA output differs from the CPU pass; not timed", s[1]))
   else
-    local copy = rl.cuda.copy_bandwidth { bytes = (bytes + 1) // 2, mode = "hot", warmup = 5, repeats = repeats, rotate = 4 }.median_ms * 1e3
+    local copy = copy_like(rl, bytes, { mode = "hot", warmup = 5, repeats = repeats, rotate = 4 }).median_ms * 1e3
     local r = rl.bench.fuse(d, { backend = "cuda", mode = "hot", warmup = 20, repeats = repeats, rotate = 4 })
     local t = rl.stats.summary(r.samples_ms).median * 1e3
     print(string.format("%-24s %9.2f %10.2f %10.2f %11.1f%%", s[1], bytes / 1e6, copy, t, 100 * copy / t))

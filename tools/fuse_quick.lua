@@ -45,7 +45,7 @@ for _, B in ipairs(batches) do
           local r = rl.bench.fuse(d, { backend = "cuda", mode = mode, launch = launch, warmup = 20, repeats = 100, rotate = 4 })
           row[launch] = median(r.samples_ms)
         end
-        local copy = rl.cuda.copy_bandwidth { bytes = (bytes + 1) // 2, mode = mode, warmup = 5, repeats = 100, rotate = 4 }
+        local copy = require("robolua.run.roofline").copy_like(rl, bytes, { mode = mode, warmup = 5, repeats = 100, rotate = 4 })
         print(string.format("  cuda %-5s fused %8.2f us  per-stream %8.2f us (%.2fx)  same-size copy %8.2f us: fused at %5.1f%% of it, %.0f GB/s",
           mode, row.fused * 1e3, row.per_stream * 1e3, row.per_stream / row.fused, copy.median_ms * 1e3,
           100 * copy.median_ms / row.fused, bytes / row.fused / 1e6))

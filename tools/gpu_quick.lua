@@ -24,7 +24,7 @@ for _, dtype in ipairs(dtypes) do
       for _, mode in ipairs { "hot", "graph" } do
         local r = rl.bench.resample(d.src, d.src_times, d.tgt_times, { backend = "cuda", mode = mode, warmup = 20, repeats = 100, batch = 20, rotate = rotate })
         local ms = rl.stats.median(r.samples_ms)
-        local same = rl.cuda.copy_bandwidth { bytes = (bytes + 1) // 2, mode = mode, warmup = 5, repeats = 100, batch = 20 }
+        local same = require("robolua.run.roofline").copy_like(rl, bytes, { mode = mode, warmup = 5, repeats = 100, batch = 20 })
         row[#row + 1] = string.format("%s %8.2f us %5.1f%% (copy %7.2f us: %5.1f%%)", mode, ms * 1e3,
           100 * bytes / ms / 1e6 / (bw.bytes_per_s / 1e9), same.median_ms * 1e3, 100 * same.median_ms / ms)
       end

@@ -5,8 +5,13 @@
 --   cpu=PATH.so                           a CPU library of the contract (entries <name>_f32 ..., where
 --                                         <name> is the file's base name without "lib", or cpu_entry=BASE)
 --   kernel_options=-DX=1,-DY=2            extra NVRTC options
--- Returns the list of backend names it registered and the leftover arguments.
+-- Returns the list of backend names it registered and the leftover arguments; M.expected names the keys
+-- (for a caller's message about a leftover).
 local M = {}
+local keys = { "kernel", "cpu", "kernel_entry", "cpu_entry", "kernel_options" }
+local known = {}
+for _, k in ipairs(keys) do known[k] = true end
+M.expected = table.concat(keys, "=, ") .. "="
 
 local function base_name(path)
   return (path:match("([^/]+)$") or path):gsub("%.[^.]*$", "")
@@ -18,7 +23,7 @@ function M.apply(rl, args)
   local opts, rest = {}, {}
   for _, a in ipairs(args or {}) do
     local k, v = a:match("^([%w_]+)=(.*)$")
-    if k == "kernel" or k == "cpu" or k == "kernel_entry" or k == "cpu_entry" or k == "kernel_options" then
+    if known[k] then
       if v == "" then error(k .. "=: the value is empty", 0) end
       if opts[k] then error(k .. "= is given twice", 0) end
       opts[k] = v

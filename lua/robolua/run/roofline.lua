@@ -33,18 +33,27 @@ function M.rotation(run, d, bytes)
   return math.max(1, math.min(64, math.ceil(4 * l2 / bytes)))
 end
 
+-- rl.cuda.copy_bandwidth of a copy that moves `bytes` in all (half read, half written; at least 4096
+-- copied), timed with opts (mode, warmup, repeats, batch, rotate): what a same-size copy is, for the
+-- runner below and for the tools that time one beside a kernel.
+function M.copy_like(rl, bytes, opts)
+  local o = {}
+  for k, v in pairs(opts or {}) do o[k] = v end
+  o.bytes = math.max((bytes + 1) // 2, 4096)
+  return rl.cuda.copy_bandwidth(o)
+end
+
 -- The copy roofline at a result's size: cudaMemcpy of the same bytes (half read, half written) in the
 -- same mode, cycling as many buffer pairs as the result cycled input sets. Below a few hundred MB even
 -- a copy pays launch, ramp-up and drain costs the large-buffer rate hides. One measurement per (bytes,
 -- mode, rotation), shared through cache. Raises "interrupted" if interrupted.
 function M.same_size_copy(run, d, rl, r, cache)
   if not r.bytes or r.bytes <= 0 then return end
-  local half = (r.bytes + 1) // 2
   local rotate = r.rotate or 1
-  local key = half .. "/" .. r.config.mode .. "/" .. rotate
+  local key = r.bytes .. "/" .. r.config.mode .. "/" .. rotate
   if cache[key] == nil then
-    local ok, c = pcall(rl.cuda.copy_bandwidth, { bytes = math.max(half, 4096), mode = r.config.mode,
-      warmup = math.min(d.warmup, 5), repeats = d.repeats, batch = d.graph_batch, rotate = rotate })
+    local ok, c = pcall(M.copy_like, rl, r.bytes, { mode = r.config.mode, warmup = math.min(d.warmup, 5), repeats = d.repeats,
+      batch = d.graph_batch, rotate = rotate })
     if not ok and tostring(c):find("interrupted", 1, true) then error("interrupted", 0) end
     cache[key] = ok and { bytes = c.bytes, mode = c.mode, rotate = rotate, median_ms = c.median_ms, bytes_per_s = c.bytes_per_s }
       or { error = tostring(c) }
