@@ -92,6 +92,22 @@ describe("interleaving", function()
     spec.truthy(calls[1] ~= calls[5] or calls[2] ~= calls[6], "the order rotates between rounds")
     for _, e in ipairs(run.results[1].seeds) do spec.eq(#e.samples_ms, 6, "every entry gets all its samples") end
   end)
+  it("fine: every set is verified against its own reference, all made in one shared float64 buffer", function()
+    local resample = require "robolua.workloads.resample"
+    local original, made, reused = resample.reference, {}, {}
+    resample.reference = function(inputs, c, reuse)
+      local ref = original(inputs, c, reuse)
+      made[#made + 1], reused[#reused + 1] = ref, reuse or false
+      return ref
+    end
+    local ok, run = pcall(run_with, 3)
+    resample.reference = original
+    spec.truthy(ok, tostring(run))
+    spec.eq(#made, 4, "one reference per input set")
+    spec.eq(reused[1], false, "the first set makes the buffer")
+    for k = 2, 4 do spec.truthy(reused[k] == made[1] and made[k] == made[1], "set " .. k .. " refills it") end
+    for _, e in ipairs(run.results[1].seeds) do spec.truthy(e.verification.ok, "seed " .. tostring(e.seed) .. " verified") end
+  end)
   it("coarse (interleave = 1): seed after seed", function()
     local run = run_with(1)
     spec.eq(run.results[1].interleave, "coarse")
