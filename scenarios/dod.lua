@@ -7,8 +7,8 @@
 -- Nsight evidence for the same commit: tools/profile.sh scenarios/dod.lua (found and linked here).
 local rl = require "robolua"
 local user_args = require "robolua.user_args"
-local user_backends, unknown = user_args.apply(rl, { ... })
-if #unknown > 0 then error("dod: unknown argument '" .. tostring(unknown[1]) .. "' (expected " .. user_args.expected .. ")", 0) end
+local user_backends, unknown = user_args.apply(rl, "dod", { ... })
+require("robolua.script_args").refuse_leftovers("dod", user_args.defaults, unknown)
 local backends = { "cpu", "cuda" }
 for _, b in ipairs(user_backends) do backends[#backends + 1] = b end
 

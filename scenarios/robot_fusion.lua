@@ -73,9 +73,9 @@ local function ratio(a, b) return (a and b) and string.format("%.2fx", a / b) or
 -- robot_fusion.md: one row per (case, mode): CPU, per-stream, fused, the copy, PyTorch.
 local function fusion_report(run, dir)
   local roof = run.roofline.cuda
+  local card = run.env.cuda and run.env.cuda.name
   local lines = { "# Multi-stream fusion: fused vs per-stream vs CPU vs PyTorch", "",
-    string.format("- card: %s; copy bandwidth (cudaMemcpy D2D, read + write, this run): %s",
-      run.env.cuda and run.env.cuda.name or "none",
+    string.format("- card: %s; copy bandwidth (cudaMemcpy D2D, read + write, this run): %s", card or "none",
       roof and roof.bytes_per_s and string.format("**%.0f GB/s**", roof.bytes_per_s / 1e9) or "not measured"),
     "- measured: " .. run.description,
     "- times: medians per call over " .. #run.seeds .. " seeds x " .. run.repeats
@@ -114,10 +114,7 @@ local function fusion_report(run, dir)
   lines[#lines + 1] = ""
   lines[#lines + 1] = require("robolua.reports.markdown").gates(run)
   lines[#lines + 1] = ""
-  lines[#lines + 1] = "The same-size copy gate against this workload's DRAM floor: the 500 Hz and 1 kHz streams are read two "
-    .. "rows per target, and 32-byte sectors round each such read up, so more bytes move through DRAM than the "
-    .. "count above (1.14x at B=256 on an H100, ncu: kernels/NOTES.md); at a copy's efficiency that caps the "
-    .. "fused call near 88-89% of a same-size copy there."
+  lines[#lines + 1] = fuse.dram_floor_note(card)
   return require("robolua.files").write(dir .. "/robot_fusion.md", table.concat(lines, "\n") .. "\n")
 end
 

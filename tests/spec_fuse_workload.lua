@@ -369,6 +369,57 @@ describe("tools/export_fuse_cases.lua", function()
   end)
 end)
 
+describe("kernel variants as the tools name them (robolua.fuse_variant)", function()
+  local variant = require "robolua.fuse_variant"
+  it("a kernel name, or vK/N with N targets per block", function()
+    local name, targets = variant.parse("tool", "kernel", "v2")
+    spec.eq(name, "v2"); spec.eq(targets, 0, "automatic")
+    name, targets = variant.parse("tool", "kernel", "v3/64")
+    spec.eq(name, "v3"); spec.eq(math.type(targets), "integer", "an integer"); spec.eq(targets, 64)
+  end)
+  it("bad forms are errors naming the script, the argument and the word", function()
+    for _, c in ipairs {
+      { "x3", "tool: kernel=x3: expected a kernel name" },
+      { "v3/", "tool: kernel=v3/: N (targets per block) must be a positive integer, got ''" },
+      { "v3/0", "got '0'" },
+      { "v3/-4", "got '-4'" },
+      { "v3/1.5", "got '1.5'" },
+      { "v3/32x", "got '32x'" },
+      { "v3/99999999999999999999", "must be a positive integer" },
+    } do
+      spec.fails(function() variant.parse("tool", "kernel", c[1]) end, c[2])
+    end
+  end)
+  it("select names the argument on the CUDA side's refusal (here: no CUDA or an unknown name)", function()
+    spec.fails(function() variant.select("tool", "kernel", "v9") end, "tool: kernel=v9: ")
+  end)
+  it("tools/fuse_ab.lua and tools/fuse_once.lua refuse a bad variant, naming it, before any GPU work", function()
+    for _, c in ipairs {
+      { "fuse_ab.lua variants=v3,v3/0", "fuse_ab: variants=v3/0: N (targets per block)" },
+      { "fuse_once.lua kernel=3", "fuse_once: kernel=3: expected a kernel name" },
+    } do
+      local code, text = sh(string.format("cd %s && %s tools/%s", sh_quote(root), sh_quote(bin), c[1]))
+      spec.eq(code, 2, c[1] .. ": exit code\n" .. text)
+      spec.truthy(text:find(c[2], 1, true), c[1] .. ": the message\n" .. text)
+    end
+  end)
+end)
+
+describe("the DRAM floor note of robot_fusion's report (measured on an H100)", function()
+  local quoted = "Measured with ncu on an H100 (kernels/NOTES.md): 1.14x at B=256"
+  it("on an H100 it quotes the figures as this card's kind", function()
+    local note = w.dram_floor_note("NVIDIA H100 80GB HBM3")
+    spec.truthy(note:find(quoted, 1, true), note)
+    spec.eq(note:find("not this run's card", 1, true), nil, "no disclaimer on an H100\n" .. note)
+  end)
+  it("on another card, or none, it says the figures are not this card's", function()
+    local note = w.dram_floor_note("NVIDIA H200")
+    spec.truthy(note:find(quoted, 1, true), note)
+    spec.truthy(note:find("These figures are an H100's, not this run's card's (NVIDIA H200)", 1, true), note)
+    spec.truthy(w.dram_floor_note(nil):find("not this run's card's (no CUDA card)", 1, true), "no card")
+  end)
+end)
+
 describe("scenarios/robot_fusion.lua", function()
   it("plans exactly the cases tools/export_fuse_cases.lua exports", function()
     local code, listing = sh(string.format("cd %s && %s --list scenarios/robot_fusion.lua", sh_quote(root), sh_quote(bin)))
@@ -401,6 +452,8 @@ describe("scenarios/robot_fusion.lua", function()
     spec.truthy(md:find("| B=4 robot4 0.5s@50Hz T=25 D=90 f32 relative ragged | hot |", 1, true), "the case's row\n" .. md)
     spec.truthy(md:find("| 1250.0 | 500.0 |", 1, true), "the peer's eager and compile µs\n" .. md)
     spec.truthy(md:find("torch 0.0 on test card", 1, true), "the peer's provenance")
+    local card = cjson.decode(read(dir .. "/env.json")).cuda.name
+    spec.truthy(md:find(w.dram_floor_note(card), 1, true), "the DRAM floor note for this run's card\n" .. md)
     local bad = run_scenario("robot_fusion_bad", nil, "--dry-run " .. script .. " peer=x")
     spec.eq(bad, 2, "an unknown argument is a usage error")
   end)

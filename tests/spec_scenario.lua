@@ -373,10 +373,11 @@ describe("the shipped scenarios' own arguments", function()
   for _, c in ipairs {
     { "roofline.lua", "peer=x.json", "roofline: unknown argument 'peer=x.json' (expected peers=)" },
     { "robot_fusion.lua", "peers=", "robot_fusion: peers= has an empty value" },
-    { "dod.lua", "kernal=x.cu", "dod: unknown argument 'kernal=x.cu' (expected kernel=, cpu=" },
-    { "dod.lua", "kernel=", "kernel=: the value is empty" },
-    { "dod.lua", "kernel=/nonexistent/k.cu", "kernel=/nonexistent/k.cu: cannot open the file" },
-    { "dod.lua", "cpu=a.so cpu=b.so", "cpu= is given twice" },
+    { "dod.lua", "kernal=x.cu", "dod: unknown argument 'kernal=x.cu' (expected cpu=, cpu_entry=, kernel=, kernel_entry=, kernel_options=)" },
+    { "dod.lua", "kernel.cu", "dod: argument 'kernel.cu' is not KEY=VALUE (expected cpu=" },
+    { "dod.lua", "kernel=", "dod: kernel= has an empty value" },
+    { "dod.lua", "kernel=/nonexistent/k.cu", "dod: kernel=/nonexistent/k.cu: cannot open the file" },
+    { "dod.lua", "cpu=a.so cpu=b.so", "dod: cpu= is given twice" },
   } do
     it(c[1] .. " " .. c[2], function()
       local code, output = run_scenario("args_" .. c[1]:gsub("%W", "_"), nil, "--dry-run " .. spec.quote(scenarios .. c[1]) .. " " .. c[2])

@@ -4,7 +4,7 @@
 -- rotated over 4 copies. Every variant's output is first checked byte for byte against the CPU pass (a
 -- variant that differs is reported and not timed; the run then exits 1).
 --   robolua tools/fuse_ab.lua [variants=v1,v2,v3,v3/32,v3/64,v3/128] [batches=64,256] [repeats=100]
--- A variant is a kernel name, or vK/N for v2 or v3 with N targets per block (rl.cuda.fuse_kernel). Bytes: the
+-- A variant is a kernel name, or vK/N for v2 or v3 with N targets per block (lua/robolua/fuse_variant.lua). Bytes: the
 -- fuse workload's minimum (lua/robolua/workloads/fuse.lua, min_bytes); floor = bytes / the 1 GiB copy
 -- rate. Last, a diagnostic: the same episodes without the quaternion (no slerp), which prices the slerp.
 local rl = require "robolua"
@@ -12,6 +12,7 @@ local fuse = require "robolua.workloads.fuse"
 local copy_like = require("robolua.run.roofline").copy_like
 
 local script_args = require "robolua.script_args"
+local fuse_variant = require "robolua.fuse_variant"
 local opts = script_args.parse("fuse_ab", { variants = "v1,v2,v3,v3/32,v3/64,v3/128", batches = "64,256", repeats = "100" }, { ... })
 local function list(key, s)
   local out = {}
@@ -20,16 +21,17 @@ local function list(key, s)
   return out
 end
 local variants, repeats = list("variants", opts.variants), script_args.integer("fuse_ab", "repeats", opts.repeats, 5)
+for _, v in ipairs(variants) do fuse_variant.parse("fuse_ab", "variants", v) end -- a typo fails before the GPU work
 local batches = {}
 for _, b in ipairs(list("batches", opts.batches)) do batches[#batches + 1] = script_args.integer("fuse_ab", "batches", b, 1) end
 
 local ok, why = rl.cuda.available()
 if not ok then error("fuse_ab: needs a CUDA device (" .. tostring(why) .. ")", 0) end
 local default_kernel, default_targets = rl.cuda.fuse_kernel()
-local function select_variant(v)
-  local name, targets = v:match("^(v%d+)/(%d+)$")
-  rl.cuda.fuse_kernel(name or v, tonumber(targets or 0) // 1)
-end
+local function select_variant(v) fuse_variant.select("fuse_ab", "variants", v) end
+-- a name or block size the CUDA side refuses (v4, v2/129) fails here too, before any case runs
+for _, v in ipairs(variants) do select_variant(v) end
+rl.cuda.fuse_kernel(default_kernel, default_targets)
 
 local info = rl.cuda.info()
 local big = rl.cuda.copy_bandwidth { bytes = 1 << 30, repeats = 20 }

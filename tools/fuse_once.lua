@@ -1,14 +1,12 @@
 -- A few fused launches of one robot case, for a profiler (ncu -k regex:fuse_kernel): checks the output
 -- byte for byte against the CPU pass first, then launches `launches` more times.
 --   robolua tools/fuse_once.lua [batch=256] [clock=relative|epoch_i64] [kernel=v2[/N]] [launches=3]
+-- kernel: a variant as lua/robolua/fuse_variant.lua reads it (v2/N: N targets per block).
 local rl = require "robolua"
 local script_args = require "robolua.script_args"
 local opts = script_args.parse("fuse_once", { batch = "256", clock = "relative", kernel = false, launches = "3" }, { ... })
 local batch, launches = script_args.integer("fuse_once", "batch", opts.batch, 1), script_args.integer("fuse_once", "launches", opts.launches, 1)
-if opts.kernel then
-  local name, targets = opts.kernel:match("^(v%d+)/(%d+)$")
-  rl.cuda.fuse_kernel(name or opts.kernel, tonumber(targets or 0) // 1)
-end
+if opts.kernel then require("robolua.fuse_variant").select("fuse_once", "kernel", opts.kernel) end
 local e = rl.robot_episodes { batch = batch, duration_s = 10, seed = 0, clock = opts.clock, ragged = true }
 local d = require("robolua.workloads.fuse").to_device(e, "cuda")
 d.backend = "cuda"

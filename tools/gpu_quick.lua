@@ -2,6 +2,7 @@
 -- the large-buffer copy bandwidth and of a same-size copy timed the same way, in one run.
 --   robolua tools/gpu_quick.lua [bf16|f32 ...] [rotate=N]   (N input sets cycled, see rl.bench.resample)
 local rl = require "robolua"
+local resample = require "robolua.workloads.resample" -- the minimum bytes, as the scenarios count them
 local bw = rl.cuda.copy_bandwidth { bytes = 1 << 30, repeats = 20 }
 print(string.format("%s  copy %.0f GB/s", rl.cuda.info().name, bw.bytes_per_s / 1e9))
 local dtypes, rotate = {}, 1
@@ -18,8 +19,7 @@ for _, dtype in ipairs(dtypes) do
       local B, S, D = s[1], s[2], s[3]
       local T = S // 2
       local d = rl.trajectories { batch = B, source_len = S, target_len = T, dim = D, dtype = dtype, seed = 0, timing = timing, device = "cuda" }
-      local es = dtype == "bf16" and 2 or 4
-      local bytes = B * S * D * es + B * T * D * es + B * S * 4 + B * T * 4
+      local bytes = resample.bytes { batch = B, source_len = S, target_len = T, dim = D, dtype = dtype }
       local row = { string.format("%-14s %-5s %-7s", B .. "x" .. S .. "x" .. D, dtype, timing) }
       for _, mode in ipairs { "hot", "graph" } do
         local r = rl.bench.resample(d.src, d.src_times, d.tgt_times, { backend = "cuda", mode = mode, warmup = 20, repeats = 100, batch = 20, rotate = rotate })

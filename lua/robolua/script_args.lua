@@ -5,13 +5,27 @@
 -- parse: defaults holds every known key with its default (a string), or false for an optional key with
 -- none (absent from the result unless given). Errors (level 0, naming the script and the argument): a
 -- word that is not KEY=VALUE, an unknown key (the known ones are listed), a key given twice, an empty value.
+-- parse_known: the same for a module that reads some of a script's arguments (robolua.user_args): a word
+-- that is not one of its keys is returned, in order, for the script to read or to refuse (refuse_leftovers).
 local M = {}
 
-function M.parse(script, defaults, args)
+local function expected(defaults)
   local keys = {}
   for k in pairs(defaults) do keys[#keys + 1] = k .. "=" end
   table.sort(keys)
-  local expected = "expected " .. (#keys > 0 and table.concat(keys, ", ") or "no arguments")
+  return "expected " .. (#keys > 0 and table.concat(keys, ", ") or "no arguments")
+end
+
+-- word is not one of defaults' keys: the error that says why
+local function refuse(script, defaults, word)
+  if not word:match("^[%w_]+=") then
+    error(string.format("%s: argument '%s' is not KEY=VALUE (%s)", script, word, expected(defaults)), 0)
+  end
+  error(string.format("%s: unknown argument '%s' (%s)", script, word, expected(defaults)), 0)
+end
+
+-- leftovers: nil to refuse a word that is not one of defaults' keys, else a list that collects it
+local function read(script, defaults, args, leftovers)
   local out, seen = {}, {}
   for k, v in pairs(defaults) do
     if v ~= false then out[k] = v end
@@ -19,14 +33,30 @@ function M.parse(script, defaults, args)
   for _, a in ipairs(args or {}) do
     local word = tostring(a)
     local k, v = word:match("^([%w_]+)=(.*)$")
-    if not k then error(string.format("%s: argument '%s' is not KEY=VALUE (%s)", script, word, expected), 0) end
-    if defaults[k] == nil then error(string.format("%s: unknown argument '%s' (%s)", script, word, expected), 0) end
-    if seen[k] then error(string.format("%s: %s= is given twice", script, k), 0) end
-    if v == "" then error(string.format("%s: %s= has an empty value", script, k), 0) end
-    seen[k] = true
-    out[k] = v
+    if not k or defaults[k] == nil then
+      if not leftovers then refuse(script, defaults, word) end
+      leftovers[#leftovers + 1] = a
+    else
+      if seen[k] then error(string.format("%s: %s= is given twice", script, k), 0) end
+      if v == "" then error(string.format("%s: %s= has an empty value", script, k), 0) end
+      seen[k] = true
+      out[k] = v
+    end
   end
   return out
+end
+
+function M.parse(script, defaults, args) return read(script, defaults, args, nil) end
+
+-- -> the options (as parse), the other arguments (a list, in order)
+function M.parse_known(script, defaults, args)
+  local leftovers = {}
+  return read(script, defaults, args, leftovers), leftovers
+end
+
+-- parse_known's leftovers, when the script has no use for them: parse's error for the first one.
+function M.refuse_leftovers(script, defaults, leftovers)
+  if leftovers[1] ~= nil then refuse(script, defaults, tostring(leftovers[1])) end
 end
 
 -- value (a string) as an integer >= min, else an error naming key.

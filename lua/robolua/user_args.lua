@@ -5,13 +5,13 @@
 --   cpu=PATH.so                           a CPU library of the contract (entries <name>_f32 ..., where
 --                                         <name> is the file's base name without "lib", or cpu_entry=BASE)
 --   kernel_options=-DX=1,-DY=2            extra NVRTC options
--- Returns the list of backend names it registered and the leftover arguments; M.expected names the keys
--- (for a caller's message about a leftover).
+-- apply(rl, script, args) reads these with robolua.script_args (which words are bad, and the messages,
+-- naming script) and returns the list of backend names it registered and the other arguments; a script
+-- with none of its own refuses those: script_args.refuse_leftovers(script, user_args.defaults, rest).
+local script_args = require "robolua.script_args"
 local M = {}
-local keys = { "kernel", "cpu", "kernel_entry", "cpu_entry", "kernel_options" }
-local known = {}
-for _, k in ipairs(keys) do known[k] = true end
-M.expected = table.concat(keys, "=, ") .. "="
+-- every key optional, none with a default (script_args.parse's form)
+M.defaults = { kernel = false, cpu = false, kernel_entry = false, cpu_entry = false, kernel_options = false }
 
 local function base_name(path)
   return (path:match("([^/]+)$") or path):gsub("%.[^.]*$", "")
@@ -19,23 +19,13 @@ end
 
 local function safe(name) return (name:gsub("[^%w_%-]", "_"):gsub("^([^%a_])", "_%1")) end
 
-function M.apply(rl, args)
-  local opts, rest = {}, {}
-  for _, a in ipairs(args or {}) do
-    local k, v = a:match("^([%w_]+)=(.*)$")
-    if known[k] then
-      if v == "" then error(k .. "=: the value is empty", 0) end
-      if opts[k] then error(k .. "= is given twice", 0) end
-      opts[k] = v
-    else
-      rest[#rest + 1] = a
-    end
-  end
+function M.apply(rl, script, args)
+  local opts, rest = script_args.parse_known(script, M.defaults, args)
   local names = {}
   if opts.kernel then
     local path = opts.kernel
     local f = io.open(path, "rb")
-    if not f then error("kernel=" .. path .. ": cannot open the file", 0) end
+    if not f then error(script .. ": kernel=" .. path .. ": cannot open the file", 0) end
     f:close()
     local ext = path:match("%.(%w+)$") or ""
     local spec = { name = {} }

@@ -55,6 +55,19 @@ M.bytes_rule = "bytes = the output written once (B x T x sum D, padded targets i
   .. "valid samples) + the i64 length arrays (ragged); for ragged configurations the mean over the scenario's "
   .. "seeds of each seed's exact count"
 
+-- The robot_fusion report's note on the DRAM floor under the same-size copy gate. The figures were
+-- measured on an H100 (kernels/NOTES.md, "What bounds it"); card (the run's CUDA device name, or nil):
+-- on another card the note says they are not this card's.
+function M.dram_floor_note(card)
+  local note = "The same-size copy gate against this workload's DRAM floor: the 500 Hz and 1 kHz streams are read "
+    .. "two rows per target, and 32-byte sectors round each such read up, so more bytes move through DRAM than "
+    .. "the count above. Measured with ncu on an H100 (kernels/NOTES.md): 1.14x at B=256, which at a copy's "
+    .. "efficiency caps the fused call near 88-89% of a same-size copy there."
+  if card and card:find("H100", 1, true) then return note end
+  return note .. string.format(" These figures are an H100's, not this run's card's (%s); ncu of tools/fuse_once.lua "
+    .. "on this card gives its own.", card and tostring(card) or "no CUDA card")
+end
+
 local engines = {
   cpu = { backend = "cpu", launch = "fused" },
   cuda = { backend = "cuda", launch = "fused" },
