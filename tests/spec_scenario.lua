@@ -290,6 +290,28 @@ return rl.scenario { name = "%s", seeds = {0, 1}, warmup = 1, repeats = 6, inter
       spec.truthy(#sd.samples_ms >= 6, "at least the minimum repeats")
     end
   end)
+  it("max_seconds counts from the first timed chunk, not from making the inputs", function()
+    -- each input set takes 0.1 s to make, 0.4 s for the four sets: beyond max_seconds before any timing
+    local code, output, dir = run_scenario("stopslowinputs", [[
+local rl = require "robolua"
+local function busy(s) local t = rl.clock() + s while rl.clock() < t do end end
+local w = rl.workload { name = "slowinputs", axes = { "n" },
+  inputs = function(p, seed) busy(0.1); return { x = rl.tensor({ 1, 2, 3, seed }, { 4 }, "f32") } end,
+  output = function() return { 4 }, "f32" end,
+  reference = function(inp) return rl.tensor(inp.x:totable(), { 4 }, "f64") end,
+  bytes = function() return 32 end,
+  backends = { copy = { device = "cpu", run = function(inp, out) busy(0.002); out:copy_from(inp.x) end } } }
+return rl.scenario { name = "stopslowinputs", workload = w, seeds = { 0, 1 }, controls = 2, warmup = 0, repeats = 4,
+  interleave = 2, stop = { precision_pct = 1e-12, max_repeats = 100000, max_seconds = 0.25 },
+  axes = { n = { 4 }, backend = { "copy" } } }
+]])
+    spec.eq(code, 0, "exit code\n" .. output)
+    local doc = cjson.decode(read(dir .. "/results.json"))
+    for _, sd in ipairs(doc.results[1].seeds) do
+      spec.eq(sd.stop, "max_seconds")
+      spec.truthy(#sd.samples_ms >= 12, "timed for about 0.25 s (2 ms a sample, four sets), not stopped at the 4 repeats: " .. #sd.samples_ms)
+    end
+  end)
   it("bad stopping rules are clear errors", function()
     spec.fails(function() rl.scenario { name = "x", stop = 5 } end, "stop must be a table")
     spec.fails(function() rl.scenario { name = "x", stop = {} } end, "stop.precision_pct")

@@ -169,8 +169,10 @@ function M.config(ctx, cfg)
   if d.throttle.action == "remeasure" and run.env.cuda and (run.env.cuda.sm_clock_mhz_max or 0) > 0 then
     throttle_below = run.env.cuda.sm_clock_mhz_max * d.throttle.threshold_pct / 100
   end
+  local point_t0 -- when the point's first chunk was timed: a stopping rule's max_seconds leaves out making the inputs
   local function time_chunk(r, e, set, warmup, repeats, round)
     if rl.core.interrupted() then interrupted_error() end
+    point_t0 = point_t0 or rl.clock()
     local nvtx = string.format("%s/%s/%s/%s=%s%s", run.scenario, r.key, r.backend, e.control and "control" or "seed",
       e.control and tostring(e.control) or tostring(e.seed), round and ("/round=" .. round) or "")
     local o = { warmup = warmup, repeats = repeats, rotate = r.rotate, graph_batch = d.graph_batch, nvtx = nvtx,
@@ -194,7 +196,6 @@ function M.config(ctx, cfg)
     local ok, err = pcall(fn)
     if not ok then fail_record(ctx, r, err) end
   end
-  local point_t0 = rl.clock()
   -- one more chunk for a seed that the stopping rule has not released; false once it is done
   local function extend(r, e, set, chunk)
     if not d.stop or r.status ~= "ok" then return false end

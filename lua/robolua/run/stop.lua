@@ -5,7 +5,8 @@ local stats = require "robolua.stats"
 local M = {}
 
 -- The noise-based rule: stop when the 95% CI half-width of the mean is within precision_pct % of the
--- mean, or at max_repeats samples, or after max_seconds on the point.
+-- mean, or at max_repeats samples, or after max_seconds on the point (counted from its first timed chunk:
+-- making a large point's inputs and references can take longer than timing it).
 function M.precision(o, repeats)
   if type(o.precision_pct) ~= "number" or not (o.precision_pct > 0) then error("stop.precision_pct must be a positive number", 0) end
   local max_repeats = o.max_repeats or 20 * repeats
@@ -15,7 +16,7 @@ function M.precision(o, repeats)
   return {
     name = "precision", precision_pct = o.precision_pct, max_repeats = max_repeats, max_seconds = max_seconds,
     describe = function()
-      return string.format("after the %d repeats, each seed is timed in further chunks until the 95%% CI of its mean is within ±%g%% (or %d samples, or %g s per configuration); n counts every sample",
+      return string.format("after the %d repeats, each seed is timed in further chunks until the 95%% CI of its mean is within ±%g%% (or %d samples, or %g s of timing per configuration); n counts every sample",
         repeats, o.precision_pct, max_repeats, max_seconds)
     end,
     reason = function(samples, t0, now)
