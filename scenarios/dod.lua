@@ -1,5 +1,5 @@
 -- The definition of done: the three configurations of the original harness plus one several times
--- the size of a GPU's L2, bf16, five seeds x 50 repeats, CPU (all cores) against CUDA.
+-- the size of a GPU's L2, bf16, five seeds x at least 50 repeats, CPU (all cores) against CUDA.
 --   robolua scenarios/dod.lua
 --   robolua scenarios/dod.lua kernel=path/to/your_kernel.cu   # your CUDA kernel next to robolua's
 --   robolua scenarios/dod.lua cpu=path/to/libyours.so          # your CPU library likewise
@@ -41,6 +41,11 @@ return rl.scenario {
   seeds = { 0, 1, 2, 3, 4 }, -- each seed regenerates values and timestamps
   warmup = 10,
   repeats = 50,
+  -- then more chunks, still round robin, until each seed's mean is known to 1% (95% CI) or 1000 samples
+  -- or 20 s per point. The GPU points stop at 50; the CPU points of a cloud VM need the rest: there 50
+  -- samples of a 0.65 ms point let identical data spread 5-11% (the variance gate INCONCLUSIVE in every
+  -- DoD on the H100's 16-vCPU host), 1000 samples 1.7-3.6% (results/h100-20261126/cpu-noise/)
+  stop = { precision_pct = 1, max_repeats = 1000, max_seconds = 20 },
   -- seeds and 4 controls (identical data to seed 0: the noise floor) resident at once, timed round
   -- robin in 10 rounds of 5 samples, so drift of the machine spreads over all of them
   interleave = "auto",
