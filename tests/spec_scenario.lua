@@ -283,6 +283,23 @@ return rl.scenario { name = "%s", seeds = {0, 1}, warmup = 1, repeats = 6, inter
       end
     end
   end)
+  it("interleaved, a point's seeds and controls go on together until the rule releases every one", function()
+    local doc = stop_run("stopjoint", "{ precision_pct = 3, max_repeats = 3000, max_seconds = 60 }", 3)
+    local seeds = doc.results[1].seeds
+    local n = #seeds[1].samples_ms
+    for _, sd in ipairs(seeds) do
+      spec.eq(#sd.samples_ms, n, "every set timed as long as the others (the same stretch of the machine's time)")
+      spec.truthy(sd.stop == "precision" or sd.stop == "max_repeats", "reason " .. tostring(sd.stop))
+    end
+    if n > 6 and seeds[1].stop == "precision" then -- released after extra rounds (2 samples per set each)
+      local short = 0
+      for _, sd in ipairs(seeds) do
+        local before = table.move(sd.samples_ms, 1, n - 2, 1, {})
+        if rl.stats.mean_ci(before).half / rl.stats.mean(before) > 0.03 then short = short + 1 end
+      end
+      spec.truthy(short >= 1, "one round earlier some set had not met the target")
+    end
+  end)
   it("max_seconds bounds a configuration's time", function()
     local doc = stop_run("stoptime", "{ precision_pct = 1e-12, max_repeats = 100000000, max_seconds = 0.05 }")
     for _, sd in ipairs(doc.results[1].seeds) do

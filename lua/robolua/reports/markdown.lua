@@ -126,7 +126,7 @@ function M.method(run)
   if fine > 0 then lines[#lines + 1] = string.format("- interleaving: fine for %d results (every seed's inputs resident, samples taken round robin in chunks across seeds and controls)", fine) end
   if coarse > 0 then lines[#lines + 1] = string.format("- interleaving: coarse for %d results (one set of buffers refilled seed after seed)", coarse) end
   if st.stop then
-    lines[#lines + 1] = string.format("- stopping rule (%s): after the repeats, more chunks per seed until the 95%% CI of its mean is within ±%s%% (at most %s samples, %s s of timing per configuration)",
+    lines[#lines + 1] = string.format("- stopping rule (%s): after the repeats, more chunks (interleaved: all seeds and controls together) until the 95%% CI of each mean is within ±%s%% (at most %s samples, %s s of timing per configuration)",
       tostring(st.stop.name), tostring(st.stop.precision_pct), tostring(st.stop.max_repeats), tostring(st.stop.max_seconds))
   end
   if st.rotate and st.rotate ~= 1 then

@@ -196,7 +196,7 @@ function M.config(ctx, cfg)
     local ok, err = pcall(fn)
     if not ok then fail_record(ctx, r, err) end
   end
-  -- one more chunk for a seed that the stopping rule has not released; false once it is done
+  -- (coarse) one more chunk for a seed that the stopping rule has not released; false once it is done
   local function extend(r, e, set, chunk)
     if not d.stop or r.status ~= "ok" then return false end
     local s = r.seeds[e.si]
@@ -233,12 +233,37 @@ function M.config(ctx, cfg)
         end
       end
     end
-    local pending = d.stop ~= nil
-    while pending do
-      pending = false
+    -- a record's seeds and controls are extended together, round robin, until the rule releases every
+    -- one of them: a seed released alone would keep only the quiet minutes of a machine that later slows
+    -- down while the others go on, and the spread between them would be the machine's, not the data's
+    local function released(xs, now) -- (a custom rule may never say so: max_repeats still ends it)
+      return d.stop.reason(xs, point_t0, now) or (#xs >= d.stop.max_repeats and "max_repeats") or nil
+    end
+    local open = {}
+    for _, r in ipairs(active) do open[r] = d.stop and true or nil end
+    while next(open) do
+      local now = rl.clock()
+      for _, r in ipairs(active) do
+        if open[r] then
+          local all = r.status == "ok"
+          for _, e in ipairs(entries) do
+            if all and not released(r.seeds[e.si].samples_ms, now) then all = false end
+          end
+          if all then
+            for _, e in ipairs(entries) do r.seeds[e.si].stop = released(r.seeds[e.si].samples_ms, now) end
+          end
+          if all or r.status ~= "ok" then open[r] = nil end
+        end
+      end
+      local chunk = math.max(1, d.repeats // rounds)
       for k, e in ipairs(entries) do
         for _, r in ipairs(active) do
-          if extend(r, e, sets[k], math.max(1, d.repeats // rounds)) then pending = true end
+          if open[r] then
+            local left = d.stop.max_repeats - #r.seeds[e.si].samples_ms
+            if left > 0 then
+              timed(r, function() time_chunk(r, e, sets[k], math.min(d.warmup, 2), math.min(chunk, left), "extra") end)
+            end
+          end
         end
       end
     end

@@ -16,7 +16,7 @@ function M.precision(o, repeats)
   return {
     name = "precision", precision_pct = o.precision_pct, max_repeats = max_repeats, max_seconds = max_seconds,
     describe = function()
-      return string.format("after the %d repeats, each seed is timed in further chunks until the 95%% CI of its mean is within ±%g%% (or %d samples, or %g s of timing per configuration); n counts every sample",
+      return string.format("after the %d repeats, further chunks (interleaved: every seed and control together, round robin, until the rule releases all of them) until the 95%% CI of each one's mean is within ±%g%% (or %d samples, or %g s of timing per configuration); n counts every sample",
         repeats, o.precision_pct, max_repeats, max_seconds)
     end,
     reason = function(samples, t0, now)
