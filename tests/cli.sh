@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The command line: exit codes, help, -e, script args, script errors with file:line and a traceback.
+# The command line: exit codes, help, -e, script args, script errors with file:line and a traceback (a bad
+# script argument without one).
 set -u
 bin=${1:?usage: cli.sh path/to/robolua}
 # shellcheck source=lib/check.sh source-path=SCRIPTDIR
@@ -25,6 +26,14 @@ printf 'local x = 1\n\nlocal function f() error("deliberate failure") end\nf()\n
 "$bin" "$tmp/err.lua" >"$tmp/out" 2>&1; check "script error exits 2" 2 $?
 contains "script error has file:line" "$tmp/out" "err.lua:3: deliberate failure"
 contains "script error has a traceback" "$tmp/out" "stack traceback"
+
+# a bad script argument is a usage error: the message alone, no traceback, and a near key named
+printf 'local o = require("robolua.script_args").parse("demo", { repeats = "5" }, { ... })\nprint(o.repeats)\n' >"$tmp/opts.lua"
+"$bin" "$tmp/opts.lua" repaets=3 >"$tmp/out" 2>&1; check "a bad script argument exits 2" 2 $?
+contains "a bad script argument is named, with the near key" "$tmp/out" "robolua: demo: unknown argument 'repaets=3' (did you mean repeats=? expected repeats=)"
+lacks "a bad script argument has no traceback" "$tmp/out" "stack traceback"
+"$bin" "$tmp/opts.lua" repeats=3 >"$tmp/out" 2>&1; check "a good script argument runs" 0 $?
+contains "a good script argument is read" "$tmp/out" "3"
 
 printf 'local x = \n' >"$tmp/syntax.lua"
 "$bin" "$tmp/syntax.lua" >"$tmp/out" 2>&1; check "syntax error exits 2" 2 $?

@@ -13,11 +13,12 @@ local copy_like = require("robolua.run.roofline").copy_like
 
 local script_args = require "robolua.script_args"
 local fuse_variant = require "robolua.fuse_variant"
+local usage = require "robolua.usage"
 local opts = script_args.parse("fuse_ab", { variants = "v1,v2,v3,v3/32,v3/64,v3/128", batches = "64,256", repeats = "100" }, { ... })
 local function list(key, s)
   local out = {}
   for x in s:gmatch("[^,]+") do out[#out + 1] = x end
-  if #out == 0 then error("fuse_ab: " .. key .. "= names nothing", 0) end
+  if #out == 0 then usage.raise("fuse_ab: " .. key .. "= names nothing") end
   return out
 end
 local variants, repeats = list("variants", opts.variants), script_args.integer("fuse_ab", "repeats", opts.repeats, 5)

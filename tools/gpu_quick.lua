@@ -3,6 +3,7 @@
 --   robolua tools/gpu_quick.lua [bf16|f32 ...] [rotate=N]   (N input sets cycled, see rl.bench.resample)
 local rl = require "robolua"
 local resample = require "robolua.workloads.resample" -- the minimum bytes, as the scenarios count them
+local usage = require "robolua.usage"
 local bw = rl.cuda.copy_bandwidth { bytes = 1 << 30, repeats = 20 }
 print(string.format("%s  copy %.0f GB/s", rl.cuda.info().name, bw.bytes_per_s / 1e9))
 local dtypes, rotate = {}, 1
@@ -10,7 +11,7 @@ for _, a in ipairs { ... } do
   local n = a:match("^rotate=(%d+)$")
   if n then rotate = tonumber(n)
   elseif a == "bf16" or a == "f32" then dtypes[#dtypes + 1] = a
-  else error("gpu_quick: unknown argument '" .. a .. "' (expected bf16, f32 or rotate=N)", 0) end
+  else usage.raise("gpu_quick: unknown argument '" .. a .. "' (expected bf16, f32 or rotate=N)") end
 end
 if #dtypes == 0 then dtypes = { "bf16", "f32" } end
 for _, dtype in ipairs(dtypes) do

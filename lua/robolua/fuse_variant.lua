@@ -3,6 +3,7 @@
 -- kernel"). parse checks the form on any machine; which names and block sizes exist is the CUDA side's to
 -- say (kernels/fuse.cu, through rl.cuda.fuse_kernel), so select puts the argument's name on that error too.
 local cuda = require("robolua.core").cuda
+local usage = require "robolua.usage"
 local M = {}
 
 -- -> the kernel name, its targets per block (0 = automatic); errors (level 0) name the script and the key
@@ -12,14 +13,14 @@ function M.parse(script, key, word)
   if not name then
     name = text:match("^v%d+$")
     if not name then
-      error(string.format("%s: %s=%s: expected a kernel name (v1, v2, v3, ...) or vK/N for N targets per block",
-        script, key, text), 0)
+      usage.raise(string.format("%s: %s=%s: expected a kernel name (v1, v2, v3, ...) or vK/N for N targets per block",
+        script, key, text))
     end
     return name, 0
   end
   local n = targets:match("^%d+$") and math.tointeger(tonumber(targets))
   if not n or n < 1 then
-    error(string.format("%s: %s=%s: N (targets per block) must be a positive integer, got '%s'", script, key, text, targets), 0)
+    usage.raise(string.format("%s: %s=%s: N (targets per block) must be a positive integer, got '%s'", script, key, text, targets))
   end
   return name, n
 end
@@ -28,7 +29,7 @@ end
 function M.select(script, key, word)
   local name, targets = M.parse(script, key, word)
   local ok, prev, prev_targets = pcall(cuda.fuse_kernel, name, targets)
-  if not ok then error(string.format("%s: %s=%s: %s", script, key, tostring(word), tostring(prev)), 0) end
+  if not ok then usage.raise(string.format("%s: %s=%s: %s", script, key, tostring(word), tostring(prev))) end
   return prev, prev_targets
 end
 

@@ -9,6 +9,7 @@
 -- naming script) and returns the list of backend names it registered and the other arguments; a script
 -- with none of its own refuses those: script_args.refuse_leftovers(script, user_args.defaults, rest).
 local script_args = require "robolua.script_args"
+local usage = require "robolua.usage"
 local M = {}
 -- every key optional, none with a default (script_args.parse's form)
 M.defaults = { kernel = false, cpu = false, kernel_entry = false, cpu_entry = false, kernel_options = false }
@@ -25,7 +26,7 @@ function M.apply(rl, script, args)
   if opts.kernel then
     local path = opts.kernel
     local f = io.open(path, "rb")
-    if not f then error(script .. ": kernel=" .. path .. ": cannot open the file", 0) end
+    if not f then usage.raise(script .. ": kernel=" .. path .. ": cannot open the file") end
     f:close()
     local ext = path:match("%.(%w+)$") or ""
     local spec = { name = {} }

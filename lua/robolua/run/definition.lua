@@ -1,6 +1,7 @@
 -- Stage 1: the scenario definition, checked before anything runs, with its defaults filled in.
 -- Every problem is a usage error (exit 2) that names the key and points at the user's file and line;
 -- an unknown key gets a did-you-mean.
+local usage_error = require "robolua.usage"
 local M = {}
 
 -- Every key a definition may have, with a one-line meaning (also the README's list).
@@ -18,32 +19,12 @@ M.keys = {
   pin = "pin CPU threads to cores", max_load = "warn above this load average per CPU",
 }
 
-local function did_you_mean(word, candidates)
-  local best, best_d
-  for _, c in ipairs(candidates) do
-    -- Levenshtein distance, small strings only
-    local m, n = #word, #c
-    local prev = {}
-    for j = 0, n do prev[j] = j end
-    for i = 1, m do
-      local cur = { [0] = i }
-      for j = 1, n do
-        local cost = word:sub(i, i) == c:sub(j, j) and 0 or 1
-        cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-      end
-      prev = cur
-    end
-    local d = prev[n]
-    if d <= math.max(2, #word // 3) and (not best_d or d < best_d) then best, best_d = c, d end
-  end
-  return best
-end
+local did_you_mean = usage_error.did_you_mean
 M.did_you_mean = did_you_mean
 
 -- A usage error: a message prefixed with the user's file:line, raised so the CLI exits 2.
-local usage_mt = { __tostring = function(e) return e.message end }
 local function usage(where, msg)
-  error(setmetatable({ robolua_exit = 2, message = (where and (where .. ": ") or "") .. "scenario: " .. msg }, usage_mt), 0)
+  usage_error.raise((where and (where .. ": ") or "") .. "scenario: " .. msg)
 end
 M.usage = usage
 
