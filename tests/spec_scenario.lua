@@ -283,22 +283,60 @@ return rl.scenario { name = "%s", seeds = {0, 1}, warmup = 1, repeats = 6, inter
       end
     end
   end)
+  -- a workload whose seed 0 (and so its controls) times steadily and whose seed 1 jitters by up to 100%:
+  -- alone, seed 0's sets would meet a 3% target at the minimum repeats and seed 1 only after ~150 samples
+  local jitter_workload = [[
+local rl = require "robolua"
+local function busy(s) local t = rl.clock() + s while rl.clock() < t do end end
+local w = rl.workload { name = "jitter", axes = { "n" },
+  inputs = function(p, seed) return { x = rl.tensor({ seed }, { 1 }, "f32") } end,
+  output = function() return { 1 }, "f32" end,
+  reference = function(inp) return rl.tensor(inp.x:totable(), { 1 }, "f64") end,
+  bytes = function() return 8 end,
+  backends = { cpu_busy = { device = "cpu", run = function(inp, out)
+    busy(0.001 * (1 + (inp.x:totable()[1] > 0 and math.random() or 0)))
+    out:copy_from(inp.x)
+  end } } }
+return rl.scenario { name = "%s", workload = w, seeds = { 0, 1 }, controls = 2, warmup = 1, repeats = 6, interleave = %s,
+  stop = %s, axes = { n = { 1 }, backend = { "cpu_busy" } } }
+]]
+  local function jitter_run(name, interleave, stop)
+    local code, output, dir = run_scenario(name, jitter_workload:format(name, interleave, stop))
+    spec.eq(code, 0, "exit code\n" .. output)
+    return cjson.decode(read(dir .. "/results.json")).results[1]
+  end
   it("interleaved, a point's seeds and controls go on together until the rule releases every one", function()
-    local doc = stop_run("stopjoint", "{ precision_pct = 3, max_repeats = 3000, max_seconds = 60 }", 3)
-    local seeds = doc.results[1].seeds
-    local n = #seeds[1].samples_ms
-    for _, sd in ipairs(seeds) do
+    local r = jitter_run("stopjoint", 3, "{ precision_pct = 3, max_repeats = 3000, max_seconds = 60 }")
+    spec.eq(r.interleave, "fine")
+    local n = #r.seeds[1].samples_ms
+    spec.truthy(n > 6, "the jittering seed kept every set going past the minimum repeats: " .. n)
+    local short = 0
+    for _, sd in ipairs(r.seeds) do
       spec.eq(#sd.samples_ms, n, "every set timed as long as the others (the same stretch of the machine's time)")
-      spec.truthy(sd.stop == "precision" or sd.stop == "max_repeats", "reason " .. tostring(sd.stop))
+      spec.eq(sd.stop, "precision")
+      local ci = rl.stats.mean_ci(sd.samples_ms)
+      spec.truthy(ci.half / rl.stats.mean(sd.samples_ms) <= 0.03, "released with its 95% CI within 3%")
+      local before = table.move(sd.samples_ms, 1, n - 2, 1, {}) -- one extension round (2 samples a set) earlier
+      if rl.stats.mean_ci(before).half / rl.stats.mean(before) > 0.03 then short = short + 1 end
     end
-    if n > 6 and seeds[1].stop == "precision" then -- released after extra rounds (2 samples per set each)
-      local short = 0
-      for _, sd in ipairs(seeds) do
-        local before = table.move(sd.samples_ms, 1, n - 2, 1, {})
-        if rl.stats.mean_ci(before).half / rl.stats.mean(before) > 0.03 then short = short + 1 end
+    spec.truthy(short >= 1, "one round earlier some set had not met the target")
+  end)
+  it("seed after seed, each set goes on alone", function()
+    local r = jitter_run("stopalone", 1, "{ precision_pct = 3, max_repeats = 3000, max_seconds = 60 }")
+    spec.eq(r.interleave, "coarse")
+    spec.eq(#r.seeds[1].samples_ms, 6, "seed 0 released at the minimum repeats")
+    spec.truthy(#r.seeds[2].samples_ms > 6, "seed 1 went on")
+  end)
+  it("a custom rule that never releases ends at its max_repeats, interleaved or not", function()
+    for _, inter in ipairs { 1, 3 } do
+      local r = jitter_run("stopcustom" .. inter, inter, "{ name = 'never', reason = function() return nil end, max_repeats = 9 }")
+      spec.eq(r.status, "ok", tostring(r.reason))
+      for _, sd in ipairs(r.seeds) do
+        spec.eq(#sd.samples_ms, 9, "interleave " .. inter)
+        spec.eq(sd.stop, "max_repeats")
       end
-      spec.truthy(short >= 1, "one round earlier some set had not met the target")
     end
+    spec.fails(function() rl.scenario { name = "x", repeats = 10, stop = { reason = function() end, max_repeats = 0 / 0 } } end, "max_repeats")
   end)
   it("max_seconds bounds a configuration's time", function()
     local doc = stop_run("stoptime", "{ precision_pct = 1e-12, max_repeats = 100000000, max_seconds = 0.05 }")
@@ -307,9 +345,10 @@ return rl.scenario { name = "%s", seeds = {0, 1}, warmup = 1, repeats = 6, inter
       spec.truthy(#sd.samples_ms >= 6, "at least the minimum repeats")
     end
   end)
-  it("max_seconds counts from the first timed chunk, not from making the inputs", function()
+  it("max_seconds counts seconds of timing, not of making the inputs; seed after seed, each set its share", function()
     -- each input set takes 0.1 s to make, 0.4 s for the four sets: beyond max_seconds before any timing
-    local code, output, dir = run_scenario("stopslowinputs", [[
+    for _, inter in ipairs { 2, 1 } do
+    local code, output, dir = run_scenario("stopslowinputs" .. inter, [[
 local rl = require "robolua"
 local function busy(s) local t = rl.clock() + s while rl.clock() < t do end end
 local w = rl.workload { name = "slowinputs", axes = { "n" },
@@ -319,14 +358,16 @@ local w = rl.workload { name = "slowinputs", axes = { "n" },
   bytes = function() return 32 end,
   backends = { copy = { device = "cpu", run = function(inp, out) busy(0.002); out:copy_from(inp.x) end } } }
 return rl.scenario { name = "stopslowinputs", workload = w, seeds = { 0, 1 }, controls = 2, warmup = 0, repeats = 4,
-  interleave = 2, stop = { precision_pct = 1e-12, max_repeats = 100000, max_seconds = 0.25 },
+  interleave = ]] .. inter .. [[, stop = { precision_pct = 1e-12, max_repeats = 100000, max_seconds = 0.25 },
   axes = { n = { 4 }, backend = { "copy" } } }
 ]])
     spec.eq(code, 0, "exit code\n" .. output)
     local doc = cjson.decode(read(dir .. "/results.json"))
     for _, sd in ipairs(doc.results[1].seeds) do
       spec.eq(sd.stop, "max_seconds")
-      spec.truthy(#sd.samples_ms >= 12, "timed for about 0.25 s (2 ms a sample, four sets), not stopped at the 4 repeats: " .. #sd.samples_ms)
+      spec.truthy(#sd.samples_ms >= 12 and #sd.samples_ms <= 60, "interleave " .. inter ..
+        ": every set timed for its part of 0.25 s (2 ms a sample, four sets: ~31), not 4 and not all of it: " .. #sd.samples_ms)
+    end
     end
   end)
   it("bad stopping rules are clear errors", function()
@@ -410,9 +451,9 @@ describe("the shipped scenarios' own arguments", function()
   local scenarios = here .. "/../scenarios/"
   -- a typo must not run the scenario without what the user asked for
   for _, c in ipairs {
-    { "roofline.lua", "peer=x.json", "roofline: unknown argument 'peer=x.json' (expected peers=)" },
+    { "roofline.lua", "peer=x.json", "roofline: unknown argument 'peer=x.json' (did you mean peers=? expected peers=)" },
     { "robot_fusion.lua", "peers=", "robot_fusion: peers= has an empty value" },
-    { "dod.lua", "kernal=x.cu", "dod: unknown argument 'kernal=x.cu' (expected cpu=, cpu_entry=, kernel=, kernel_entry=, kernel_options=)" },
+    { "dod.lua", "kernal=x.cu", "dod: unknown argument 'kernal=x.cu' (did you mean kernel=? expected cpu=, cpu_entry=, kernel=, kernel_entry=, kernel_options=)" },
     { "dod.lua", "kernel.cu", "dod: argument 'kernel.cu' is not KEY=VALUE (expected cpu=" },
     { "dod.lua", "kernel=", "dod: kernel= has an empty value" },
     { "dod.lua", "kernel=/nonexistent/k.cu", "dod: kernel=/nonexistent/k.cu: cannot open the file" },
@@ -422,6 +463,7 @@ describe("the shipped scenarios' own arguments", function()
       local code, output = run_scenario("args_" .. c[1]:gsub("%W", "_"), nil, "--dry-run " .. spec.quote(scenarios .. c[1]) .. " " .. c[2])
       spec.eq(code, 2, "exit code\n" .. output)
       spec.truthy(output:find(c[3], 1, true), "the message names the argument\n" .. output)
+      spec.truthy(not output:find("stack traceback", 1, true), "a usage error, without a traceback\n" .. output)
     end)
   end
 end)

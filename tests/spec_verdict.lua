@@ -103,6 +103,7 @@ describe("interleaving", function()
     local ok, run = pcall(run_with, 3)
     resample.reference = original
     spec.truthy(ok, tostring(run))
+    spec.eq(run.results[1].interleave, "fine")
     spec.eq(#made, 4, "one reference per input set")
     spec.eq(reused[1], false, "the first set makes the buffer")
     for k = 2, 4 do spec.truthy(reused[k] == made[1] and made[k] == made[1], "set " .. k .. " refills it") end

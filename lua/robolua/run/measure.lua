@@ -37,9 +37,11 @@ local function interleaving(ctx, cfg, n_entries, has_cuda)
   local rounds = want == "auto" and math.min(d.repeats, 10) or want
   local bytes = cfg.bytes
   if bytes then
-    -- every set's inputs and output in their dtypes (= bytes), and one float64 reference shared by all
-    -- sets (it is only needed while a set is verified): at most 8 bytes per output element, 4x bytes
-    local host_need = (n_entries + 4) * bytes
+    -- every set's inputs and output in their dtypes (= bytes), and the float64 reference: one shared by
+    -- all sets where the workload refills it (it is only needed while a set is verified), else one each
+    -- (as a guess, twice the bytes)
+    local ref_bytes = ctx.d.workload.reference_bytes and ctx.d.workload.reference_bytes(cfg.config)
+    local host_need = ref_bytes and n_entries * bytes + ref_bytes or n_entries * bytes * 3
     local host_have = mem_available()
     if host_have and host_need > host_have * 2 / 3 then
       return "coarse", 1, string.format("the inputs of all %d seeds need %.1f GB of host memory, %.1f GB available",
@@ -169,10 +171,12 @@ function M.config(ctx, cfg)
   if d.throttle.action == "remeasure" and run.env.cuda and (run.env.cuda.sm_clock_mhz_max or 0) > 0 then
     throttle_below = run.env.cuda.sm_clock_mhz_max * d.throttle.threshold_pct / 100
   end
-  local point_t0 -- when the point's first chunk was timed: a stopping rule's max_seconds leaves out making the inputs
+  -- what a stopping rule's max_seconds counts: the seconds spent in timing calls (warmups included, making
+  -- inputs not), for the point and per set
+  local timing_s, set_timing_s = 0, {}
   local function time_chunk(r, e, set, warmup, repeats, round)
     if rl.core.interrupted() then interrupted_error() end
-    point_t0 = point_t0 or rl.clock()
+    local t0 = rl.clock()
     local nvtx = string.format("%s/%s/%s/%s=%s%s", run.scenario, r.key, r.backend, e.control and "control" or "seed",
       e.control and tostring(e.control) or tostring(e.seed), round and ("/round=" .. round) or "")
     local o = { warmup = warmup, repeats = repeats, rotate = r.rotate, graph_batch = d.graph_batch, nvtx = nvtx,
@@ -190,18 +194,32 @@ function M.config(ctx, cfg)
     record.add_samples(r, e.si, b.samples_ms, b.sm_clock_mhz)
     r.threads = b.threads or r.threads
     journal.samples(ctx.journal, r, e.si, r.seeds[e.si], b.samples_ms, b.sm_clock_mhz)
+    local dt = rl.clock() - t0
+    timing_s, set_timing_s[e.si] = timing_s + dt, (set_timing_s[e.si] or 0) + dt
   end
   local function timed(r, fn)
     if r.status ~= "ok" then return end
+    if r.device == "cuda" and ctx.cuda_lost then -- another backend's fault took the context: nothing to time
+      record.set_status(r, "not_run", "not run: " .. ctx.cuda_lost)
+      return
+    end
     local ok, err = pcall(fn)
     if not ok then fail_record(ctx, r, err) end
   end
-  -- (coarse) one more chunk for a seed that the stopping rule has not released; false once it is done
+  -- why the stopping rule releases a set with samples xs after `spent` seconds of timing, or nil (a custom
+  -- rule may never say so: max_repeats still ends it)
+  local function released(xs, spent)
+    local now = rl.clock()
+    return d.stop.reason(xs, now - spent, now) or (#xs >= d.stop.max_repeats and "max_repeats") or nil
+  end
+  -- (coarse) one more chunk for a seed that the stopping rule has not released; false once it is done.
+  -- Each set's time counts times the number of sets: its share of max_seconds, so the first set cannot
+  -- take the whole budget from the ones refilled after it.
   local function extend(r, e, set, chunk)
     if not d.stop or r.status ~= "ok" then return false end
     local s = r.seeds[e.si]
     if s.stop then return false end
-    local why = d.stop.reason(s.samples_ms, point_t0, rl.clock())
+    local why = released(s.samples_ms, (set_timing_s[e.si] or 0) * #entries)
     if why then s.stop = why; return false end
     timed(r, function() time_chunk(r, e, set, math.min(d.warmup, 2), math.min(chunk, d.stop.max_repeats - #s.samples_ms), "extra") end)
     return r.status == "ok"
@@ -233,39 +251,40 @@ function M.config(ctx, cfg)
         end
       end
     end
-    -- a record's seeds and controls are extended together, round robin, until the rule releases every
-    -- one of them: a seed released alone would keep only the quiet minutes of a machine that later slows
-    -- down while the others go on, and the spread between them would be the machine's, not the data's
-    local function released(xs, now) -- (a custom rule may never say so: max_repeats still ends it)
-      return d.stop.reason(xs, point_t0, now) or (#xs >= d.stop.max_repeats and "max_repeats") or nil
-    end
+    -- a record's seeds and controls are extended together, round robin (rotating like the rounds), until
+    -- the rule releases every one of them: a seed released alone would keep only the quiet minutes of a
+    -- machine that later slows down while the others go on, and the spread between them would be the
+    -- machine's, not the data's
     local open = {}
     for _, r in ipairs(active) do open[r] = d.stop and true or nil end
+    local xr = rounds
     while next(open) do
-      local now = rl.clock()
+      if rl.core.interrupted() then interrupted_error() end
       for _, r in ipairs(active) do
         if open[r] then
           local all = r.status == "ok"
           for _, e in ipairs(entries) do
-            if all and not released(r.seeds[e.si].samples_ms, now) then all = false end
+            if all and not released(r.seeds[e.si].samples_ms, timing_s) then all = false end
           end
           if all then
-            for _, e in ipairs(entries) do r.seeds[e.si].stop = released(r.seeds[e.si].samples_ms, now) end
+            for _, e in ipairs(entries) do r.seeds[e.si].stop = released(r.seeds[e.si].samples_ms, timing_s) end
           end
           if all or r.status ~= "ok" then open[r] = nil end
         end
       end
-      local chunk = math.max(1, d.repeats // rounds)
-      for k, e in ipairs(entries) do
+      local chunk, timed_any = math.max(1, d.repeats // rounds), {}
+      for k = 0, n - 1 do
+        local idx = (k + xr) % n + 1
         for _, r in ipairs(active) do
-          if open[r] then
-            local left = d.stop.max_repeats - #r.seeds[e.si].samples_ms
-            if left > 0 then
-              timed(r, function() time_chunk(r, e, sets[k], math.min(d.warmup, 2), math.min(chunk, left), "extra") end)
-            end
+          local left = open[r] and d.stop.max_repeats - #r.seeds[entries[idx].si].samples_ms or 0
+          if left > 0 then
+            timed_any[r] = true
+            timed(r, function() time_chunk(r, entries[idx], sets[idx], math.min(d.warmup, 2), math.min(chunk, left), "extra") end)
           end
         end
       end
+      for r in pairs(open) do if not timed_any[r] then open[r] = nil end end -- (cannot happen: a guard)
+      xr = xr + 1
     end
   end)
   for _, t in ipairs(opened) do pcall(t.close, t) end

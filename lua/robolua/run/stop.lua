@@ -1,16 +1,24 @@
 -- Stopping criteria (as nvbench's are): after the fixed `repeats`, a criterion decides per seed whether
--- more samples are needed. A criterion is a table {name =, describe = fn() -> text,
--- reason = fn(samples, point_t0, now) -> why-stopped | nil}; a scenario may pass its own in `stop`.
+-- more samples are needed (lua/robolua/run/measure.lua: interleaved, a point's seeds and controls go on
+-- together until it releases all of them; seed after seed, each goes on alone, right after its chunk).
+-- A criterion is a table {name =, describe = fn() -> text, reason = fn(samples, t0, now) -> why-stopped
+-- | nil, max_repeats =}, now - t0 being the seconds of timing so far; a scenario may pass its own in
+-- `stop`. max_repeats ends a seed whatever reason says.
 local stats = require "robolua.stats"
 local M = {}
 
 -- The noise-based rule: stop when the 95% CI half-width of the mean is within precision_pct % of the
 -- mean, or at max_repeats samples, or after max_seconds on the point (counted from its first timed chunk:
 -- making a large point's inputs and references can take longer than timing it).
-function M.precision(o, repeats)
-  if type(o.precision_pct) ~= "number" or not (o.precision_pct > 0) then error("stop.precision_pct must be a positive number", 0) end
+local function max_repeats_of(o, repeats)
   local max_repeats = o.max_repeats or 20 * repeats
   if math.type(max_repeats) ~= "integer" or max_repeats < repeats then error("stop.max_repeats must be an integer >= repeats", 0) end
+  return max_repeats
+end
+
+function M.precision(o, repeats)
+  if type(o.precision_pct) ~= "number" or not (o.precision_pct > 0) then error("stop.precision_pct must be a positive number", 0) end
+  local max_repeats = max_repeats_of(o, repeats)
   local max_seconds = o.max_seconds or 60
   if type(max_seconds) ~= "number" or not (max_seconds > 0) then error("stop.max_seconds must be a positive number", 0) end
   return {
@@ -38,7 +46,7 @@ function M.from_definition(stop, repeats)
   if type(stop.reason) == "function" then
     stop.name = stop.name or "custom"
     stop.describe = stop.describe or function() return "custom stopping criterion '" .. stop.name .. "'" end
-    stop.max_repeats = stop.max_repeats or 20 * repeats
+    stop.max_repeats = max_repeats_of(stop, repeats)
     return stop
   end
   return M.precision(stop, repeats)

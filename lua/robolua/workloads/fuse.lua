@@ -313,6 +313,11 @@ M.verification = "f32: |err| <= 1e-6 + 1e-6·|ref| + 8·2^-24·(|a| + |b|) on li
   .. "source samples of the element's lerp (hold, nearest and slerp channels: no operand term); bf16/f16: "
   .. "<= 1 ulp of the stored type + 1e-6 + the same operand term; padded targets hold the fill value"
 
+-- One float64 output and its operand sums (below), both refilled for each set.
+function M.reference_bytes(c)
+  return 2 * c.batch * c.target_len * c.dim * rl.dtypes.f64.size
+end
+
 -- Each reference's operand sums (the bound's |a| + |b| per element), written by the same reference pass.
 -- Keyed by the reference tensor: the runner hands a reference back as reuse for the next seed, and
 -- reference() rewrites both. Weak, so a dropped reference takes its sums with it.

@@ -16,6 +16,9 @@
 --   backends (optional)                     {name = {device = "cpu"|"cuda"}}: backends only this
 --                                           workload has, besides the registered ones (backends.lua)
 --   verification (optional)                 compare()'s rule in one sentence, for the reports
+--   reference_bytes(config) (optional)      host bytes of one reference (and what reference() makes with it),
+--                                           when reference() refills the reuse buffer it is given: the runner
+--                                           then keeps one for all input sets (run/measure.lua)
 local rl_core = require "robolua.core"
 local backends = require "robolua.backends"
 local M = { name = "resample" }
@@ -94,6 +97,12 @@ function M.bytes(c)
   local es, ts = rl_core.dtypes[c.dtype].size, rl_core.dtypes.f32.size
   return c.batch * c.source_len * c.dim * es + c.batch * c.source_len * ts + c.batch * c.target_len * ts +
       c.batch * c.target_len * c.dim * es
+end
+
+-- One float64 output.
+function M.reference_bytes(c)
+  if not (c.batch and c.target_len and c.dim) then return nil end
+  return c.batch * c.target_len * c.dim * rl_core.dtypes.f64.size
 end
 
 function M.inputs(c, seed, def, reuse)
