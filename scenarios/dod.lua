@@ -42,10 +42,10 @@ return rl.scenario {
   warmup = 10,
   repeats = 50,
   -- then more chunks, round robin, all of a point's seeds and controls together, until each one's mean is
-  -- known to 1% (95% CI), or 1000 samples, or 20 s of timing per point. The GPU points stop at 50-210;
+  -- known to 1% (95% CI), or 1000 samples, or 20 s of timing per point. The GPU points stop at 50-240;
   -- the CPU points of a cloud VM need the rest: on the H100's 16-vCPU host 50 samples of a 0.65 ms point
   -- let identical data spread 4-13% (the variance gate INCONCLUSIVE in every DoD there), 1000 samples
-  -- mostly 0.5-4%, once 5.9% (results/h100-20261126/cpu-noise/, dod-stop-0d1335f/, dod-joint-a81a812/)
+  -- mostly 0.5-4%, once 5.9% (results/h100-20261126/cpu-noise/, dod-*-0d1335f/, -a81a812/, -7b09a0a/)
   stop = { precision_pct = 1, max_repeats = 1000, max_seconds = 20 },
   -- seeds and 4 controls (identical data to seed 0: the noise floor) resident at once, timed round
   -- robin in 10 rounds of 5 samples, so drift of the machine spreads over all of them
