@@ -109,6 +109,17 @@ describe("interleaving", function()
     for k = 2, 4 do spec.truthy(reused[k] == made[1] and made[k] == made[1], "set " .. k .. " refills it") end
     for _, e in ipairs(run.results[1].seeds) do spec.truthy(e.verification.ok, "seed " .. tostring(e.seed) .. " verified") end
   end)
+  it("the memory rule counts one float64 reference where the workload refills it, else one per set", function()
+    local measure = require "robolua.run.measure"
+    local resample = require "robolua.workloads.resample"
+    local c = resample.config({ shape = { 256, 2000, 512 }, dtype = "bf16" }, {})
+    local bytes = resample.bytes(c)
+    spec.eq(measure.host_need(resample, c, bytes, 9), 9 * bytes + 256 * 1000 * 512 * 8, "resample: 9 sets, one f64 output")
+    local fuse = require "robolua.workloads.fuse"
+    local f = { batch = 4, target_len = 500, dim = 90 }
+    spec.eq(measure.host_need(fuse, f, 1000, 9), 9 * 1000 + 2 * 4 * 500 * 90 * 8, "fuse: the reference and its operand sums")
+    spec.eq(measure.host_need({}, {}, 1000, 9), 9 * 1000 * 3, "a workload that does not refill: a reference per set")
+  end)
   it("coarse (interleave = 1): seed after seed", function()
     local run = run_with(1)
     spec.eq(run.results[1].interleave, "coarse")

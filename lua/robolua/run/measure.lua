@@ -29,6 +29,15 @@ local function mem_available()
   return kb and kb * 1024 or nil
 end
 
+-- Host bytes that n_entries resident input sets of a configuration (bytes: its minimum byte count) need:
+-- every set's inputs and output in their dtypes (= bytes), and the float64 reference: one shared by all
+-- sets where the workload refills it (reference_bytes; it is only needed while a set is verified), else
+-- one each (as a guess, twice the bytes).
+function M.host_need(w, config, bytes, n_entries)
+  local ref_bytes = w.reference_bytes and w.reference_bytes(config)
+  return ref_bytes and n_entries * bytes + ref_bytes or n_entries * bytes * 3
+end
+
 -- "fine" (rounds, all sets resident) or "coarse" (sets refilled), with the reason.
 local function interleaving(ctx, cfg, n_entries, has_cuda)
   local d = ctx.d
@@ -37,11 +46,7 @@ local function interleaving(ctx, cfg, n_entries, has_cuda)
   local rounds = want == "auto" and math.min(d.repeats, 10) or want
   local bytes = cfg.bytes
   if bytes then
-    -- every set's inputs and output in their dtypes (= bytes), and the float64 reference: one shared by
-    -- all sets where the workload refills it (it is only needed while a set is verified), else one each
-    -- (as a guess, twice the bytes)
-    local ref_bytes = ctx.d.workload.reference_bytes and ctx.d.workload.reference_bytes(cfg.config)
-    local host_need = ref_bytes and n_entries * bytes + ref_bytes or n_entries * bytes * 3
+    local host_need = M.host_need(d.workload, cfg.config, bytes, n_entries)
     local host_have = mem_available()
     if host_have and host_need > host_have * 2 / 3 then
       return "coarse", 1, string.format("the inputs of all %d seeds need %.1f GB of host memory, %.1f GB available",
