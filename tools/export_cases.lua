@@ -3,14 +3,15 @@
 -- (default bf16 f32; `small`: only the 8x250x128 shape, a quick peer check). Per case: <name>.src (dtype), .st (f32), .tt (f32), .ref (robolua's CPU output, dtype) and a line
 -- in OUTDIR/cases.txt: name B S T D dtype seed timing.
 local rl = require "robolua"
+local usage_error = require("robolua.usage").raise
 local usage = "usage: robolua tools/export_cases.lua OUTDIR [small] [bf16|f32|f16 ...]"
-local dir = arg[1] or error(usage, 0)
+local dir = arg[1] or usage_error(usage)
 local dtypes, small = {}, false
 for i = 2, #arg do
   local a = arg[i]
   if a == "small" then small = true
   elseif a == "bf16" or a == "f32" or a == "f16" then dtypes[#dtypes + 1] = a
-  else error("export_cases: unknown argument '" .. a .. "' (" .. usage .. ")", 0) end
+  else usage_error("export_cases: unknown argument '" .. a .. "' (" .. usage .. ")") end
 end
 if #dtypes == 0 then dtypes = { "bf16", "f32" } end
 local shapes = { { 8, 250, 128 }, { 32, 500, 256 }, { 64, 1000, 512 }, { 256, 2000, 512 } }

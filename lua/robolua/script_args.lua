@@ -11,11 +11,16 @@
 local usage = require "robolua.usage"
 local M = {}
 
-local function expected(defaults)
+local function sorted_keys(defaults)
   local keys = {}
-  for k in pairs(defaults) do keys[#keys + 1] = k .. "=" end
+  for k in pairs(defaults) do keys[#keys + 1] = k end
   table.sort(keys)
-  return "expected " .. (#keys > 0 and table.concat(keys, ", ") or "no arguments")
+  return keys
+end
+
+local function expected(defaults)
+  local keys = sorted_keys(defaults)
+  return "expected " .. (#keys > 0 and (table.concat(keys, "=, ") .. "=") or "no arguments")
 end
 
 -- word is not one of defaults' keys: the error that says why (a key close to a known one names it)
@@ -23,10 +28,7 @@ local function refuse(script, defaults, word)
   if not word:match("^[%w_]+=") then
     usage.raise(string.format("%s: argument '%s' is not KEY=VALUE (%s)", script, word, expected(defaults)))
   end
-  local keys = {}
-  for k in pairs(defaults) do keys[#keys + 1] = k end
-  table.sort(keys)
-  local near = usage.did_you_mean(word:match("^([%w_]+)="), keys)
+  local near = usage.did_you_mean(word:match("^([%w_]+)="), sorted_keys(defaults))
   usage.raise(string.format("%s: unknown argument '%s' (%s%s)", script, word, near and ("did you mean " .. near .. "=? ") or "",
     expected(defaults)))
 end

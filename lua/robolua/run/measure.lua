@@ -267,28 +267,29 @@ function M.config(ctx, cfg)
       if rl.core.interrupted() then interrupted_error() end
       for _, r in ipairs(active) do
         if open[r] then
-          local all = r.status == "ok"
-          for _, e in ipairs(entries) do
-            if all and not released(r.seeds[e.si].samples_ms, timing_s) then all = false end
+          local why, all = {}, r.status == "ok"
+          for k, e in ipairs(entries) do
+            if not all then break end
+            why[k] = released(r.seeds[e.si].samples_ms, timing_s)
+            all = why[k] ~= nil
           end
           if all then
-            for _, e in ipairs(entries) do r.seeds[e.si].stop = released(r.seeds[e.si].samples_ms, timing_s) end
+            for k, e in ipairs(entries) do r.seeds[e.si].stop = why[k] end
           end
           if all or r.status ~= "ok" then open[r] = nil end
         end
       end
-      local chunk, timed_any = math.max(1, d.repeats // rounds), {}
+      -- (every set of an open record has the same count below max_repeats: released() says so at it)
+      local chunk = math.max(1, d.repeats // rounds)
       for k = 0, n - 1 do
         local idx = (k + xr) % n + 1
         for _, r in ipairs(active) do
-          local left = open[r] and d.stop.max_repeats - #r.seeds[entries[idx].si].samples_ms or 0
-          if left > 0 then
-            timed_any[r] = true
+          if open[r] then
+            local left = d.stop.max_repeats - #r.seeds[entries[idx].si].samples_ms
             timed(r, function() time_chunk(r, entries[idx], sets[idx], math.min(d.warmup, 2), math.min(chunk, left), "extra") end)
           end
         end
       end
-      for r in pairs(open) do if not timed_any[r] then open[r] = nil end end -- (cannot happen: a guard)
       xr = xr + 1
     end
   end)

@@ -8,8 +8,8 @@ local stats = require "robolua.stats"
 local M = {}
 
 -- The noise-based rule: stop when the 95% CI half-width of the mean is within precision_pct % of the
--- mean, or at max_repeats samples, or after max_seconds on the point (counted from its first timed chunk:
--- making a large point's inputs and references can take longer than timing it).
+-- mean, or at max_repeats samples, or after max_seconds of timing on the point (measure.lua counts the
+-- seconds spent in timing calls: making a large point's inputs and references can take longer).
 local function max_repeats_of(o, repeats)
   local max_repeats = o.max_repeats or 20 * repeats
   if math.type(max_repeats) ~= "integer" or max_repeats < repeats then error("stop.max_repeats must be an integer >= repeats", 0) end
