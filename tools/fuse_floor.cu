@@ -1,0 +1,376 @@
+// fuse_floor: how close to a same-size copy does the robot4 fusion get when finding the intervals is free?
+//
+// An oracle experiment for kernels/NOTES.md ("The oracle"), standalone (no robolua): robot4's shapes
+// (lua/robolua/workloads/fuse.lua presets: camera 30 Hz x 64, joints 500 Hz x 14, imu 1 kHz x 10, events
+// 100 Hz x 2 hold; 10 s at 50 Hz: T = 500, D = 90; f32 values, relative f32 times) with uniform clocks and
+// full lengths, so every target's interval is known by arithmetic: no search. Each kernel reads only what
+// any correct fusion must read (the target time, the two bracketing source times, the source rows) and
+// writes the output once: its DRAM traffic is a lower bound on a real kernel's for the same data, and its
+// time says what the output phase alone costs in simple kernel forms (not a bound on every form). Timed
+// against a cudaMemcpy of the fuse workload's counted bytes (half read, half written, like robolua's
+// same-size copy) by the same loop in the same run. Counted bytes follow the workload's rule (non-ragged:
+// every time, min(S, 2T) rows for linear channels, min(S, T) for hold).
+//
+//   nvcc -O3 -std=c++17 -arch=sm_90 -o fuse_floor tools/fuse_floor.cu   (CMake builds it as build/tools/fuse_floor)
+//   fuse_floor [B ...]     the oracle at batch sizes B (default 64 256)
+//   fuse_floor pattern     the gathered streams' read pattern alone, against dense reads
+//   FUSE_FLOOR_PROFILE=1   every kernel launched once and nothing timed, for ncu
+//   FUSE_FLOOR_L2_FETCH=N  cudaLimitMaxL2FetchGranularity set to N bytes (0-128) first; the run says what it got
+//
+// Kernels: "pairs/N": one thread per output float2, N per thread (consecutive threads write consecutive
+// pairs); "elem": one thread per output float; "cs": evict-first stores. Subsets, each fused into its own
+// [B, T, width] output: all four streams, the camera alone (dense rows), the three gathered streams. Each
+// variant's output is checked against float64 host arithmetic on sampled elements before it is timed;
+// the "no-times" and "no-store" rows are diagnostics that read or write less than a correct kernel must.
+#include <cuda_runtime.h>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#define CK(x) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) { \
+  std::fprintf(stderr, "fuse_floor: %s failed: %s (line %d)\n", #x, cudaGetErrorString(e_), __LINE__); std::exit(1); } } while (0)
+
+namespace {
+
+constexpr int kStreams = 4, kT = 500, kTargetRate = 50, kDout = 90, kPairs = kDout / 2, kCameraPairs = 32, kRotate = 4;
+struct StreamShape { const char* name; int rate, dim, hold; };
+constexpr StreamShape kShape[kStreams] = { { "camera", 30, 64, 0 }, { "joints", 500, 14, 0 }, { "imu", 1000, 10, 0 },
+  { "events", 100, 2, 1 } };
+constexpr int first_pair(int s) { return s == 0 ? 0 : first_pair(s - 1) + kShape[s - 1].dim / 2; }
+constexpr int kJoints = first_pair(1), kImu = first_pair(2), kEvents = first_pair(3);  // robot4: 32, 39, 44
+static_assert(first_pair(kStreams) == kPairs && kCameraPairs == kJoints, "robot4's widths");
+
+struct Stream { const float* src; const float* times; int S, D, rate, hold; };
+struct Problem { Stream s[kStreams]; const float* tgt; float* out; int B; };
+
+// Pair p's stream and channel by comparisons with the first pairs of the streams, and the stream's fields by static index: a per-lane table lookup or a dynamically indexed
+// kernel parameter makes the loads issue through the MIO queue one address at a time, and the first form
+// of this tool (a constant-memory table) was bound by exactly that (ncu: MIO throttle, 87% pipe busy).
+// Diagnostic forms of the kernels (timed unchecked, to split the time): kNoTimes weighs by the target
+// index instead of reading the three times; kNoStores reads everything and writes nothing; kStreaming
+// writes with evict-first stores (st.global.cs).
+enum Form { kFull, kNoTimes, kNoStores, kStreaming };
+
+template <int F = kFull>
+__device__ __forceinline__ float2 one_pair(const Problem& P, int row, int p) {
+  const int b = row / kT, j = row - b * kT;
+  const int s = p < kJoints ? 0 : p < kImu ? 1 : p < kEvents ? 2 : 3;
+  const int c = 2 * (p - (s == 0 ? 0 : s == 1 ? kJoints : s == 2 ? kImu : kEvents));
+  const Stream st = s == 0 ? P.s[0] : s == 1 ? P.s[1] : s == 2 ? P.s[2] : P.s[3];
+  int lo = j * st.rate / kTargetRate;  // uniform clocks: the interval is arithmetic (the oracle)
+  if (lo > st.S - 2) lo = st.S - 2;
+  const float* ts = st.times + (size_t)b * st.S;
+  const float2* r0 = reinterpret_cast<const float2*>(st.src + ((size_t)b * st.S + lo) * st.D + c);
+  if (st.hold) return __ldg(r0);
+  float w;
+  if (F == kNoTimes) {
+    w = (float)(j * st.rate - lo * kTargetRate) / kTargetRate;
+  } else {
+    const float t = __ldg(P.tgt + row), t0 = __ldg(ts + lo), t1 = __ldg(ts + lo + 1);
+    w = fminf(fmaxf((t - t0) / (t1 - t0), 0.f), 1.f);
+  }
+  const float2 a = __ldg(r0), z = __ldg(r0 + st.D / 2);
+  return make_float2(fmaf(w, z.x - a.x, a.x), fmaf(w, z.y - a.y, a.y));
+}
+
+// PB..PE: the pairs this launch writes, fixed at compile time so that the index math is 32-bit
+// multiplies by constants (a runtime 64-bit division per thread made the first form issue-bound).
+template <int PB, int PE, int N, int F = kFull>
+__global__ void pairs_kernel(Problem P) {
+  constexpr int np = PE - PB;
+  const unsigned n = (unsigned)P.B * kT * np;
+  const unsigned first = blockIdx.x * blockDim.x * N + threadIdx.x;
+  float2 v[N];
+  unsigned at[N];
+#pragma unroll
+  for (int k = 0; k < N; ++k) {  // all loads first, then all stores: N pairs' loads in flight
+    const unsigned i = first + k * blockDim.x;
+    at[k] = ~0u;
+    if (i < n) {
+      const unsigned row = i / np, p = PB + (i - row * np);
+      v[k] = one_pair<F>(P, (int)row, (int)p);
+      at[k] = row * (2 * np) + 2 * (p - PB);  // the subset's own [B, T, its width] output
+    }
+  }
+  if constexpr (F == kNoStores) {
+    float acc = 0.f;
+#pragma unroll
+    for (int k = 0; k < N; ++k) acc += v[k].x + v[k].y;
+    if (acc == 12345.f) P.out[0] = acc;  // keeps the loads; never true for the fill's values
+  } else {
+#pragma unroll
+    for (int k = 0; k < N; ++k) {
+      if (at[k] == ~0u) continue;
+      float2* o = reinterpret_cast<float2*>(P.out + at[k]);
+      if (F == kStreaming) __stcs(o, v[k]); else *o = v[k];
+    }
+  }
+}
+
+// One thread per output float: the pair's arithmetic for half of it (the loads of a pair, one lane each).
+template <int PB, int PE>
+__global__ void elem_kernel(Problem P) {
+  constexpr int ne = 2 * (PE - PB);
+  const unsigned n = (unsigned)P.B * kT * ne;
+  const unsigned i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  const unsigned row = i / ne, e = 2 * PB + (i - row * ne);
+  const float2 v = one_pair<>(P, (int)row, (int)(e / 2));
+  P.out[(size_t)row * ne + e - 2 * PB] = (e & 1) ? v.y : v.x;
+}
+
+// The copy as a kernel (16-byte vectors, grid-stride), for ncu's DRAM figures beside cudaMemcpy's time.
+__global__ void copy_kernel(float4* __restrict__ z, const float4* __restrict__ a, size_t n) {
+  for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) z[i] = __ldg(a + i);
+}
+
+__global__ void fill_kernel(float* x, size_t n, unsigned seed) {
+  for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
+    unsigned h = (unsigned)i * 2654435761u ^ seed;
+    h ^= h >> 15; h *= 2246822519u; h ^= h >> 13;
+    x[i] = (float)(h & 0xffffff) / 16777216.f - 0.5f;
+  }
+}
+
+__global__ void clock_kernel(float* x, int B, int S, int rate) {  // t_i = i / rate, every row
+  const long long n = (long long)B * S;
+  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+    x[i] = (float)(i % S) / (float)rate;
+}
+
+int source_len(int s) { return kShape[s].rate * (kT / kTargetRate); }
+
+// The fuse workload's byte count for pairs [p_begin, p_end) (whole streams only), which fuse those
+// streams alone into an output of their width.
+double counted_bytes(int B, int p_begin, int p_end) {
+  double n = (double)B * kT * 2 * (p_end - p_begin) * 4 + (double)B * kT * 4;
+  for (int s = 0; s < kStreams; ++s) {
+    if (first_pair(s) < p_begin || first_pair(s) >= p_end) continue;
+    const int S = source_len(s), rows = kShape[s].hold ? std::min(S, kT) : std::min(S, 2 * kT);
+    n += (double)B * S * 4 + (double)B * rows * kShape[s].dim * 4;
+  }
+  return n;
+}
+
+struct Set { float* src[kStreams]; float* times[kStreams]; float* tgt; float* out; };
+
+Problem problem(const Set& d, int B) {
+  Problem P{};
+  for (int s = 0; s < kStreams; ++s)
+    P.s[s] = { d.src[s], d.times[s], source_len(s), kShape[s].dim, kShape[s].rate, kShape[s].hold };
+  P.tgt = d.tgt; P.out = d.out; P.B = B;
+  return P;
+}
+
+// Checks sampled output elements against float64 arithmetic on the host copies. -> worst abs error
+double check(const Set& d, int B, int p_begin, int p_end) {
+  std::vector<float> out((size_t)B * kT * kDout);
+  CK(cudaMemcpy(out.data(), d.out, out.size() * 4, cudaMemcpyDeviceToHost));
+  std::vector<std::vector<float>> src(kStreams), tms(kStreams);
+  for (int s = 0; s < kStreams; ++s) {
+    src[s].resize((size_t)B * source_len(s) * kShape[s].dim);
+    tms[s].resize((size_t)B * source_len(s));
+    CK(cudaMemcpy(src[s].data(), d.src[s], src[s].size() * 4, cudaMemcpyDeviceToHost));
+    CK(cudaMemcpy(tms[s].data(), d.times[s], tms[s].size() * 4, cudaMemcpyDeviceToHost));
+  }
+  std::vector<float> tgt((size_t)B * kT);
+  CK(cudaMemcpy(tgt.data(), d.tgt, tgt.size() * 4, cudaMemcpyDeviceToHost));
+  double worst = 0;
+  for (int k = 0; k < 20000; ++k) {
+    const int row = (int)(((unsigned)k * 2654435761u) % (unsigned)(B * kT));
+    const int e = 2 * p_begin + (int)(((unsigned)k * 40503u) % (unsigned)(2 * (p_end - p_begin)));
+    int s = 0;
+    while (s + 1 < kStreams && 2 * first_pair(s + 1) <= e) ++s;
+    const int ch = e - 2 * first_pair(s), S = source_len(s), D = kShape[s].dim, b = row / kT;
+    // the reference brackets the target by comparing times (not the kernel's arithmetic)
+    int lo = 0;
+    while (lo + 2 < S && tms[s][(size_t)b * S + lo + 1] <= tgt[row]) ++lo;
+    const double a = src[s][((size_t)b * S + lo) * D + ch], z = src[s][((size_t)b * S + lo + 1) * D + ch];
+    double want = a;
+    if (!kShape[s].hold) {
+      const double t0 = tms[s][(size_t)b * S + lo], t1 = tms[s][(size_t)b * S + lo + 1];
+      const double w = std::min(std::max((tgt[row] - t0) / (t1 - t0), 0.0), 1.0);
+      want = a + w * (z - a);
+    }
+    worst = std::max(worst, std::fabs(want - out[(size_t)row * 2 * (p_end - p_begin) + e - 2 * p_begin]));
+  }
+  return worst;
+}
+
+// FUSE_FLOOR_PROFILE=1 (for ncu): every variant launched once after its check, nothing timed.
+bool profiling() { const char* e = std::getenv("FUSE_FLOOR_PROFILE"); return e && *e && *e != '0'; }
+
+template <class F>
+double median_us(F launch, int reps) {  // hot: 10 back-to-back launches between two events, per launch
+  if (profiling()) { launch(1); CK(cudaDeviceSynchronize()); return 1; }
+  cudaEvent_t a, z;
+  CK(cudaEventCreate(&a)); CK(cudaEventCreate(&z));
+  for (int w = 0; w < 20; ++w) launch(w);
+  std::vector<double> us;
+  for (int r = 0; r < reps; ++r) {
+    CK(cudaEventRecord(a));
+    for (int k = 0; k < 10; ++k) launch(r * 10 + k);
+    CK(cudaEventRecord(z));
+    CK(cudaEventSynchronize(z));
+    float ms; CK(cudaEventElapsedTime(&ms, a, z));
+    us.push_back(ms * 100.0);  // ms / 10 launches * 1000
+  }
+  CK(cudaGetLastError());
+  CK(cudaEventDestroy(a)); CK(cudaEventDestroy(z));
+  std::sort(us.begin(), us.end());
+  return us[us.size() / 2];
+}
+
+void run_batch(int B, int reps) {
+  Set set[kRotate];
+  for (auto& d : set) {
+    for (int s = 0; s < kStreams; ++s) {
+      const size_t n = (size_t)B * source_len(s) * kShape[s].dim;
+      CK(cudaMalloc(&d.src[s], n * 4));
+      fill_kernel<<<1024, 256>>>(d.src[s], n, 17u * s + 1);
+      CK(cudaMalloc(&d.times[s], (size_t)B * source_len(s) * 4));
+      clock_kernel<<<1024, 256>>>(d.times[s], B, source_len(s), kShape[s].rate);
+    }
+    CK(cudaMalloc(&d.tgt, (size_t)B * kT * 4));
+    clock_kernel<<<256, 256>>>(d.tgt, B, kT, kTargetRate);
+    CK(cudaMalloc(&d.out, (size_t)B * kT * kDout * 4));
+  }
+  CK(cudaGetLastError());
+  CK(cudaDeviceSynchronize());
+
+  auto subset = [&](const char* name, auto pb, auto pe) {
+    constexpr int PB = decltype(pb)::value, PE = decltype(pe)::value;
+    const double bytes = counted_bytes(B, PB, PE);
+    const size_t half = (size_t)(bytes / 2) / 16 * 16;
+    std::vector<char*> a(kRotate), z(kRotate);
+    for (int r = 0; r < kRotate; ++r) { CK(cudaMalloc(&a[r], half)); CK(cudaMalloc(&z[r], half)); CK(cudaMemset(a[r], 1, half)); }
+    const double copy = median_us([&](int i) { CK(cudaMemcpyAsync(z[i % kRotate], a[i % kRotate], half, cudaMemcpyDeviceToDevice)); }, reps);
+    const double kcopy = median_us([&](int i) {
+      copy_kernel<<<132 * 8, 512>>>((float4*)z[i % kRotate], (const float4*)a[i % kRotate], half / 16); }, reps);
+    std::printf("B=%d %-9s counted %.1f MB; same-size copy %.2f us (cudaMemcpy), %.2f us (copy_kernel)\n", B, name,
+      bytes / 1e6, copy, kcopy);
+    const long long npairs = (long long)B * kT * (PE - PB);
+    auto report = [&](const char* label, auto launch, bool checked = true) {
+      for (auto& d : set) CK(cudaMemset(d.out, 0xff, (size_t)B * kT * kDout * 4));
+      launch(0);
+      CK(cudaGetLastError());
+      CK(cudaDeviceSynchronize());
+      const double err = checked ? check(set[0], B, PB, PE) : 0;
+      if (!(err < 1e-5)) { std::printf("  %-10s WRONG (worst abs error %.3g): not timed\n", label, err); return; }
+      const double us = median_us(launch, reps);
+      std::printf("  %-10s %8.2f us  %6.1f%% of the copy  (%.0f GB/s counted)%s\n", label, us, 100 * copy / us, bytes / us / 1e3,
+        checked ? "" : "  [diagnostic: unchecked]");
+    };
+    auto pairs = [&](auto n_per_thread, int threads, const char* label, auto form) {
+      constexpr int N = decltype(n_per_thread)::value, F = decltype(form)::value;
+      const unsigned blocks = (unsigned)((npairs + (long long)threads * N - 1) / ((long long)threads * N));
+      report(label, [&](int i) { pairs_kernel<PB, PE, N, F><<<blocks, threads>>>(problem(set[i % kRotate], B)); },
+        F == kFull || F == kStreaming);
+    };
+    using full = std::integral_constant<int, kFull>;
+    pairs(std::integral_constant<int, 1>{}, 256, "pairs/1", full{});
+    pairs(std::integral_constant<int, 2>{}, 256, "pairs/2", full{});
+    pairs(std::integral_constant<int, 4>{}, 256, "pairs/4", full{});
+    pairs(std::integral_constant<int, 8>{}, 128, "pairs/8", full{});
+    pairs(std::integral_constant<int, 2>{}, 256, "2 cs", std::integral_constant<int, kStreaming>{});
+    pairs(std::integral_constant<int, 2>{}, 256, "2 no-times", std::integral_constant<int, kNoTimes>{});
+    pairs(std::integral_constant<int, 2>{}, 256, "2 no-store", std::integral_constant<int, kNoStores>{});
+    const unsigned eblocks = (unsigned)((2 * npairs + 255) / 256);
+    report("elem", [&](int i) { elem_kernel<PB, PE><<<eblocks, 256>>>(problem(set[i % kRotate], B)); });
+    for (int r = 0; r < kRotate; ++r) { CK(cudaFree(a[r])); CK(cudaFree(z[r])); }
+  };
+  using std::integral_constant;
+  subset("all four", integral_constant<int, 0>{}, integral_constant<int, kPairs>{});
+  subset("camera", integral_constant<int, 0>{}, integral_constant<int, kCameraPairs>{});
+  subset("gathered", integral_constant<int, kCameraPairs>{}, integral_constant<int, kPairs>{});
+  for (auto& d : set) {
+    for (int s = 0; s < kStreams; ++s) { CK(cudaFree(d.src[s])); CK(cudaFree(d.times[s])); }
+    CK(cudaFree(d.tgt)); CK(cudaFree(d.out));
+  }
+}
+
+// The gathered streams' read pattern alone: `piece` contiguous bytes every `stride` bytes (joints: 112 of
+// 560, imu: 80 of 800), read as 8-byte words, N words per thread in flight, nothing written but one word
+// per block. Against the same loop over a dense buffer (stride = piece), it says how much of the DRAM's
+// bandwidth such reads can get, apart from any fusion kernel's structure.
+template <int N>
+__global__ void piece_kernel(const float2* __restrict__ src, unsigned words, unsigned piece_words, unsigned stride_words,
+                             float* __restrict__ sink) {
+  const unsigned first = blockIdx.x * blockDim.x * N + threadIdx.x;
+  float acc = 0.f;
+#pragma unroll
+  for (int k = 0; k < N; ++k) {
+    const unsigned i = first + k * blockDim.x;
+    if (i < words) {
+      const unsigned piece = i / piece_words, w = i - piece * piece_words;
+      const float2 v = __ldg(src + (size_t)piece * stride_words + w);
+      acc += v.x + v.y;
+    }
+  }
+  if (acc == 12345.f) sink[blockIdx.x] = acc;  // never true for the fill's values; keeps the loads
+}
+
+void run_pattern(int reps) {
+  struct Pattern { const char* name; unsigned piece, stride; };
+  const Pattern patterns[] = { { "dense", 112, 112 }, { "joints", 112, 560 }, { "imu", 80, 800 }, { "dense", 80, 80 } };
+  const size_t span = (size_t)1 << 30;  // 1 GiB of source, read in part
+  float* src[kRotate];
+  float* sink;
+  for (auto& p : src) { CK(cudaMalloc(&p, span)); fill_kernel<<<1024, 256>>>(p, span / 4, 7u); }
+  CK(cudaMalloc(&sink, 1 << 20));
+  CK(cudaDeviceSynchronize());
+  for (const Pattern& pt : patterns) {
+    const unsigned pieces = (unsigned)(span / 4 / pt.stride), pw = pt.piece / 8, sw = pt.stride / 8;  // a quarter of the span
+    const unsigned words = pieces * pw;
+    const double bytes = (double)words * 8;
+    auto one = [&](auto n_per_thread) {
+      constexpr int N = decltype(n_per_thread)::value;
+      const unsigned blocks = (words + 256 * N - 1) / (256 * N);
+      const double us = median_us([&](int i) {
+        piece_kernel<N><<<blocks, 256>>>((const float2*)src[i % kRotate], words, pw, sw, sink); }, reps);
+      std::printf("  N=%d %8.2f us  %7.0f GB/s read", N, us, bytes / us / 1e3);
+    };
+    std::printf("%-6s %3u of every %3u bytes, %.0f MB read:", pt.name, pt.piece, pt.stride, bytes / 1e6);
+    one(std::integral_constant<int, 1>{});
+    one(std::integral_constant<int, 4>{});
+    one(std::integral_constant<int, 8>{});
+    std::printf("\n");
+  }
+  for (auto& p : src) CK(cudaFree(p));
+  CK(cudaFree(sink));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cudaDeviceProp prop;
+  CK(cudaGetDeviceProperties(&prop, 0));
+  if (const char* g = std::getenv("FUSE_FLOOR_L2_FETCH")) {
+    char* end;
+    const long want = std::strtol(g, &end, 10);
+    if (*g == 0 || *end != 0 || want < 0 || want > 128) {
+      std::fprintf(stderr, "fuse_floor: FUSE_FLOOR_L2_FETCH='%s' is not a byte count in 0..128\n", g);
+      return 2;
+    }
+    CK(cudaDeviceSetLimit(cudaLimitMaxL2FetchGranularity, (size_t)want));
+  }
+  size_t fetch = 0;
+  CK(cudaDeviceGetLimit(&fetch, cudaLimitMaxL2FetchGranularity));
+  std::printf("L2 fetch granularity limit: %zu bytes\n", fetch);
+  std::printf("%s, %d SMs; robot4 shapes, uniform clocks, f32; hot medians of 10-launch averages, inputs rotated x%d\n",
+    prop.name, prop.multiProcessorCount, kRotate);
+  std::vector<int> batches;
+  if (argc == 2 && std::string(argv[1]) == "pattern") { run_pattern(30); return 0; }
+  for (int i = 1; i < argc; ++i) {
+    const int b = std::atoi(argv[i]);
+    if (b < 1 || b > 4096) { std::fprintf(stderr, "fuse_floor: batch '%s' is not an integer in 1..4096\n", argv[i]); return 2; }
+    batches.push_back(b);
+  }
+  if (batches.empty()) batches = { 64, 256 };
+  for (int B : batches) run_batch(B, 50);
+  return 0;
+}
