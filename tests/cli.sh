@@ -55,6 +55,18 @@ tool_usage "export_cases: no OUTDIR" "export_cases: no OUTDIR (usage: robolua to
 "$bin" "$root/tools/export_cases.lua" "$tmp/cases" small f16 >"$tmp/out" 2>&1; check "export_cases: OUTDIR small f16 runs" 0 $?
 contains "export_cases: small f16 are read" "$tmp/cases/cases.txt" "8x250x128_f16_uniform 8 250 125 128 f16 0 uniform"
 
+# a machine without what a tool needs (a CUDA device) is exit 1 with the message alone: no traceback, not
+# the usage code 2 (CUDA_VISIBLE_DEVICES= hides every GPU, so this holds on a GPU machine too)
+"$bin" -e 'local ok, e = pcall(require("robolua.usage").unavailable, "no widget")
+assert(not ok and e.robolua_exit == 1 and tostring(e) == "no widget")
+require("robolua.usage").unavailable("no widget here")' >"$tmp/out" 2>&1; check "usage.unavailable exits 1" 1 $?
+contains "usage.unavailable prints its message" "$tmp/out" "robolua: no widget here"
+for tool in fuse_ab gpu_quick; do
+  CUDA_VISIBLE_DEVICES='' "$bin" "$root/tools/$tool.lua" >"$tmp/out" 2>&1; check "$tool without a GPU exits 1" 1 $?
+  contains "$tool without a GPU says so" "$tmp/out" "robolua: $tool: needs a CUDA device ("
+  lacks "$tool without a GPU has no traceback" "$tmp/out" "stack traceback"
+done
+
 printf 'local x = \n' >"$tmp/syntax.lua"
 "$bin" "$tmp/syntax.lua" >"$tmp/out" 2>&1; check "syntax error exits 2" 2 $?
 contains "syntax error has file:line" "$tmp/out" "syntax.lua:2:"

@@ -9,6 +9,7 @@ local script_args = require "robolua.script_args"
 local opts = script_args.parse("gpu_quick", { bf16 = script_args.flag, f32 = script_args.flag, rotate = "1" }, { ... })
 local rotate = script_args.integer("gpu_quick", "rotate", opts.rotate, 1)
 local dtypes = script_args.flags_on(opts, { "bf16", "f32" }, { "bf16", "f32" })
+require("robolua.usage").needs_cuda("gpu_quick")
 local bw = rl.cuda.copy_bandwidth { bytes = 1 << 30, repeats = 20 }
 print(string.format("%s  copy %.0f GB/s", rl.cuda.info().name, bw.bytes_per_s / 1e9))
 for _, dtype in ipairs(dtypes) do
