@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The command line: exit codes, help, -e, script args, script errors with file:line and a traceback (a bad
-# script argument without one).
+# The command line: exit codes, help, -e, script args (the tools' too), script errors with file:line and a
+# traceback (a bad script argument without one).
 set -u
 bin=${1:?usage: cli.sh path/to/robolua}
 # shellcheck source=lib/check.sh source-path=SCRIPTDIR
@@ -34,6 +34,38 @@ contains "a bad script argument is named, with the near key" "$tmp/out" "robolua
 lacks "a bad script argument has no traceback" "$tmp/out" "stack traceback"
 "$bin" "$tmp/opts.lua" repeats=3 >"$tmp/out" 2>&1; check "a good script argument runs" 0 $?
 contains "a good script argument is read" "$tmp/out" "3"
+
+# the tools read their arguments the same way (flags included), before any GPU work
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+tool_usage() { # NAME MESSAGE TOOL ARGS...: tools/TOOL ARGS is a usage error (exit 2), MESSAGE alone
+  local name=$1 message=$2 tool=$3
+  shift 3
+  "$bin" "$root/tools/$tool" "$@" >"$tmp/out" 2>&1; check "$name exits 2" 2 $?
+  contains "$name is named" "$tmp/out" "robolua: $message"
+  lacks "$name has no traceback" "$tmp/out" "stack traceback"
+}
+tool_usage "gpu_quick: a key typo" "gpu_quick: unknown argument 'rotat=4' (did you mean rotate=? expected bf16, f32, rotate=)" \
+  gpu_quick.lua bf16 rotat=4
+tool_usage "gpu_quick: a flag typo" "gpu_quick: unknown argument 'bf61' (did you mean bf16?" gpu_quick.lua bf61
+tool_usage "gpu_quick: a bad rotate" "gpu_quick: rotate= must be an integer >= 1, got '0'" gpu_quick.lua rotate=0
+tool_usage "export_cases: a flag typo" "export_cases: unknown argument 'smal' (did you mean small? expected bf16, f16, f32, small)" \
+  export_cases.lua "$tmp/cases" smal
+tool_usage "export_cases: a flag twice" "export_cases: bf16 is given twice" export_cases.lua "$tmp/cases" bf16 bf16
+tool_usage "export_cases: no OUTDIR" "export_cases: no OUTDIR (usage: robolua tools/export_cases.lua OUTDIR" export_cases.lua
+"$bin" "$root/tools/export_cases.lua" "$tmp/cases" small f16 >"$tmp/out" 2>&1; check "export_cases: OUTDIR small f16 runs" 0 $?
+contains "export_cases: small f16 are read" "$tmp/cases/cases.txt" "8x250x128_f16_uniform 8 250 125 128 f16 0 uniform"
+
+# a machine without what a tool needs (a CUDA device) is exit 1 with the message alone: no traceback, not
+# the usage code 2 (CUDA_VISIBLE_DEVICES= hides every GPU, so this holds on a GPU machine too)
+"$bin" -e 'local ok, e = pcall(require("robolua.usage").unavailable, "no widget")
+assert(not ok and e.robolua_exit == 1 and tostring(e) == "no widget")
+require("robolua.usage").unavailable("no widget here")' >"$tmp/out" 2>&1; check "usage.unavailable exits 1" 1 $?
+contains "usage.unavailable prints its message" "$tmp/out" "robolua: no widget here"
+for tool in fuse_ab gpu_quick; do
+  CUDA_VISIBLE_DEVICES='' "$bin" "$root/tools/$tool.lua" >"$tmp/out" 2>&1; check "$tool without a GPU exits 1" 1 $?
+  contains "$tool without a GPU says so" "$tmp/out" "robolua: $tool: needs a CUDA device ("
+  lacks "$tool without a GPU has no traceback" "$tmp/out" "stack traceback"
+done
 
 printf 'local x = \n' >"$tmp/syntax.lua"
 "$bin" "$tmp/syntax.lua" >"$tmp/out" 2>&1; check "syntax error exits 2" 2 $?

@@ -1,21 +1,18 @@
 -- Writes robolua-generated cases as raw little-endian files so a peer (tools/torch_peer.py) times
--- the very same data:  robolua tools/export_cases.lua OUTDIR [small] [bf16|f32|f16 ...]
--- (default bf16 f32; `small`: only the 8x250x128 shape, a quick peer check). Per case: <name>.src (dtype), .st (f32), .tt (f32), .ref (robolua's CPU output, dtype) and a line
--- in OUTDIR/cases.txt: name B S T D dtype seed timing.
+-- the very same data:  robolua tools/export_cases.lua OUTDIR [small] [bf16] [f32] [f16]
+-- (dtypes: flags, default bf16 f32; `small`: only the 8x250x128 shape, a quick peer check; the flags are
+-- read by robolua.script_args). Per case: <name>.src (dtype), .st (f32), .tt (f32), .ref (robolua's CPU
+-- output, dtype) and a line in OUTDIR/cases.txt: name B S T D dtype seed timing.
 local rl = require "robolua"
-local usage_error = require("robolua.usage").raise
-local usage = "usage: robolua tools/export_cases.lua OUTDIR [small] [bf16|f32|f16 ...]"
-local dir = arg[1] or usage_error(usage)
-local dtypes, small = {}, false
-for i = 2, #arg do
-  local a = arg[i]
-  if a == "small" then small = true
-  elseif a == "bf16" or a == "f32" or a == "f16" then dtypes[#dtypes + 1] = a
-  else usage_error("export_cases: unknown argument '" .. a .. "' (" .. usage .. ")") end
-end
-if #dtypes == 0 then dtypes = { "bf16", "f32" } end
+local script_args = require "robolua.script_args"
+local usage = require "robolua.usage"
+local defaults = { small = script_args.flag, bf16 = script_args.flag, f32 = script_args.flag, f16 = script_args.flag }
+local opts, rest = script_args.parse_known("export_cases", defaults, { ... })
+local dir = rest[1] or usage.raise("export_cases: no OUTDIR (usage: robolua tools/export_cases.lua OUTDIR [small] [bf16] [f32] [f16])")
+script_args.refuse_leftovers("export_cases", defaults, { table.unpack(rest, 2) }) -- one OUTDIR only
+local dtypes = script_args.flags_on(opts, { "bf16", "f32", "f16" }, { "bf16", "f32" })
 local shapes = { { 8, 250, 128 }, { 32, 500, 256 }, { 64, 1000, 512 }, { 256, 2000, 512 } }
-if small then shapes = { shapes[1] } end
+if opts.small then shapes = { shapes[1] } end
 require("robolua.files").mkdir_p(dir)
 local index = assert(io.open(dir .. "/cases.txt", "w"))
 local function dump(path, t)

@@ -26,8 +26,7 @@ for _, v in ipairs(variants) do fuse_variant.parse("fuse_ab", "variants", v) end
 local batches = {}
 for _, b in ipairs(list("batches", opts.batches)) do batches[#batches + 1] = script_args.integer("fuse_ab", "batches", b, 1) end
 
-local ok, why = rl.cuda.available()
-if not ok then error("fuse_ab: needs a CUDA device (" .. tostring(why) .. ")", 0) end
+usage.needs_cuda("fuse_ab")
 local default_kernel, default_targets = rl.cuda.fuse_kernel()
 local function select_variant(v) fuse_variant.select("fuse_ab", "variants", v) end
 -- a name or block size the CUDA side refuses (v4, v2/129) fails here too, before any case runs

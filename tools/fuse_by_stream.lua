@@ -9,11 +9,11 @@ local fuse = require "robolua.workloads.fuse"
 local copy_like = require("robolua.run.roofline").copy_like
 
 local script_args = require "robolua.script_args"
+local usage = require "robolua.usage"
 local opts = script_args.parse("fuse_by_stream", { batch = "256", clock = "relative", repeats = "100" }, { ... })
 local batch = script_args.integer("fuse_by_stream", "batch", opts.batch, 1)
 local repeats = script_args.integer("fuse_by_stream", "repeats", opts.repeats, 5)
-local ok, why = rl.cuda.available()
-if not ok then error("fuse_by_stream: needs a CUDA device (" .. tostring(why) .. ")", 0) end
+usage.needs_cuda("fuse_by_stream")
 
 local preset = fuse.presets.robot4
 local function pick(...)

@@ -1,19 +1,17 @@
 -- Quick kernel timing on a GPU machine (development aid): median per launch, hot and graph, as % of
 -- the large-buffer copy bandwidth and of a same-size copy timed the same way, in one run.
---   robolua tools/gpu_quick.lua [bf16|f32 ...] [rotate=N]   (N input sets cycled, see rl.bench.resample)
+--   robolua tools/gpu_quick.lua [bf16] [f32] [rotate=N]   (N input sets cycled, see rl.bench.resample)
+-- bf16, f32: the dtypes timed (flags; default both, in that order). Arguments are read by
+-- robolua.script_args before any GPU work, so a typo is a usage error naming the nearest argument.
 local rl = require "robolua"
 local resample = require "robolua.workloads.resample" -- the minimum bytes, as the scenarios count them
-local usage = require "robolua.usage"
+local script_args = require "robolua.script_args"
+local opts = script_args.parse("gpu_quick", { bf16 = script_args.flag, f32 = script_args.flag, rotate = "1" }, { ... })
+local rotate = script_args.integer("gpu_quick", "rotate", opts.rotate, 1)
+local dtypes = script_args.flags_on(opts, { "bf16", "f32" }, { "bf16", "f32" })
+require("robolua.usage").needs_cuda("gpu_quick")
 local bw = rl.cuda.copy_bandwidth { bytes = 1 << 30, repeats = 20 }
 print(string.format("%s  copy %.0f GB/s", rl.cuda.info().name, bw.bytes_per_s / 1e9))
-local dtypes, rotate = {}, 1
-for _, a in ipairs { ... } do
-  local n = a:match("^rotate=(%d+)$")
-  if n then rotate = tonumber(n)
-  elseif a == "bf16" or a == "f32" then dtypes[#dtypes + 1] = a
-  else usage.raise("gpu_quick: unknown argument '" .. a .. "' (expected bf16, f32 or rotate=N)") end
-end
-if #dtypes == 0 then dtypes = { "bf16", "f32" } end
 for _, dtype in ipairs(dtypes) do
   for _, timing in ipairs { "jitter", "uniform" } do
     for _, s in ipairs { { 8, 250, 128 }, { 32, 500, 256 }, { 64, 1000, 512 }, { 256, 2000, 512 } } do

@@ -1,6 +1,7 @@
 -- The command line: option parsing, subcommands (compare, merge, recover) and running the script.
 -- core/cli/main.c calls main(argv) inside one protected call; main returns the exit code:
--- 0 success, 1 a gate failed (or compare found a slowdown), 2 usage, script or write error.
+-- 0 success, 1 a gate failed (or compare found a slowdown, or a tool found no CUDA device: robolua.usage),
+-- 2 usage, script or write error.
 local M = {}
 
 M.usage = [[
@@ -33,7 +34,7 @@ options:
   -h, --help           this text
   -V, --version        version, commit and build options
 
-exit codes: 0 success, 1 a gate failed, 2 usage, script or write error
+exit codes: 0 success, 1 a gate failed (or a GPU tool found no GPU), 2 usage, script or write error
 environment: ROBOLUA_PATH=DIR loads lua/ modules from DIR; ROBOLUA_CACHE=DIR caches compiled kernels
 ]]
 
@@ -183,7 +184,8 @@ local function traceback(e)
 end
 
 -- Runs fn under the traceback handler; an error prints "robolua: <message>" and gives exit 2. A
--- scenario that ends the run early (usage errors found before measuring) throws {robolua_exit = code}.
+-- scenario or tool that ends the run early (usage errors found before measuring, no CUDA device:
+-- robolua.usage) throws {robolua_exit = code, message = ...}: its message alone, its code.
 local function protected(fn, ...)
   local ok, err = xpcall(fn, traceback, ...)
   if ok then return 0 end

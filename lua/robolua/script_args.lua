@@ -8,8 +8,15 @@
 -- word that is not KEY=VALUE, an unknown key (the known ones are listed), a key given twice, an empty value.
 -- parse_known: the same for a module that reads some of a script's arguments (robolua.user_args): a word
 -- that is not one of its keys is returned, in order, for the script to read or to refuse (refuse_leftovers).
+-- A bare word that switches something on (`robolua tools/export_cases.lua OUT small bf16`) is a flag: its
+-- default is script_args.flag, and the result holds true when the word is given, false when not. Flags
+-- are listed and suggested without "=", and with flags any other bare word is an unknown argument (with
+-- the nearest flag or key); a flag given a value (`small=1`) is refused naming the flag.
 local usage = require "robolua.usage"
 local M = {}
+
+-- the default that marks a key as a bare flag (compared by identity)
+M.flag = setmetatable({}, { __tostring = function() return "script_args.flag" end })
 
 local function sorted_keys(defaults)
   local keys = {}
@@ -18,35 +25,47 @@ local function sorted_keys(defaults)
   return keys
 end
 
+-- a key as it is written on the command line: "small" for a flag, "repeats=" for the others
+local function spelled(defaults, key) return defaults[key] == M.flag and key or key .. "=" end
+
 local function expected(defaults)
-  local keys = sorted_keys(defaults)
-  return "expected " .. (#keys > 0 and (table.concat(keys, "=, ") .. "=") or "no arguments")
+  local words = {}
+  for _, k in ipairs(sorted_keys(defaults)) do words[#words + 1] = spelled(defaults, k) end
+  return "expected " .. (#words > 0 and table.concat(words, ", ") or "no arguments")
+end
+
+local function has_flags(defaults)
+  for _, v in pairs(defaults) do if v == M.flag then return true end end
+  return false
 end
 
 -- word is not one of defaults' keys: the error that says why (a key close to a known one names it)
 local function refuse(script, defaults, word)
-  if not word:match("^[%w_]+=") then
+  local key = word:match("^([%w_]+)=")
+  if not key and not has_flags(defaults) then
     usage.raise(string.format("%s: argument '%s' is not KEY=VALUE (%s)", script, word, expected(defaults)))
   end
-  local near = usage.did_you_mean(word:match("^([%w_]+)="), sorted_keys(defaults))
-  usage.raise(string.format("%s: unknown argument '%s' (%s%s)", script, word, near and ("did you mean " .. near .. "=? ") or "",
-    expected(defaults)))
+  local near = usage.did_you_mean(key or word, sorted_keys(defaults))
+  usage.raise(string.format("%s: unknown argument '%s' (%s%s)", script, word,
+    near and ("did you mean " .. spelled(defaults, near) .. "? ") or "", expected(defaults)))
 end
 
 -- leftovers: nil to refuse a word that is not one of defaults' keys, else a list that collects it
 local function read(script, defaults, args, leftovers)
   local out, seen = {}, {}
   for k, v in pairs(defaults) do
-    if v ~= false then out[k] = v end
+    if v == M.flag then out[k] = false elseif v ~= false then out[k] = v end
   end
   for _, a in ipairs(args or {}) do
     local word = tostring(a)
-    local k, v = word:match("^([%w_]+)=(.*)$")
-    if not k or defaults[k] == nil then
+    local k, v
+    if defaults[word] == M.flag then k, v = word, true else k, v = word:match("^([%w_]+)=(.*)$") end
+    -- (a flag given as KEY=VALUE, v a string, is no known word either)
+    if not k or defaults[k] == nil or (defaults[k] == M.flag and v ~= true) then
       if not leftovers then refuse(script, defaults, word) end
       leftovers[#leftovers + 1] = a
     else
-      if seen[k] then usage.raise(string.format("%s: %s= is given twice", script, k)) end
+      if seen[k] then usage.raise(string.format("%s: %s is given twice", script, spelled(defaults, k))) end
       if v == "" then usage.raise(string.format("%s: %s= has an empty value", script, k)) end
       seen[k] = true
       out[k] = v
@@ -66,6 +85,16 @@ end
 -- parse_known's leftovers, when the script has no use for them: parse's error for the first one.
 function M.refuse_leftovers(script, defaults, leftovers)
   if leftovers[1] ~= nil then refuse(script, defaults, tostring(leftovers[1])) end
+end
+
+-- The flags among names that are on in opts (parse's result), in names' order; default when none is
+-- (a choice spelled as flags: `bf16 f32`).
+function M.flags_on(opts, names, default)
+  local on = {}
+  for _, name in ipairs(names) do
+    if opts[name] then on[#on + 1] = name end
+  end
+  return #on > 0 and on or default
 end
 
 -- value (a string) as an integer >= min, else an error naming key.

@@ -1,12 +1,24 @@
--- Usage errors: a bad argument, option or scenario setting. raise(message) ends the run with exit 2 and
--- prints "robolua: <message>" alone (lua/robolua/cli.lua): a stack traceback is for a script's own bugs,
--- not for a typo in a command line. Caught with pcall, the error still reads as its message (tostring).
+-- Ending a run without a stack traceback, which is for a script's own bugs, not for a typo in a command
+-- line or a machine that lacks what a tool needs: lua/robolua/cli.lua prints "robolua: <message>" alone
+-- and exits with the error's robolua_exit. Caught with pcall, the error still reads as its message (tostring).
+--   raise(message): a usage error (a bad argument, option or scenario setting): exit 2.
+--   unavailable(message): the command is right but this machine cannot run it (no CUDA device): exit 1,
+--   the code of a run that went as asked and did not pass; scripts that skip without a GPU test for it.
+--   needs_cuda(script): unavailable("<script>: needs a CUDA device (<why>)") unless a device is usable.
 -- did_you_mean(word, candidates) is the nearest candidate by edit distance, or nil if none is close.
 local M = {}
 
 local mt = { __tostring = function(e) return e.message end }
-function M.raise(message)
-  error(setmetatable({ robolua_exit = 2, message = message }, mt), 0)
+local function stop(code, message)
+  error(setmetatable({ robolua_exit = code, message = message }, mt), 0)
+end
+
+function M.raise(message) stop(2, message) end
+function M.unavailable(message) stop(1, message) end
+
+function M.needs_cuda(script)
+  local ok, why = require("robolua.core").cuda.available()
+  if not ok then M.unavailable(script .. ": needs a CUDA device (" .. tostring(why) .. ")") end
 end
 
 function M.did_you_mean(word, candidates)
