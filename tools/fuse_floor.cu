@@ -112,6 +112,76 @@ __global__ void pairs_kernel(Problem P) {
 }
 
 // One thread per output float: the pair's arithmetic for half of it (the loads of a pair, one lane each).
+// "rows/R": a block owns R consecutive target rows. First one thread per (row, stream) finds the bracket
+// and its weight (the target time and the two source times read once, not once per pair), into shared
+// memory; then the block's pairs, N per thread in flight, read only the source rows.
+// ORDER 0: the block's items row-major (consecutive threads, consecutive output pairs); 1: stream-major
+// (a stream's pairs of every row, then the next stream's), the order v3's segment walks use.
+template <int PB, int PE, int R, int N, int ORDER = 0>
+__global__ void __launch_bounds__(256) rows_kernel(Problem P) {
+  constexpr int np = PE - PB;
+  __shared__ int s_lo[R][kStreams];
+  __shared__ float s_w[R][kStreams];
+  const int row0 = blockIdx.x * R, nrows = min(R, P.B * kT - row0);
+  for (int i = threadIdx.x; i < nrows * kStreams; i += blockDim.x) {
+    const int r = i / kStreams, s = i - r * kStreams, row = row0 + r, b = row / kT, j = row - b * kT;
+    const Stream st = s == 0 ? P.s[0] : s == 1 ? P.s[1] : s == 2 ? P.s[2] : P.s[3];
+    int lo = j * st.rate / kTargetRate;
+    if (lo > st.S - 2) lo = st.S - 2;
+    float w = 0.f;
+    if (!st.hold) {
+      const float* ts = st.times + (size_t)b * st.S;
+      const float t = __ldg(P.tgt + row), t0 = __ldg(ts + lo), t1 = __ldg(ts + lo + 1);
+      w = fminf(fmaxf((t - t0) / (t1 - t0), 0.f), 1.f);
+    }
+    s_lo[r][s] = lo;
+    s_w[r][s] = w;
+  }
+  __syncthreads();
+  const int n = nrows * np;
+  for (int base = threadIdx.x; base < n; base += blockDim.x * N) {
+    float2 v[N];
+    int at[N];
+#pragma unroll
+    for (int k = 0; k < N; ++k) {
+      const int i = base + k * blockDim.x;
+      at[k] = -1;
+      if (i < n) {
+        int r, p;
+        if (ORDER == 0) {
+          r = i / np;
+          p = PB + (i - r * np);
+        } else {  // stream-major: the streams' first items at nrows x their first pairs
+          const int q = PB + i / nrows;  // a pair index with the right stream (streams are whole)
+          const int sq = q < kJoints ? 0 : q < kImu ? 1 : q < kEvents ? 2 : 3;
+          const int f = sq == 0 ? 0 : sq == 1 ? kJoints : sq == 2 ? kImu : kEvents;
+          const int g = (sq == 3 ? kPairs : sq == 2 ? kEvents : sq == 1 ? kImu : kJoints) - f;
+          const int k = i - (f - PB) * nrows;
+          r = k / g;
+          p = f + (k - r * g);
+        }
+        const int row = row0 + r, b = row / kT;
+        const int s = p < kJoints ? 0 : p < kImu ? 1 : p < kEvents ? 2 : 3;
+        const int c = 2 * (p - (s == 0 ? 0 : s == 1 ? kJoints : s == 2 ? kImu : kEvents));
+        const Stream st = s == 0 ? P.s[0] : s == 1 ? P.s[1] : s == 2 ? P.s[2] : P.s[3];
+        const float2* r0 = reinterpret_cast<const float2*>(st.src + ((size_t)b * st.S + s_lo[r][s]) * st.D + c);
+        const float w = s_w[r][s];
+        const float2 a = __ldg(r0);
+        if (st.hold) {
+          v[k] = a;
+        } else {
+          const float2 z = __ldg(r0 + st.D / 2);
+          v[k] = make_float2(fmaf(w, z.x - a.x, a.x), fmaf(w, z.y - a.y, a.y));
+        }
+        at[k] = row * (2 * np) + 2 * (p - PB);
+      }
+    }
+#pragma unroll
+    for (int k = 0; k < N; ++k)
+      if (at[k] >= 0) *reinterpret_cast<float2*>(P.out + at[k]) = v[k];
+  }
+}
+
 template <int PB, int PE>
 __global__ void elem_kernel(Problem P) {
   constexpr int ne = 2 * (PE - PB);
@@ -281,6 +351,25 @@ void run_batch(int B, int reps) {
     pairs(std::integral_constant<int, 2>{}, 256, "2 no-store", std::integral_constant<int, kNoStores>{});
     const unsigned eblocks = (unsigned)((2 * npairs + 255) / 256);
     report("elem", [&](int i) { elem_kernel<PB, PE><<<eblocks, 256>>>(problem(set[i % kRotate], B)); });
+    auto rows = [&](auto r_rows, auto n_per_thread, const char* label, auto order, size_t pad) {
+      constexpr int R = decltype(r_rows)::value, N = decltype(n_per_thread)::value, O = decltype(order)::value;
+      const unsigned blocks = (unsigned)((B * kT + R - 1) / R);
+      if (pad > 48 * 1024) CK(cudaFuncSetAttribute(rows_kernel<PB, PE, R, N, O>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)pad));
+      report(label, [&](int i) { rows_kernel<PB, PE, R, N, O><<<blocks, 256, pad>>>(problem(set[i % kRotate], B)); });
+    };
+    using row_major = std::integral_constant<int, 0>;
+    using stream_major = std::integral_constant<int, 1>;
+    using std::integral_constant;
+    rows(integral_constant<int, 16>{}, integral_constant<int, 2>{}, "rows/16x2", row_major{}, 0);
+    rows(integral_constant<int, 32>{}, integral_constant<int, 2>{}, "rows/32x2", row_major{}, 0);
+    rows(integral_constant<int, 64>{}, integral_constant<int, 4>{}, "rows/64x4", row_major{}, 0);
+    rows(integral_constant<int, 64>{}, integral_constant<int, 2>{}, "rows/64x2", row_major{}, 0);
+    rows(integral_constant<int, 64>{}, integral_constant<int, 2>{}, "smaj/64x2", stream_major{}, 0);
+    rows(integral_constant<int, 64>{}, integral_constant<int, 6>{}, "smaj/64x6", stream_major{}, 0);
+    // at most 4 blocks (32 warps) per SM, v3's occupancy, by shared memory the kernel does not use
+    rows(integral_constant<int, 64>{}, integral_constant<int, 2>{}, "rows/64x2/4", row_major{}, 52 * 1024);
+    rows(integral_constant<int, 64>{}, integral_constant<int, 6>{}, "rows/64x6/4", row_major{}, 52 * 1024);
+    rows(integral_constant<int, 64>{}, integral_constant<int, 6>{}, "smaj/64x6/4", stream_major{}, 52 * 1024);
     for (int r = 0; r < kRotate; ++r) { CK(cudaFree(a[r])); CK(cudaFree(z[r])); }
   };
   using std::integral_constant;
