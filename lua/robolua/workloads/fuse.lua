@@ -63,7 +63,7 @@ function M.dram_floor_note(card)
     .. "two rows per target, and the DRAM moves 64-byte units, 1.4-1.6x those rows' bytes, so more bytes move "
     .. "through DRAM than the count above. Measured with ncu on an H100 (kernels/NOTES.md): 1.14x at B=256, which at "
     .. "a copy's efficiency caps the fused call near 88-89% of a same-size copy there; a kernel that finds the "
-    .. "intervals for free (tools/fuse_floor.cu) reaches 71.5% at B=256 and 86% at B=64."
+    .. "intervals for free on uniform clocks (tools/fuse_floor.cu) reaches 82.6% at B=256 and 98.4% at B=64."
   if card and card:find("H100", 1, true) then return note end
   return note .. string.format(" These figures are an H100's, not this run's card's (%s); ncu of tools/fuse_once.lua "
     .. "on this card gives its own.", card and tostring(card) or "no CUDA card")
