@@ -16,6 +16,7 @@
 //   fuse_floor pattern     the gathered streams' read pattern alone, against dense reads
 //   FUSE_FLOOR_PROFILE=1   every kernel launched once and nothing timed, for ncu
 //   FUSE_FLOOR_L2_FETCH=N  cudaLimitMaxL2FetchGranularity set to N bytes (0-128) first; the run says what it got
+// Last for each B, the rows form on jittered, ragged clocks with the intervals from the host (run_jittered).
 //
 // Kernels: "pairs/N": one thread per output float2, N per thread (consecutive threads write consecutive
 // pairs); "elem": one thread per output float; "cs": evict-first stores. Subsets, each fused into its own
@@ -45,7 +46,10 @@ constexpr int kJoints = first_pair(1), kImu = first_pair(2), kEvents = first_pai
 static_assert(first_pair(kStreams) == kPairs && kCameraPairs == kJoints, "robot4's widths");
 
 struct Stream { const float* src; const float* times; int S, D, rate, hold; };
-struct Problem { Stream s[kStreams]; const float* tgt; float* out; int B; };
+// lo: jittered mode's intervals from the host, [B x T][stream], -1 for a padded target row (nullptr: the
+// uniform clocks' arithmetic).
+struct Problem { Stream s[kStreams]; const float* tgt; float* out; int B; const int* lo; };
+constexpr float kFill = -3.0f;  // what padded target rows get (jittered mode)
 
 // Pair p's stream and channel by comparisons with the first pairs of the streams, and the stream's fields by static index: a per-lane table lookup or a dynamically indexed
 // kernel parameter makes the loads issue through the MIO queue one address at a time, and the first form
@@ -126,10 +130,10 @@ __global__ void __launch_bounds__(256) rows_kernel(Problem P) {
   for (int i = threadIdx.x; i < nrows * kStreams; i += blockDim.x) {
     const int r = i / kStreams, s = i - r * kStreams, row = row0 + r, b = row / kT, j = row - b * kT;
     const Stream st = s == 0 ? P.s[0] : s == 1 ? P.s[1] : s == 2 ? P.s[2] : P.s[3];
-    int lo = j * st.rate / kTargetRate;
+    int lo = P.lo ? __ldg(P.lo + (size_t)row * kStreams + s) : j * st.rate / kTargetRate;
     if (lo > st.S - 2) lo = st.S - 2;
     float w = 0.f;
-    if (!st.hold) {
+    if (lo >= 0 && !st.hold) {
       const float* ts = st.times + (size_t)b * st.S;
       const float t = __ldg(P.tgt + row), t0 = __ldg(ts + lo), t1 = __ldg(ts + lo + 1);
       w = fminf(fmaxf((t - t0) / (t1 - t0), 0.f), 1.f);
@@ -164,10 +168,11 @@ __global__ void __launch_bounds__(256) rows_kernel(Problem P) {
         const int s = p < kJoints ? 0 : p < kImu ? 1 : p < kEvents ? 2 : 3;
         const int c = 2 * (p - (s == 0 ? 0 : s == 1 ? kJoints : s == 2 ? kImu : kEvents));
         const Stream st = s == 0 ? P.s[0] : s == 1 ? P.s[1] : s == 2 ? P.s[2] : P.s[3];
-        const float2* r0 = reinterpret_cast<const float2*>(st.src + ((size_t)b * st.S + s_lo[r][s]) * st.D + c);
+        const int lo = s_lo[r][s];
+        const float2* r0 = reinterpret_cast<const float2*>(st.src + ((size_t)b * st.S + (lo < 0 ? 0 : lo)) * st.D + c);
         const float w = s_w[r][s];
-        const float2 a = __ldg(r0);
-        if (st.hold) {
+        const float2 a = lo < 0 ? make_float2(kFill, kFill) : __ldg(r0);
+        if (st.hold || lo < 0) {
           v[k] = a;
         } else {
           const float2 z = __ldg(r0 + st.D / 2);
@@ -295,6 +300,8 @@ double median_us(F launch, int reps) {  // hot: 10 back-to-back launches between
   return us[us.size() / 2];
 }
 
+void run_jittered(int B, int reps, Set (&set)[kRotate]);
+
 void run_batch(int B, int reps) {
   Set set[kRotate];
   for (auto& d : set) {
@@ -376,10 +383,151 @@ void run_batch(int B, int reps) {
   subset("all four", integral_constant<int, 0>{}, integral_constant<int, kPairs>{});
   subset("camera", integral_constant<int, 0>{}, integral_constant<int, kCameraPairs>{});
   subset("gathered", integral_constant<int, kCameraPairs>{}, integral_constant<int, kPairs>{});
+  run_jittered(B, reps, set);  // last: it overwrites the sets' inputs
   for (auto& d : set) {
     for (int s = 0; s < kStreams; ++s) { CK(cudaFree(d.src[s])); CK(cudaFree(d.times[s])); }
     CK(cudaFree(d.tgt)); CK(cudaFree(d.out));
   }
+}
+
+// Jittered mode: robot4's shapes on clocks like the generator's (lua/robolua/workloads/fuse.lua's robot4
+// through rl.robot_episodes): each sample +-12.5% of a period off its slot, 5% of the slots dropped, ragged
+// rows (up to 1/8 of each stream's samples and of the targets missing; the padding poisoned with NaN).
+// The intervals come from the host (a table the kernel reads: 16 bytes per row, not in the count), so
+// the rows form runs on the data the real kernel sees, without its search.
+unsigned mix(unsigned a, unsigned b, unsigned c) {
+  unsigned h = a * 0x9e3779b1u ^ (b + 0x7f4a7c15u) * 0x85ebca77u ^ (c + 0x165667b1u) * 0xc2b2ae3du;
+  h ^= h >> 15; h *= 0x2c1b3c6du; h ^= h >> 12; h *= 0x297a2d39u; h ^= h >> 15;
+  return h;
+}
+double unit(unsigned h) { return (h >> 8) / 16777216.0; }
+
+struct Jittered {
+  std::vector<int> L[kStreams], tlen;                // valid samples per row and stream, valid targets per row
+  std::vector<float> times[kStreams], tgt, src[kStreams];
+  std::vector<int> lo;                               // [B x T][stream]
+};
+
+Jittered make_jittered(int B, const Set& d) {
+  Jittered j;
+  j.tgt.assign((size_t)B * kT, 1e30f);
+  j.tlen.resize(B);
+  for (int b = 0; b < B; ++b) {
+    j.tlen[b] = kT - (int)(mix(b, 99, 1) % (kT / 8));
+    for (int t = 0; t < j.tlen[b]; ++t) j.tgt[(size_t)b * kT + t] = (float)t / kTargetRate;
+  }
+  for (int s = 0; s < kStreams; ++s) {
+    const int S = source_len(s), D = kShape[s].dim;
+    j.src[s].resize((size_t)B * S * D);
+    CK(cudaMemcpy(j.src[s].data(), d.src[s], j.src[s].size() * 4, cudaMemcpyDeviceToHost));
+    j.times[s].assign((size_t)B * S, -1e30f);
+    j.L[s].resize(B);
+    for (int b = 0; b < B; ++b) {
+      int n = 0;
+      const int want = S - (int)(mix(b, s, 2) % (S / 8));
+      for (int slot = 0; n < want; ++slot) {
+        if (unit(mix(b, s, 1000003u * 7 + slot)) < 0.05) continue;  // dropped
+        const double jit = 0.25 * (unit(mix(b, s, slot)) - 0.5);
+        j.times[s][(size_t)b * S + n++] = (float)((slot + jit) / kShape[s].rate);
+      }
+      j.L[s][b] = n;
+      for (int i = n; i < S; ++i)
+        for (int c = 0; c < D; ++c) j.src[s][((size_t)b * S + i) * D + c] = NAN;  // padding: never read
+    }
+  }
+  j.lo.assign((size_t)B * kT * kStreams, -1);
+  for (int s = 0; s < kStreams; ++s)
+    for (int b = 0; b < B; ++b) {
+      const int S = source_len(s), L = j.L[s][b];
+      int p = 0;
+      for (int t = 0; t < j.tlen[b]; ++t) {
+        while (p + 2 < L && j.times[s][(size_t)b * S + p + 1] <= j.tgt[(size_t)b * kT + t]) ++p;
+        j.lo[((size_t)b * kT + t) * kStreams + s] = p;
+      }
+    }
+  return j;
+}
+
+// The fuse workload's count for jittered mode's ragged rows (robolua's bytes_rule with these lengths).
+double jittered_bytes(int B, const Jittered& j) {
+  double n = (double)B * kT * kDout * 4 + (double)B * (kStreams + 1) * 8;
+  for (int b = 0; b < B; ++b) {
+    n += (double)j.tlen[b] * 4;
+    for (int s = 0; s < kStreams; ++s) {
+      const int L = j.L[s][b], rows = kShape[s].hold ? std::min(L, j.tlen[b]) : std::min(L, 2 * j.tlen[b]);
+      n += (double)L * 4 + (double)rows * kShape[s].dim * 4;
+    }
+  }
+  return n;
+}
+
+// Sampled output elements against float64 arithmetic, the interval found again by scanning. -> worst error
+double check_jittered(int B, const Jittered& j, const float* dout) {
+  std::vector<float> out((size_t)B * kT * kDout);
+  CK(cudaMemcpy(out.data(), dout, out.size() * 4, cudaMemcpyDeviceToHost));
+  double worst = 0;
+  for (int k = 0; k < 20000; ++k) {
+    const int row = (int)(((unsigned)k * 2654435761u) % (unsigned)(B * kT)), e = (int)(((unsigned)k * 40503u) % kDout);
+    const int b = row / kT, t = row % kT;
+    int s = 0;
+    while (s + 1 < kStreams && 2 * first_pair(s + 1) <= e) ++s;
+    const int ch = e - 2 * first_pair(s), S = source_len(s), D = kShape[s].dim, L = j.L[s][b];
+    double want = kFill;
+    if (t < j.tlen[b]) {
+      const float x = j.tgt[row];
+      const float* ts = &j.times[s][(size_t)b * S];
+      int lo = 0;
+      while (lo + 2 < L && ts[lo + 1] <= x) ++lo;
+      const double a = j.src[s][((size_t)b * S + lo) * D + ch], z = j.src[s][((size_t)b * S + lo + 1) * D + ch];
+      want = a;
+      if (!kShape[s].hold) want = a + std::min(std::max((x - (double)ts[lo]) / ((double)ts[lo + 1] - ts[lo]), 0.0), 1.0) * (z - a);
+    }
+    const double got = out[(size_t)row * kDout + e];
+    worst = std::max(worst, std::isnan(got) ? 1e30 : std::fabs(want - got));
+  }
+  return worst;
+}
+
+void run_jittered(int B, int reps, Set (&set)[kRotate]) {
+  // every rotated set gets the same jittered clocks (made from set 0's values) and its own copies
+  const Jittered j = make_jittered(B, set[0]);
+  int* lo[kRotate];
+  for (int r = 0; r < kRotate; ++r) {
+    for (int s = 0; s < kStreams; ++s) {
+      CK(cudaMemcpy(set[r].src[s], j.src[s].data(), j.src[s].size() * 4, cudaMemcpyHostToDevice));
+      CK(cudaMemcpy(set[r].times[s], j.times[s].data(), j.times[s].size() * 4, cudaMemcpyHostToDevice));
+    }
+    CK(cudaMemcpy(set[r].tgt, j.tgt.data(), j.tgt.size() * 4, cudaMemcpyHostToDevice));
+    CK(cudaMalloc(&lo[r], j.lo.size() * 4));
+    CK(cudaMemcpy(lo[r], j.lo.data(), j.lo.size() * 4, cudaMemcpyHostToDevice));
+  }
+  const double bytes = jittered_bytes(B, j);
+  const size_t half = (size_t)(bytes / 2) / 16 * 16;
+  std::vector<char*> a(kRotate), z(kRotate);
+  for (int r = 0; r < kRotate; ++r) { CK(cudaMalloc(&a[r], half)); CK(cudaMalloc(&z[r], half)); CK(cudaMemset(a[r], 1, half)); }
+  const double copy = median_us([&](int i) { CK(cudaMemcpyAsync(z[i % kRotate], a[i % kRotate], half, cudaMemcpyDeviceToDevice)); }, reps);
+  std::printf("B=%d jittered, ragged (all four) counted %.1f MB (+%.1f MB of interval table, not counted); same-size copy %.2f us\n",
+    B, bytes / 1e6, j.lo.size() * 4 / 1e6, copy);
+  auto rows = [&](auto r_rows, const char* label) {
+    constexpr int R = decltype(r_rows)::value;
+    const unsigned blocks = (unsigned)((B * kT + R - 1) / R);
+    auto launch = [&](int i) {
+      Problem P = problem(set[i % kRotate], B);
+      P.lo = lo[i % kRotate];
+      rows_kernel<0, kPairs, R, 2, 0><<<blocks, 256>>>(P);
+    };
+    for (auto& d : set) CK(cudaMemset(d.out, 0xff, (size_t)B * kT * kDout * 4));
+    launch(0);
+    CK(cudaGetLastError());
+    CK(cudaDeviceSynchronize());
+    const double err = check_jittered(B, j, set[0].out);
+    if (!(err < 1e-5)) { std::printf("  %-10s WRONG (worst abs error %.3g): not timed\n", label, err); return; }
+    const double us = median_us(launch, reps);
+    std::printf("  %-10s %8.2f us  %6.1f%% of the copy  (%.0f GB/s counted)\n", label, us, 100 * copy / us, bytes / us / 1e3);
+  };
+  rows(std::integral_constant<int, 32>{}, "rows/32x2");
+  rows(std::integral_constant<int, 64>{}, "rows/64x2");
+  for (int r = 0; r < kRotate; ++r) { CK(cudaFree(a[r])); CK(cudaFree(z[r])); CK(cudaFree(lo[r])); }
 }
 
 // The gathered streams' read pattern alone: `piece` contiguous bytes every `stride` bytes (joints: 112 of
