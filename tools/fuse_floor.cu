@@ -390,6 +390,71 @@ void run_batch(int B, int reps) {
   }
 }
 
+// "generic": the rows form written the way a kernel for any stream set must be (v6-v7 on branch exp-rows):
+// a per-block item table in shared memory ({output element, source channel, stream, mode | pair << 2}, 16
+// bytes per item of a row), a 16-byte interval per (row, stream) ({first, second, unused, weight}), the
+// stream's base pointer and width from shared memory, mode and pairing read per item. Intervals from the
+// host table (jittered mode). Against rows/64x2 on the same data it prices the generality alone.
+__global__ void __launch_bounds__(256) generic_kernel(Problem P) {
+  constexpr int R = 64, N = 2;
+  __shared__ int4 s_item[kPairs];
+  __shared__ int4 s_iv[R][kStreams];
+  __shared__ const float* s_src[kStreams];
+  __shared__ int s_D[kStreams], s_S[kStreams];
+  const int row0 = blockIdx.x * R, nrows = min(R, P.B * kT - row0);
+  if (threadIdx.x < kStreams) {
+    const int s = threadIdx.x;
+    const Stream st = s == 0 ? P.s[0] : s == 1 ? P.s[1] : s == 2 ? P.s[2] : P.s[3];
+    s_src[s] = st.src; s_D[s] = st.D; s_S[s] = st.S;
+  }
+  for (int p = threadIdx.x; p < kPairs; p += blockDim.x) {  // the table, as a host-listed segment walk builds it
+    const int s = p < kJoints ? 0 : p < kImu ? 1 : p < kEvents ? 2 : 3;
+    const int c = 2 * (p - (s == 0 ? 0 : s == 1 ? kJoints : s == 2 ? kImu : kEvents));
+    s_item[p] = make_int4(2 * p, c, s, (s == 3 ? 1 : 0) | 1 << 2);
+  }
+  for (int i = threadIdx.x; i < nrows * kStreams; i += blockDim.x) {
+    const int r = i / kStreams, s = i - r * kStreams, row = row0 + r, b = row / kT;
+    const Stream st = s == 0 ? P.s[0] : s == 1 ? P.s[1] : s == 2 ? P.s[2] : P.s[3];
+    const int lo = __ldg(P.lo + (size_t)row * kStreams + s);
+    float w = 0.f;
+    if (lo >= 0 && !st.hold) {
+      const float* ts = st.times + (size_t)b * st.S;
+      const float t = __ldg(P.tgt + row), t0 = __ldg(ts + lo), t1 = __ldg(ts + lo + 1);
+      w = fminf(fmaxf((t - t0) / (t1 - t0), 0.f), 1.f);
+    }
+    s_iv[r][s] = make_int4(lo < 0 ? -1 : lo * st.D, lo < 0 ? -1 : (lo + 1) * st.D, 0, __float_as_int(w));
+  }
+  __syncthreads();
+  const int n = nrows * kPairs;
+  for (int base = threadIdx.x; base < n; base += blockDim.x * N) {
+    float2 v[N];
+    int at[N];
+#pragma unroll
+    for (int k = 0; k < N; ++k) {
+      const int i = base + k * blockDim.x;
+      at[k] = -1;
+      if (i < n) {
+        const int r = i / kPairs, it = i - r * kPairs, row = row0 + r, b = row / kT;
+        const int4 e = s_item[it], iv = s_iv[r][e.z];
+        const float* src = s_src[e.z] + (size_t)b * s_S[e.z] * s_D[e.z];
+        if (iv.x < 0) {
+          v[k] = make_float2(kFill, kFill);
+        } else if ((e.w & 3) == 1) {  // hold
+          v[k] = e.w & 4 ? __ldg(reinterpret_cast<const float2*>(src + iv.x + e.y)) : make_float2(__ldg(src + iv.x + e.y), 0.f);
+        } else {
+          const float w = __int_as_float(iv.w);
+          const float2 a = __ldg(reinterpret_cast<const float2*>(src + iv.x + e.y)), z = __ldg(reinterpret_cast<const float2*>(src + iv.y + e.y));
+          v[k] = make_float2(fmaf(w, z.x - a.x, a.x), fmaf(w, z.y - a.y, a.y));
+        }
+        at[k] = row * kDout + e.x;
+      }
+    }
+#pragma unroll
+    for (int k = 0; k < N; ++k)
+      if (at[k] >= 0) *reinterpret_cast<float2*>(P.out + at[k]) = v[k];
+  }
+}
+
 // Jittered mode: robot4's shapes on clocks like the generator's (lua/robolua/workloads/fuse.lua's robot4
 // through rl.robot_episodes): each sample +-12.5% of a period off its slot, 5% of the slots dropped, ragged
 // rows (up to 1/8 of each stream's samples and of the targets missing; the padding poisoned with NaN).
@@ -508,13 +573,14 @@ void run_jittered(int B, int reps, Set (&set)[kRotate]) {
   const double copy = median_us([&](int i) { CK(cudaMemcpyAsync(z[i % kRotate], a[i % kRotate], half, cudaMemcpyDeviceToDevice)); }, reps);
   std::printf("B=%d jittered, ragged (all four) counted %.1f MB (+%.1f MB of interval table, not counted); same-size copy %.2f us\n",
     B, bytes / 1e6, j.lo.size() * 4 / 1e6, copy);
-  auto rows = [&](auto r_rows, const char* label) {
+  auto rows = [&](auto r_rows, const char* label, bool generic = false) {
     constexpr int R = decltype(r_rows)::value;
     const unsigned blocks = (unsigned)((B * kT + R - 1) / R);
     auto launch = [&](int i) {
       Problem P = problem(set[i % kRotate], B);
       P.lo = lo[i % kRotate];
-      rows_kernel<0, kPairs, R, 2, 0><<<blocks, 256>>>(P);
+      if (generic) generic_kernel<<<blocks, 256>>>(P);
+      else rows_kernel<0, kPairs, R, 2, 0><<<blocks, 256>>>(P);
     };
     for (auto& d : set) CK(cudaMemset(d.out, 0xff, (size_t)B * kT * kDout * 4));
     launch(0);
@@ -527,6 +593,7 @@ void run_jittered(int B, int reps, Set (&set)[kRotate]) {
   };
   rows(std::integral_constant<int, 32>{}, "rows/32x2");
   rows(std::integral_constant<int, 64>{}, "rows/64x2");
+  rows(std::integral_constant<int, 64>{}, "generic/64", true);
   for (int r = 0; r < kRotate; ++r) { CK(cudaFree(a[r])); CK(cudaFree(z[r])); CK(cudaFree(lo[r])); }
 }
 
