@@ -67,6 +67,32 @@ for tool in fuse_ab gpu_quick; do
   lacks "$tool without a GPU has no traceback" "$tmp/out" "stack traceback"
 done
 
+# run options a run could not honour are usage errors found before anything is measured (--dry-run finds
+# them too): one line naming the option as typed, no traceback, no gate table
+printf 'return robolua.scenario { name = "tiny", seeds = { 0 }, warmup = 0, repeats = 2, roofline = false,
+  axes = { shape = { { 2, 20, 4 } }, dtype = { "f32" }, backend = { "cpu" } } }\n' >"$tmp/tiny.lua"
+run_usage() { # NAME MESSAGE ARGS...: robolua ARGS tiny.lua, measuring and as --dry-run, exits 2 with MESSAGE
+  local name=$1 message=$2 how
+  shift 2
+  for how in -q --dry-run; do
+    "$bin" "$how" "$@" "$tmp/tiny.lua" >"$tmp/out" 2>&1; check "$name ($how) exits 2" 2 $?
+    contains "$name ($how) is named" "$tmp/out" "robolua: $message"
+    lacks "$name ($how) has no traceback" "$tmp/out" "stack traceback"
+    lacks "$name ($how) measures nothing" "$tmp/out" "| gate |"
+  done
+}
+run_usage "-o in /proc" "-o /proc/nope: cannot create a folder in /proc: " -o /proc/nope
+run_usage "--out under a file" "--out $tmp/tiny.lua/x: $tmp/tiny.lua is not a folder" --out "$tmp/tiny.lua/x"
+run_usage "--save-baseline in /proc" "--save-baseline b: cannot create a folder in /proc: " --no-write -o /proc/nope --save-baseline b
+"$bin" -q --no-write -o /proc/nope "$tmp/tiny.lua" >"$tmp/out" 2>&1; check "-o is not checked with --no-write" 0 $?
+"$bin" -q -o "$tmp/res" "$tmp/tiny.lua" >"$tmp/out" 2>&1; check "a tiny run" 0 $?
+run="$(ls -d "$tmp"/res/tiny-*)"
+"$bin" merge /proc/nope/m "$run" >"$tmp/out" 2>&1; check "merge OUT in /proc exits 2" 2 $?
+contains "merge OUT in /proc is named" "$tmp/out" "robolua merge: OUT /proc/nope/m: cannot create a folder in /proc: "
+lacks "merge OUT in /proc has no traceback" "$tmp/out" "stack traceback"
+"$bin" merge "$tmp/tiny.lua" "$run" >"$tmp/out" 2>&1; check "merge OUT a file exits 2" 2 $?
+contains "merge OUT a file is named" "$tmp/out" "robolua merge: OUT $tmp/tiny.lua: $tmp/tiny.lua is not a folder"
+
 printf 'local x = \n' >"$tmp/syntax.lua"
 "$bin" "$tmp/syntax.lua" >"$tmp/out" 2>&1; check "syntax error exits 2" 2 $?
 contains "syntax error has file:line" "$tmp/out" "syntax.lua:2:"

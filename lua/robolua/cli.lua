@@ -89,10 +89,19 @@ local flag_options = {
 }
 local repeatable = { code = true, report = true, require = true, axis = true }
 
+-- An option as the user wrote it ("--out /x", "-a foo=1"), for errors found after parsing: cli.typed holds
+-- the words of each option given (by value for a repeatable one: axes by name); fallback when it was not
+-- typed (rl.cli set from Lua).
+function M.typed(cli, key, value, fallback)
+  local t = cli.typed and cli.typed[key]
+  if value ~= nil then t = t and t[value] end
+  return t or fallback
+end
+
 -- argv[0..n] -> cli table, script index, or nil, message.
 function M.parse(argv)
   local cli = { out = "results", quiet = false, strict = false, profile = false, report = {}, no_write = false,
-    code = {}, require = {}, axis = {}, axis_order = {} }
+    code = {}, require = {}, axis = {}, axis_order = {}, typed = {} }
   local i = 1
   while argv[i] do
     local a = argv[i]
@@ -103,19 +112,25 @@ function M.parse(argv)
       local v = argv[i + 1]
       if v == nil then return nil, a .. " needs a value" end
       if v == "" then return nil, a .. ": the value is empty" end
+      local typed = a .. " " .. shell_quote(v)
       if repeatable[key] then
+        local by = v
         if key == "axis" then
           local name, list = parse_axis(v)
           if not name then return nil, list end
           if cli.axis[name] then return nil, "-a/--axis: axis '" .. name .. "' given twice" end
           cli.axis[name] = list
           cli.axis_order[#cli.axis_order + 1] = name
+          by = name
         else
           table.insert(cli[key], v)
         end
+        cli.typed[key] = cli.typed[key] or {}
+        cli.typed[key][by] = typed
       else
         if cli[key] ~= nil and key ~= "out" then return nil, a .. " given twice" end
         cli[key] = v
+        cli.typed[key] = typed
       end
       i = i + 2
     elseif flag_options[a] then
