@@ -83,6 +83,7 @@ run_usage() { # NAME MESSAGE ARGS...: robolua ARGS tiny.lua, measuring and as --
 }
 run_usage "-a an axis typo" "-a dtpye=f32: the scenario has no axis 'dtpye' (did you mean 'dtype'? it has: backend, dtype, shape)" \
   -a dtpye=f32
+run_usage "--require of a backend the run lacks" "--require nope: the run has no backend 'nope' (it has: cpu)" --require nope
 run_usage "-o in /proc" "-o /proc/nope: cannot create a folder in /proc: " -o /proc/nope
 run_usage "--out under a file" "--out $tmp/tiny.lua/x: $tmp/tiny.lua is not a folder" --out "$tmp/tiny.lua/x"
 run_usage "--save-baseline in /proc" "--save-baseline b: cannot create a folder in /proc: " --no-write -o /proc/nope --save-baseline b

@@ -80,6 +80,12 @@ local function backend_list(d, axes, cli)
     for _, b in ipairs(list) do if keep[b] then out[#out + 1] = b end end
     list = out
   end
+  -- --require of a backend the run has not: it could only fail, after measuring everything else
+  for _, b in ipairs(cli.require or {}) do
+    local present = false
+    for _, x in ipairs(list) do present = present or x == b end
+    if not present then refuse_option(cli, "require", b, "--require " .. b, "the run has no backend", list) end
+  end
   return list
 end
 
