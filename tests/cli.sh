@@ -69,8 +69,10 @@ done
 
 # run options a run could not honour are usage errors found before anything is measured (--dry-run finds
 # them too): one line naming the option as typed, no traceback, no gate table
-printf 'return robolua.scenario { name = "tiny", seeds = { 0 }, warmup = 0, repeats = 2, roofline = false,
-  axes = { shape = { { 2, 20, 4 } }, dtype = { "f32" }, backend = { "cpu" } } }\n' >"$tmp/tiny.lua"
+for name in tiny other; do
+  printf 'return robolua.scenario { name = "%s", seeds = { 0 }, warmup = 0, repeats = 2, roofline = false,
+  axes = { shape = { { 2, 20, 4 } }, dtype = { "f32" }, backend = { "cpu" } } }\n' $name >"$tmp/$name.lua"
+done
 run_usage() { # NAME MESSAGE ARGS...: robolua ARGS tiny.lua, measuring and as --dry-run, exits 2 with MESSAGE
   local name=$1 message=$2 how
   shift 2
@@ -81,9 +83,13 @@ run_usage() { # NAME MESSAGE ARGS...: robolua ARGS tiny.lua, measuring and as --
     lacks "$name ($how) measures nothing" "$tmp/out" "| gate |"
   done
 }
+"$bin" -q -o "$tmp/res" --save-baseline other "$tmp/other.lua" >"$tmp/out" 2>&1; check "a baseline of another scenario is saved" 0 $?
 run_usage "-a an axis typo" "-a dtpye=f32: the scenario has no axis 'dtpye' (did you mean 'dtype'? it has: backend, dtype, shape)" \
   -a dtpye=f32
 run_usage "--require of a backend the run lacks" "--require nope: the run has no backend 'nope' (it has: cpu)" --require nope
+run_usage "--baseline of no saved run" \
+  "--baseline nonexist: no baseline $tmp/res/baselines/nonexist/ (--save-baseline nonexist saves one)" -o "$tmp/res" --baseline nonexist
+run_usage "--baseline of another scenario" "--baseline other: a baseline of scenario 'other', not of 'tiny'" -o "$tmp/res" --baseline other
 run_usage "-o in /proc" "-o /proc/nope: cannot create a folder in /proc: " -o /proc/nope
 run_usage "--out under a file" "--out $tmp/tiny.lua/x: $tmp/tiny.lua is not a folder" --out "$tmp/tiny.lua/x"
 run_usage "--save-baseline in /proc" "--save-baseline b: cannot create a folder in /proc: " --no-write -o /proc/nope --save-baseline b

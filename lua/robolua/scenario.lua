@@ -70,9 +70,10 @@ local function open_run_folder(run, plan, cli)
   files.write(run.dir .. "/plan.json", record.encode(skeleton))
 end
 
--- The folders the run's ending writes (-o, --save-baseline), checked before anything is measured
--- (--dry-run included): a folder it could not create is a usage error now, not after the sweep.
-local function check_outputs(cli)
+-- What the run's ending needs from -o, --save-baseline and --baseline, checked before anything is measured
+-- (--dry-run included): a folder it could not create or a baseline it could not read is a usage error
+-- now, not after the sweep.
+local function check_outputs(cli, scenario)
   local cli_mod, usage = require "robolua.cli", require "robolua.usage"
   local out = cli.out or "results"
   local function creatable(path, key, fallback)
@@ -83,6 +84,7 @@ local function check_outputs(cli)
   if cli.save_baseline then
     creatable(out .. "/baselines/" .. cli.save_baseline, "save_baseline", "--save-baseline " .. cli.save_baseline)
   end
+  if cli.baseline then finish.baseline_doc(cli, scenario) end
 end
 
 -- "file:line" of the user's rl.scenario call, for definition errors. `return rl.scenario {...}` is a
@@ -113,7 +115,7 @@ function M.run(def)
   local cuda_ok, cuda_why = rl.cuda.available()
   local plan = planmod.build(d, cli, { ok = cuda_ok, reason = cuda_why })
   if cli.list then io.write(planmod.listing(plan, d)); return plan end
-  check_outputs(cli)
+  check_outputs(cli, d.name)
   if cli.devices and not cli.worker then return require("robolua.run.devices").coordinate(d, plan, cli, where) end
   local run = M.new_run(d, plan, cli, rl)
   local mine = planmod.mine(plan)
