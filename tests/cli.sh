@@ -102,6 +102,35 @@ lacks "merge OUT in /proc has no traceback" "$tmp/out" "stack traceback"
 "$bin" merge "$tmp/tiny.lua" "$run" >"$tmp/out" 2>&1; check "merge OUT a file exits 2" 2 $?
 contains "merge OUT a file is named" "$tmp/out" "robolua merge: OUT $tmp/tiny.lua: $tmp/tiny.lua is not a folder"
 
+# robolua compare and tools/compare.lua: a bad word is named as the user typed it, in one line (no traceback,
+# no Lua file:line)
+compare_usage() { # NAME MESSAGE ARGS...: robolua ARGS exits 2 with MESSAGE
+  local name=$1 message=$2
+  shift 2
+  "$bin" "$@" >"$tmp/out" 2>&1; check "$name exits 2" 2 $?
+  contains "$name is named" "$tmp/out" "$message"
+  lacks "$name has no traceback" "$tmp/out" "stack traceback"
+  lacks "$name names no Lua file" "$tmp/out" ".lua:"
+}
+compare_usage "compare --threshold -5" "robolua compare: --threshold: expected a number in (0, 1000), got '-5'" \
+  compare "$run" "$run" --threshold -5
+compare_usage "compare --alpha 0" "robolua compare: --alpha: expected a number in (0, 1), got '0'" compare "$run" "$run" --alpha 0
+compare_usage "compare with a third run" "robolua compare: unexpected argument 'extra'" compare "$run" "$run" extra
+compare_usage "compare with one run" "robolua compare: needs BASE and NEW" compare "$run"
+compare_usage "tools/compare.lua threshold=" "robolua: compare: threshold= has an empty value" \
+  "$root/tools/compare.lua" "$run" "$run" threshold=
+compare_usage "tools/compare.lua force=1" "robolua: compare: unknown argument 'force=1' (expected alpha=, markdown=, threshold=)" \
+  "$root/tools/compare.lua" "$run" "$run" force=1
+compare_usage "tools/compare.lua thresold=5" "robolua: compare: unknown argument 'thresold=5' (did you mean threshold=?" \
+  "$root/tools/compare.lua" "$run" "$run" thresold=5
+compare_usage "tools/compare.lua threshold=-5" "robolua: compare: threshold= must be a number in (0, 1000), got '-5'" \
+  "$root/tools/compare.lua" "$run" "$run" threshold=-5
+compare_usage "tools/compare.lua with a third run" "robolua compare: unexpected argument 'extra'" \
+  "$root/tools/compare.lua" "$run" "$run" extra
+"$bin" "$root/tools/compare.lua" "$run" "$run" threshold=50 alpha=0.05 markdown="$tmp/cmp.md" >"$tmp/out" 2>&1
+check "tools/compare.lua threshold= alpha= markdown= run" 0 $?
+contains "tools/compare.lua reads threshold= and alpha=" "$tmp/cmp.md" "change beyond 50% and Mann-Whitney p < 0.05"
+
 printf 'local x = \n' >"$tmp/syntax.lua"
 "$bin" "$tmp/syntax.lua" >"$tmp/out" 2>&1; check "syntax error exits 2" 2 $?
 contains "syntax error has file:line" "$tmp/out" "syntax.lua:2:"

@@ -89,6 +89,16 @@ local flag_options = {
 }
 local repeatable = { code = true, report = true, require = true, axis = true }
 
+-- --threshold PCT and --alpha P, of a run's --baseline and of robolua compare: the value as compare
+-- takes it (a fraction), or nil and the range the text is outside of.
+local compare_ranges = { threshold = { 0, 1000, 100 }, alpha = { 0, 1, 1 } }
+function M.compare_option(key, text)
+  local lo, hi, per = table.unpack(compare_ranges[key])
+  local n = tonumber(text)
+  if not n or n ~= n or n <= lo or n >= hi then return nil, string.format("a number in (%g, %g)", lo, hi) end
+  return n / per
+end
+
 -- An option as the user wrote it ("--out /x", "-a foo=1"), for errors found after parsing: cli.typed holds
 -- the words of each option given (by value for a repeatable one: axes by name); fallback when it was not
 -- typed (rl.cli set from Lua).
@@ -162,15 +172,12 @@ function M.parse(argv)
     if not shard then return nil, err end
     cli.shard = shard
   end
-  for _, opt in ipairs { { "threshold", 0, 1000, 100 }, { "alpha", 0, 1, 1 } } do
-    local key, lo, hi, per = opt[1], opt[2], opt[3], opt[4]
+  for _, key in ipairs { "threshold", "alpha" } do
     if cli[key] then
-      local n = tonumber(cli[key])
-      if not n or n ~= n or n <= lo or n >= hi then
-        return nil, string.format("--%s: expected a number in (%g, %g), got '%s'", key, lo, hi, cli[key])
-      end
+      local n, range = M.compare_option(key, cli[key])
+      if not n then return nil, string.format("--%s: expected %s, got '%s'", key, range, cli[key]) end
       if not cli.baseline then return nil, "--" .. key .. " applies to --baseline NAME (or use robolua compare)" end
-      cli[key] = n / per
+      cli[key] = n
     end
   end
   for _, name in ipairs { "save_baseline", "baseline" } do
