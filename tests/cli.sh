@@ -127,6 +127,10 @@ compare_usage "tools/compare.lua threshold=-5" "robolua: compare: threshold= mus
   "$root/tools/compare.lua" "$run" "$run" threshold=-5
 compare_usage "tools/compare.lua with a third run" "robolua compare: unexpected argument 'extra'" \
   "$root/tools/compare.lua" "$run" "$run" extra
+compare_usage "compare --markdown in /proc" "robolua compare: --markdown: cannot write /proc/nope/x.md: " \
+  compare "$run" "$run" --markdown /proc/nope/x.md
+compare_usage "compare --devices --markdown in /proc" "robolua compare: --markdown: cannot write /proc/nope/x.md: " \
+  compare "$run" "$run" --devices --markdown /proc/nope/x.md
 "$bin" "$root/tools/compare.lua" "$run" "$run" threshold=50 alpha=0.05 markdown="$tmp/cmp.md" >"$tmp/out" 2>&1
 check "tools/compare.lua threshold= alpha= markdown= run" 0 $?
 contains "tools/compare.lua reads threshold= and alpha=" "$tmp/cmp.md" "change beyond 50% and Mann-Whitney p < 0.05"

@@ -64,7 +64,10 @@ function M.main(args)
     md, code = res.markdown, res.exit_code
   end
   io.write(md)
-  if o.markdown then files.write(o.markdown, md) end
+  if o.markdown then
+    local ok, err = pcall(files.write, o.markdown, md)
+    if not ok then return fail("--markdown: " .. tostring(err)) end
+  end
   return code
 end
 
