@@ -102,6 +102,18 @@ lacks "merge OUT in /proc has no traceback" "$tmp/out" "stack traceback"
 "$bin" merge "$tmp/tiny.lua" "$run" >"$tmp/out" 2>&1; check "merge OUT a file exits 2" 2 $?
 contains "merge OUT a file is named" "$tmp/out" "robolua merge: OUT $tmp/tiny.lua: $tmp/tiny.lua is not a folder"
 
+# robolua recover of what is no run folder: one line naming it
+recover_usage() { # NAME MESSAGE DIR
+  "$bin" recover "$3" >"$tmp/out" 2>&1; check "recover $1 exits 2" 2 $?
+  contains "recover $1 is named" "$tmp/out" "robolua recover: $2"
+  lacks "recover $1 has no traceback" "$tmp/out" "stack traceback"
+}
+mkdir -p "$tmp/badplan" && printf '{"schema": ' >"$tmp/badplan/plan.json"
+recover_usage "of a missing folder" "$tmp/nonexist: no such folder" "$tmp/nonexist"
+recover_usage "of a file" "$tmp/tiny.lua is not a folder" "$tmp/tiny.lua"
+recover_usage "of a folder with no run" "$tmp/res/baselines: neither results.json nor plan.json" "$tmp/res/baselines"
+recover_usage "of a plan.json that is not JSON" "$tmp/badplan/plan.json: " "$tmp/badplan"
+
 # robolua compare and tools/compare.lua: a bad word is named as the user typed it, in one line (no traceback,
 # no Lua file:line)
 compare_usage() { # NAME MESSAGE ARGS...: robolua ARGS exits 2 with MESSAGE
