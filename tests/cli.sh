@@ -113,6 +113,12 @@ recover_usage "of a missing folder" "$tmp/nonexist: no such folder" "$tmp/nonexi
 recover_usage "of a file" "$tmp/tiny.lua is not a folder" "$tmp/tiny.lua"
 recover_usage "of a folder with no run" "$tmp/res/baselines: neither results.json nor plan.json" "$tmp/res/baselines"
 recover_usage "of a plan.json that is not JSON" "$tmp/badplan/plan.json: " "$tmp/badplan"
+# a run that stopped before its first point: recovered, but nothing measured is never a PASS
+cp -r "$run" "$tmp/stopped" && rm "$tmp/stopped/results.json" "$tmp/stopped/journal.jsonl"
+"$bin" recover "$tmp/stopped" >"$tmp/out" 2>&1; check "recover of a run that measured nothing exits 2 (interrupted)" 2 $?
+contains "... its verdict says nothing was measured" "$tmp/out" \
+  "robolua: INCONCLUSIVE: nothing was measured (interrupted: results are partial)"
+lacks "... and is no PASS" "$tmp/out" "PASS"
 
 # robolua compare and tools/compare.lua: a bad word is named as the user typed it, in one line (no traceback,
 # no Lua file:line)

@@ -51,6 +51,16 @@ describe("the variance gate against the noise floor", function()
     spec.truthy(run.gates[2].msg:find("inconclusive", 1, true), run.gates[2].msg)
     spec.eq(counts.fail, 1, "only the variance gate fails (verification passes, no point was skipped)")
   end)
+  it("nothing measured is INCONCLUSIVE, never a PASS (a FAIL under --strict)", function()
+    local r = record.new { key = "k", backend = "cpu", device = "cpu", bytes = 1000 }
+    record.set_status(r, "interrupted", "not measured: the run stopped before this point")
+    local run = { results = { r } }
+    local finish = require "robolua.run.finish"
+    finish.judge(run, {}, {})
+    spec.eq(run.verdict, "INCONCLUSIVE: nothing was measured")
+    finish.judge(run, {}, { strict = true })
+    spec.truthy(run.verdict:find("^FAIL"), run.verdict)
+  end)
   it("the verdict line names INCONCLUSIVE without --strict", function()
     local run = synthetic({ 1.00, 1.10, 0.95 }, { 1.08, 0.93 })
     require("robolua.run.finish").judge(run, { rl.gate.variance { max_pct = 5 } }, {})

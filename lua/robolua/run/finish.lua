@@ -68,6 +68,10 @@ function M.judge(run, def_gates, cli)
   end
   if #failed > 0 then
     run.verdict = string.format("FAIL: %d gate%s (%s)", #failed, #failed > 1 and "s" or "", table.concat(failed, "; "))
+  elseif #gates.ok_results(run) == 0 then
+    -- every gate was skipped for want of a measured point (a recovery of a run that stopped before its
+    -- first point, every point skipped): a PASS would stand on nothing. INCONCLUSIVE is never a pass.
+    run.verdict = "INCONCLUSIVE: nothing was measured"
   elseif counts.inconclusive > 0 then
     run.verdict = string.format("INCONCLUSIVE: %d gate%s too noisy to judge", counts.inconclusive, counts.inconclusive > 1 and "s" or "")
   else
