@@ -7,7 +7,8 @@ local M = {}
 M.usage = [[
 usage: robolua [options] SCRIPT [script args]
        robolua [options] -e 'lua code' [-e ...]
-       robolua compare BASE NEW [--threshold PCT] [--alpha P] [--markdown FILE] [--devices]
+       ]] .. require("robolua.compare_cli").synopsis .. [[
+
        robolua merge OUT DIR... [--force]
        robolua recover DIR
 Runs a Lua 5.4 benchmark scenario inside the robolua engine.

@@ -13,7 +13,9 @@ local function resolve(arg, out)
   return arg
 end
 
-local USAGE = "usage: robolua compare BASE NEW [--threshold PCT] [--alpha P] [--markdown FILE] [--force] [--devices]"
+-- (robolua --help shows the same line)
+M.synopsis = "robolua compare BASE NEW [--threshold PCT] [--alpha P] [--markdown FILE] [--force] [--devices]"
+local USAGE = "usage: " .. M.synopsis
 
 -- A usage or write error: one line naming the word or the option, exit 2.
 local function fail(msg)
