@@ -78,7 +78,8 @@ run_usage() { # NAME MESSAGE ARGS...: robolua ARGS tiny.lua, measuring and as --
   local name=$1 message=$2 how
   shift 2
   for how in -q --dry-run; do
-    "$bin" "$how" "$@" "$tmp/tiny.lua" >"$tmp/out" 2>&1; check "$name ($how) exits 2" 2 $?
+    # (-o first: a later one in ARGS replaces it; a run that is not refused writes there, not in results/)
+    "$bin" "$how" -o "$tmp/res" "$@" "$tmp/tiny.lua" >"$tmp/out" 2>&1; check "$name ($how) exits 2" 2 $?
     contains "$name ($how) is named" "$tmp/out" "robolua: $message"
     lacks "$name ($how) has no traceback" "$tmp/out" "stack traceback"
     lacks "$name ($how) measures nothing" "$tmp/out" "| gate |"
