@@ -145,6 +145,7 @@ function M.run(def)
     require("robolua.usage").raise(require("robolua.cli").typed(cli, "out", nil, "-o " .. tostring(cli.out)) .. ": " .. tostring(open_err))
   end
   local ctx = { run = run, d = d, rl = rl, journal = journal.open(run.dir), copy_cache = {}, case_bytes = 0,
+    cpu_ticks = measure.cpu_ticks(), -- other processes' CPU use is measured from here (CPU hygiene)
     progress = progress.new(#mine * #plan.backends, cli.quiet) }
   local stopped, script_error
   local ok, err = true, nil
