@@ -9,6 +9,7 @@ check_log="$tmp/out" # every command's output goes there: shown when its exit co
 
 "$bin" --help >"$tmp/out" 2>&1; check "--help exits 0" 0 $?
 contains "--help shows usage" "$tmp/out" "usage: robolua"
+contains "--help shows every compare option" "$tmp/out" "robolua compare BASE NEW [--threshold PCT] [--alpha P] [--markdown FILE] [--force] [--devices]"
 "$bin" --version >"$tmp/out" 2>&1; check "--version exits 0" 0 $?
 contains "--version names the version" "$tmp/out" "robolua 0."
 "$bin" >"$tmp/out" 2>&1; check "no script is a usage error" 2 $?
@@ -66,6 +67,93 @@ for tool in fuse_ab gpu_quick; do
   contains "$tool without a GPU says so" "$tmp/out" "robolua: $tool: needs a CUDA device ("
   lacks "$tool without a GPU has no traceback" "$tmp/out" "stack traceback"
 done
+
+# run options a run could not honour are usage errors found before anything is measured (--dry-run finds
+# them too): one line naming the option as typed, no traceback, no gate table
+for name in tiny other; do
+  printf 'return robolua.scenario { name = "%s", seeds = { 0 }, warmup = 0, repeats = 2, roofline = false,
+  axes = { shape = { { 2, 20, 4 } }, dtype = { "f32" }, backend = { "cpu" } } }\n' $name >"$tmp/$name.lua"
+done
+run_usage() { # NAME MESSAGE ARGS...: robolua ARGS tiny.lua, measuring and as --dry-run, exits 2 with MESSAGE
+  local name=$1 message=$2 how
+  shift 2
+  for how in -q --dry-run; do
+    # (-o first: a later one in ARGS replaces it; a run that is not refused writes there, not in results/)
+    "$bin" "$how" -o "$tmp/res" "$@" "$tmp/tiny.lua" >"$tmp/out" 2>&1; check "$name ($how) exits 2" 2 $?
+    contains "$name ($how) is named" "$tmp/out" "robolua: $message"
+    lacks "$name ($how) has no traceback" "$tmp/out" "stack traceback"
+    lacks "$name ($how) measures nothing" "$tmp/out" "| gate |"
+  done
+}
+"$bin" -q -o "$tmp/res" --save-baseline other "$tmp/other.lua" >"$tmp/out" 2>&1; check "a baseline of another scenario is saved" 0 $?
+run_usage "-a an axis typo" "-a dtpye=f32: the scenario has no axis 'dtpye' (did you mean 'dtype'? it has: backend, dtype, shape)" \
+  -a dtpye=f32
+run_usage "--require of a backend the run lacks" "--require nope: the run has no backend 'nope' (it has: cpu)" --require nope
+run_usage "--baseline of no saved run" \
+  "--baseline nonexist: no baseline $tmp/res/baselines/nonexist/ (--save-baseline nonexist saves one)" -o "$tmp/res" --baseline nonexist
+run_usage "--baseline of another scenario" "--baseline other: a baseline of scenario 'other', not of 'tiny'" -o "$tmp/res" --baseline other
+run_usage "-o in /proc" "-o /proc/nope: cannot create a folder in /proc: " -o /proc/nope
+run_usage "--out under a file" "--out $tmp/tiny.lua/x: $tmp/tiny.lua is not a folder" --out "$tmp/tiny.lua/x"
+run_usage "--save-baseline in /proc" "--save-baseline b: cannot create a folder in /proc: " --no-write -o /proc/nope --save-baseline b
+"$bin" -q --no-write -o /proc/nope "$tmp/tiny.lua" >"$tmp/out" 2>&1; check "-o is not checked with --no-write" 0 $?
+"$bin" -q -o "$tmp/res" "$tmp/tiny.lua" >"$tmp/out" 2>&1; check "a tiny run" 0 $?
+run="$(ls -d "$tmp"/res/tiny-*)"
+"$bin" merge /proc/nope/m "$run" >"$tmp/out" 2>&1; check "merge OUT in /proc exits 2" 2 $?
+contains "merge OUT in /proc is named" "$tmp/out" "robolua merge: OUT /proc/nope/m: cannot create a folder in /proc: "
+lacks "merge OUT in /proc has no traceback" "$tmp/out" "stack traceback"
+"$bin" merge "$tmp/tiny.lua" "$run" >"$tmp/out" 2>&1; check "merge OUT a file exits 2" 2 $?
+contains "merge OUT a file is named" "$tmp/out" "robolua merge: OUT $tmp/tiny.lua: $tmp/tiny.lua is not a folder"
+
+# robolua recover of what is no run folder: one line naming it
+recover_usage() { # NAME MESSAGE DIR
+  "$bin" recover "$3" >"$tmp/out" 2>&1; check "recover $1 exits 2" 2 $?
+  contains "recover $1 is named" "$tmp/out" "robolua recover: $2"
+  lacks "recover $1 has no traceback" "$tmp/out" "stack traceback"
+}
+mkdir -p "$tmp/badplan" && printf '{"schema": ' >"$tmp/badplan/plan.json"
+recover_usage "of a missing folder" "$tmp/nonexist: no such folder" "$tmp/nonexist"
+recover_usage "of a file" "$tmp/tiny.lua is not a folder" "$tmp/tiny.lua"
+recover_usage "of a folder with no run" "$tmp/res/baselines: neither results.json nor plan.json" "$tmp/res/baselines"
+recover_usage "of a plan.json that is not JSON" "$tmp/badplan/plan.json: " "$tmp/badplan"
+# a run that stopped before its first point: recovered, but nothing measured is never a PASS
+cp -r "$run" "$tmp/stopped" && rm "$tmp/stopped/results.json" "$tmp/stopped/journal.jsonl"
+"$bin" recover "$tmp/stopped" >"$tmp/out" 2>&1; check "recover of a run that measured nothing exits 2 (interrupted)" 2 $?
+contains "... its verdict says nothing was measured" "$tmp/out" \
+  "robolua: INCONCLUSIVE: nothing was measured (interrupted: results are partial)"
+lacks "... and is no PASS" "$tmp/out" "PASS"
+
+# robolua compare and tools/compare.lua: a bad word is named as the user typed it, in one line (no traceback,
+# no Lua file:line)
+compare_usage() { # NAME MESSAGE ARGS...: robolua ARGS exits 2 with MESSAGE
+  local name=$1 message=$2
+  shift 2
+  "$bin" "$@" >"$tmp/out" 2>&1; check "$name exits 2" 2 $?
+  contains "$name is named" "$tmp/out" "$message"
+  lacks "$name has no traceback" "$tmp/out" "stack traceback"
+  lacks "$name names no Lua file" "$tmp/out" ".lua:"
+}
+compare_usage "compare --threshold -5" "robolua compare: --threshold: expected a number in (0, 1000), got '-5'" \
+  compare "$run" "$run" --threshold -5
+compare_usage "compare --alpha 0" "robolua compare: --alpha: expected a number in (0, 1), got '0'" compare "$run" "$run" --alpha 0
+compare_usage "compare with a third run" "robolua compare: unexpected argument 'extra'" compare "$run" "$run" extra
+compare_usage "compare with one run" "robolua compare: needs BASE and NEW" compare "$run"
+compare_usage "tools/compare.lua threshold=" "robolua: compare: threshold= has an empty value" \
+  "$root/tools/compare.lua" "$run" "$run" threshold=
+compare_usage "tools/compare.lua force=1" "robolua: compare: unknown argument 'force=1' (expected alpha=, markdown=, threshold=)" \
+  "$root/tools/compare.lua" "$run" "$run" force=1
+compare_usage "tools/compare.lua thresold=5" "robolua: compare: unknown argument 'thresold=5' (did you mean threshold=?" \
+  "$root/tools/compare.lua" "$run" "$run" thresold=5
+compare_usage "tools/compare.lua threshold=-5" "robolua: compare: threshold= must be a number in (0, 1000), got '-5'" \
+  "$root/tools/compare.lua" "$run" "$run" threshold=-5
+compare_usage "tools/compare.lua with a third run" "robolua compare: unexpected argument 'extra'" \
+  "$root/tools/compare.lua" "$run" "$run" extra
+compare_usage "compare --markdown in /proc" "robolua compare: --markdown: cannot write /proc/nope/x.md: " \
+  compare "$run" "$run" --markdown /proc/nope/x.md
+compare_usage "compare --devices --markdown in /proc" "robolua compare: --markdown: cannot write /proc/nope/x.md: " \
+  compare "$run" "$run" --devices --markdown /proc/nope/x.md
+"$bin" "$root/tools/compare.lua" "$run" "$run" threshold=50 alpha=0.05 markdown="$tmp/cmp.md" >"$tmp/out" 2>&1
+check "tools/compare.lua threshold= alpha= markdown= run" 0 $?
+contains "tools/compare.lua reads threshold= and alpha=" "$tmp/cmp.md" "change beyond 50% and Mann-Whitney p < 0.05"
 
 printf 'local x = \n' >"$tmp/syntax.lua"
 "$bin" "$tmp/syntax.lua" >"$tmp/out" 2>&1; check "syntax error exits 2" 2 $?

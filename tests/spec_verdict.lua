@@ -51,6 +51,16 @@ describe("the variance gate against the noise floor", function()
     spec.truthy(run.gates[2].msg:find("inconclusive", 1, true), run.gates[2].msg)
     spec.eq(counts.fail, 1, "only the variance gate fails (verification passes, no point was skipped)")
   end)
+  it("nothing measured is INCONCLUSIVE, never a PASS (a FAIL under --strict)", function()
+    local r = record.new { key = "k", backend = "cpu", device = "cpu", bytes = 1000 }
+    record.set_status(r, "interrupted", "not measured: the run stopped before this point")
+    local run = { results = { r } }
+    local finish = require "robolua.run.finish"
+    finish.judge(run, {}, {})
+    spec.eq(run.verdict, "INCONCLUSIVE: nothing was measured")
+    finish.judge(run, {}, { strict = true })
+    spec.truthy(run.verdict:find("^FAIL"), run.verdict)
+  end)
   it("the verdict line names INCONCLUSIVE without --strict", function()
     local run = synthetic({ 1.00, 1.10, 0.95 }, { 1.08, 0.93 })
     require("robolua.run.finish").judge(run, { rl.gate.variance { max_pct = 5 } }, {})
@@ -124,6 +134,65 @@ describe("interleaving", function()
     local run = run_with(1)
     spec.eq(run.results[1].interleave, "coarse")
     spec.eq(#calls, 4, "one chunk per input set")
+  end)
+end)
+
+describe("CPU hygiene", function()
+  -- /proc as a run would see it: a load average twice the CPU count, and /proc/stat advancing 100 ticks a
+  -- CPU per reading, busy with this process alone (idle) or with other processes on every CPU (busy)
+  local files = require "robolua.files"
+  local cpus = rl.env().logical_cpus
+  local function run_on(machine)
+    local read, k, threads = files.read, 0, {}
+    files.read = function(path)
+      if path == "/proc/loadavg" then return string.format("%d.00 1.00 1.00 1/100 1\n", 2 * cpus) end
+      if path == "/proc/stat" then
+        k = k + 1
+        local total = 100 * cpus * k
+        local busy = machine == "busy" and total or total // 2
+        return string.format("cpu  %d 0 0 %d 0 0 0 0 0 0\ncpu0 1 2 3\n", busy, total - busy)
+      end
+      if path == "/proc/self/stat" then
+        local own = machine == "busy" and 0 or 50 * cpus * k
+        return string.format("42 (a (robolua)) S 1 1 1 1 1 1 1 1 1 1 %d 0 20 0\n", own)
+      end
+      return read(path)
+    end
+    local probe = { device = "cpu",
+      resample = function(_, src, st, tt, opts) return rl.resample(src, st, tt, opts) end,
+      bench = function(_, src, st, tt, opts)
+        threads[#threads + 1] = opts.threads or "default"
+        local o = {}
+        for key, v in pairs(opts) do o[key] = v end
+        o.backend = "cpu"
+        return rl.bench.resample(src, st, tt, o)
+      end }
+    rl.cli.no_write, rl.cli.quiet = true, true
+    local ok, run = pcall(rl.scenario, { name = "hygiene", seeds = { 0 }, controls = 0, warmup = 0, repeats = 2, roofline = false,
+      axes = { batch = { 2, 3 }, source_len = { 20 }, dim = { 4 }, dtype = { "f32" }, backend = { "probe" } },
+      backends = { probe = probe } })
+    rl.cli.no_write, rl.cli.quiet, files.read = false, false, read
+    spec.truthy(ok, tostring(run))
+    return run, threads
+  end
+  it("a high load average of robolua's own making leaves the threads alone, without a warning", function()
+    local run, threads = run_on("idle")
+    for i, t in ipairs(threads) do spec.eq(t, "default", "call " .. i) end
+    spec.eq(#run.warnings, 0, table.concat(run.warnings, "\n"))
+  end)
+  it("other processes on every CPU: one thread, and a warning that says so", function()
+    local run, threads = run_on("busy")
+    for i, t in ipairs(threads) do spec.eq(t, 1, "call " .. i) end
+    spec.eq(#run.warnings, 2, "one per point")
+    spec.truthy(run.warnings[1]:find(string.format("other processes kept %d.0 of %d CPUs busy", cpus, cpus), 1, true), run.warnings[1])
+  end)
+  it("others_busy: this process's own ticks left out; a window too short tells nothing", function()
+    local measure = require "robolua.run.measure"
+    local a = { busy = 0, total = 0, own = 0 }
+    spec.eq(measure.others_busy(a, { busy = 300, total = 400, own = 100 }, 4), 2)
+    spec.eq(measure.others_busy(a, { busy = 30, total = 40, own = 0 }, 4), nil)
+    local now = measure.cpu_ticks()
+    spec.truthy(now == nil or (now.total > 0 and now.busy <= now.total and now.own >= 0), "a reading of this machine")
   end)
 end)
 

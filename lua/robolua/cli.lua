@@ -7,7 +7,8 @@ local M = {}
 M.usage = [[
 usage: robolua [options] SCRIPT [script args]
        robolua [options] -e 'lua code' [-e ...]
-       robolua compare BASE NEW [--threshold PCT] [--alpha P] [--markdown FILE] [--devices]
+       ]] .. require("robolua.compare_cli").synopsis .. [[
+
        robolua merge OUT DIR... [--force]
        robolua recover DIR
 Runs a Lua 5.4 benchmark scenario inside the robolua engine.
@@ -89,10 +90,29 @@ local flag_options = {
 }
 local repeatable = { code = true, report = true, require = true, axis = true }
 
+-- --threshold PCT and --alpha P, of a run's --baseline and of robolua compare: the value as compare
+-- takes it (a fraction), or nil and the range the text is outside of.
+local compare_ranges = { threshold = { 0, 1000, 100 }, alpha = { 0, 1, 1 } }
+function M.compare_option(key, text)
+  local lo, hi, per = table.unpack(compare_ranges[key])
+  local n = tonumber(text)
+  if not n or n ~= n or n <= lo or n >= hi then return nil, string.format("a number in (%g, %g)", lo, hi) end
+  return n / per
+end
+
+-- An option as the user wrote it ("--out /x", "-a foo=1"), for errors found after parsing: cli.typed holds
+-- the words of each option given (by value for a repeatable one: axes by name); fallback when it was not
+-- typed (rl.cli set from Lua).
+function M.typed(cli, key, value, fallback)
+  local t = cli.typed and cli.typed[key]
+  if value ~= nil then t = t and t[value] end
+  return t or fallback
+end
+
 -- argv[0..n] -> cli table, script index, or nil, message.
 function M.parse(argv)
   local cli = { out = "results", quiet = false, strict = false, profile = false, report = {}, no_write = false,
-    code = {}, require = {}, axis = {}, axis_order = {} }
+    code = {}, require = {}, axis = {}, axis_order = {}, typed = {} }
   local i = 1
   while argv[i] do
     local a = argv[i]
@@ -103,19 +123,25 @@ function M.parse(argv)
       local v = argv[i + 1]
       if v == nil then return nil, a .. " needs a value" end
       if v == "" then return nil, a .. ": the value is empty" end
+      local typed = a .. " " .. shell_quote(v)
       if repeatable[key] then
+        local by = v
         if key == "axis" then
           local name, list = parse_axis(v)
           if not name then return nil, list end
           if cli.axis[name] then return nil, "-a/--axis: axis '" .. name .. "' given twice" end
           cli.axis[name] = list
           cli.axis_order[#cli.axis_order + 1] = name
+          by = name
         else
           table.insert(cli[key], v)
         end
+        cli.typed[key] = cli.typed[key] or {}
+        cli.typed[key][by] = typed
       else
         if cli[key] ~= nil and key ~= "out" then return nil, a .. " given twice" end
         cli[key] = v
+        cli.typed[key] = typed
       end
       i = i + 2
     elseif flag_options[a] then
@@ -147,15 +173,12 @@ function M.parse(argv)
     if not shard then return nil, err end
     cli.shard = shard
   end
-  for _, opt in ipairs { { "threshold", 0, 1000, 100 }, { "alpha", 0, 1, 1 } } do
-    local key, lo, hi, per = opt[1], opt[2], opt[3], opt[4]
+  for _, key in ipairs { "threshold", "alpha" } do
     if cli[key] then
-      local n = tonumber(cli[key])
-      if not n or n ~= n or n <= lo or n >= hi then
-        return nil, string.format("--%s: expected a number in (%g, %g), got '%s'", key, lo, hi, cli[key])
-      end
+      local n, range = M.compare_option(key, cli[key])
+      if not n then return nil, string.format("--%s: expected %s, got '%s'", key, range, cli[key]) end
       if not cli.baseline then return nil, "--" .. key .. " applies to --baseline NAME (or use robolua compare)" end
-      cli[key] = n / per
+      cli[key] = n
     end
   end
   for _, name in ipairs { "save_baseline", "baseline" } do

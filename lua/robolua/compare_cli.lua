@@ -13,6 +13,16 @@ local function resolve(arg, out)
   return arg
 end
 
+-- (robolua --help shows the same line)
+M.synopsis = "robolua compare BASE NEW [--threshold PCT] [--alpha P] [--markdown FILE] [--force] [--devices]"
+local USAGE = "usage: " .. M.synopsis
+
+-- A usage or write error: one line naming the word or the option, exit 2.
+local function fail(msg)
+  io.stderr:write("robolua compare: " .. msg .. "\n")
+  return 2
+end
+
 function M.main(args)
   local o = { out = "results" }
   local paths = {}
@@ -21,44 +31,46 @@ function M.main(args)
     local a = args[i]
     if a == "--threshold" or a == "--alpha" or a == "--markdown" or a == "-o" or a == "--out" then
       local v = args[i + 1]
-      if not v then io.stderr:write("robolua compare: " .. a .. " needs a value\n"); return 2 end
+      if not v then return fail(a .. " needs a value") end
       if a == "--threshold" or a == "--alpha" then
-        local n = tonumber(v)
-        if not n then io.stderr:write("robolua compare: " .. a .. ": expected a number, got '" .. v .. "'\n"); return 2 end
-        if a == "--threshold" then o.threshold = n / 100 else o.alpha = n end
+        local n, range = require("robolua.cli").compare_option(a:sub(3), v)
+        if not n then return fail(string.format("%s: expected %s, got '%s'", a, range, v)) end
+        o[a:sub(3)] = n
       elseif a == "--markdown" then o.markdown = v else o.out = v end
       i = i + 2
     elseif a == "--force" or a == "--devices" then
       o[a:sub(3)] = true
       i = i + 1
     elseif a:sub(1, 1) == "-" then
-      io.stderr:write("robolua compare: unknown option '" .. a .. "'\n"); return 2
+      return fail("unknown option '" .. a .. "'")
     else
       paths[#paths + 1] = a
       i = i + 1
     end
   end
   if #paths ~= 2 then
-    io.stderr:write("usage: robolua compare BASE NEW [--threshold PCT] [--alpha P] [--markdown FILE] [--force] [--devices]\n")
-    return 2
+    return fail((#paths < 2 and "needs BASE and NEW" or ("unexpected argument '" .. paths[3] .. "'")) .. "\n" .. USAGE)
   end
   local docs = {}
   for k, p in ipairs(paths) do
     local ok, doc = pcall(record.load, resolve(p, o.out))
-    if not ok then io.stderr:write("robolua compare: " .. tostring(doc) .. "\n"); return 2 end
+    if not ok then return fail(tostring(doc)) end
     docs[k] = doc
   end
+  local md, code
   if o.devices then
-    local md = require("robolua.devices_compare").markdown(docs[1], docs[2])
-    io.write(md)
-    if o.markdown then files.write(o.markdown, md) end
-    return 0
+    md, code = require("robolua.devices_compare").markdown(docs[1], docs[2]), 0
+  else
+    local ok, res = pcall(compare.run, docs[1], docs[2], { threshold = o.threshold, alpha = o.alpha, force = o.force })
+    if not ok then return fail(tostring(res)) end
+    md, code = res.markdown, res.exit_code
   end
-  local ok, res = pcall(compare.run, docs[1], docs[2], { threshold = o.threshold, alpha = o.alpha, force = o.force })
-  if not ok then io.stderr:write("robolua compare: " .. tostring(res) .. "\n"); return 2 end
-  io.write(res.markdown)
-  if o.markdown then files.write(o.markdown, res.markdown) end
-  return res.exit_code
+  io.write(md)
+  if o.markdown then
+    local ok, err = pcall(files.write, o.markdown, md)
+    if not ok then return fail("--markdown: " .. tostring(err)) end
+  end
+  return code
 end
 
 return M

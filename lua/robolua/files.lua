@@ -7,20 +7,42 @@ local M = {}
 function M.exists(path) return lfs.attributes(path, "mode") ~= nil end
 function M.is_dir(path) return lfs.attributes(path, "mode") == "directory" end
 
+-- (errors at level 0: the message names the folder and the reason; where files.lua was called from
+-- adds nothing, and mkdir_unique's own line would be all it named)
 function M.mkdir_p(path)
-  if path == nil or path == "" then error("cannot create a folder with an empty name", 2) end
+  if path == nil or path == "" then error("cannot create a folder with an empty name", 0) end
   local acc = path:sub(1, 1) == "/" and "/" or ""
   for part in path:gmatch("[^/]+") do
     acc = acc .. part
     if lfs.attributes(acc, "mode") == nil then
       local ok, err = lfs.mkdir(acc)
       if not ok and lfs.attributes(acc, "mode") ~= "directory" then
-        error("cannot create folder " .. acc .. ": " .. tostring(err), 2)
+        error("cannot create folder " .. acc .. ": " .. tostring(err), 0)
       end
     elseif lfs.attributes(acc, "mode") ~= "directory" then
-      error("cannot create folder " .. path .. ": " .. acc .. " is not a folder", 2)
+      error("cannot create folder " .. path .. ": " .. acc .. " is not a folder", 0)
     end
     acc = acc .. "/"
+  end
+end
+
+-- Whether mkdir_p(path) and new entries in it would succeed, creating nothing: the nearest folder on the
+-- path that exists is tried with a probe folder, removed at once (permission bits don't tell: root,
+-- read-only mounts, /proc). Returns true, or nil and why, so a command can refuse before it starts.
+function M.can_create(path)
+  if path == nil or path == "" then return nil, "an empty folder name" end
+  local p = path
+  while lfs.attributes(p, "mode") == nil do
+    local parent = p:match("^(.*)/[^/]*$")
+    p = parent == nil and "." or parent == "" and "/" or parent
+  end
+  if lfs.attributes(p, "mode") ~= "directory" then return nil, p .. " is not a folder" end
+  while true do
+    local probe = string.format("%s/.robolua-probe-%x", p == "/" and "" or p, math.random(1 << 40))
+    local ok, err = lfs.mkdir(probe)
+    if ok then lfs.rmdir(probe); return true end
+    -- (a probe that exists is another process's: try another name)
+    if lfs.attributes(probe, "mode") == nil then return nil, "cannot create a folder in " .. p .. ": " .. tostring(err) end
   end
 end
 

@@ -113,6 +113,8 @@ function M.main(args)
   if #paths < 2 then return usage("needs OUT and at least one run folder") end
   local out = table.remove(paths, 1)
   if files.exists(out) and #files.list(out) > 0 then return usage(out .. " exists and is not empty") end
+  local can, why = files.can_create(out) -- before any run is read: OUT is written last
+  if not can then return usage("OUT " .. out .. ": " .. why) end
   local ok, dirs = pcall(expand, paths)
   if not ok then return usage(dirs) end
   if #dirs == 0 then return usage("no run folders in " .. table.concat(paths, " ")) end

@@ -70,6 +70,23 @@ local function open_run_folder(run, plan, cli)
   files.write(run.dir .. "/plan.json", record.encode(skeleton))
 end
 
+-- What the run's ending needs from -o, --save-baseline and --baseline, checked before anything is measured
+-- (--dry-run included): a folder it could not create or a baseline it could not read is a usage error
+-- now, not after the sweep.
+local function check_outputs(cli, scenario)
+  local cli_mod, usage = require "robolua.cli", require "robolua.usage"
+  local out = cli.out or "results"
+  local function creatable(path, key, fallback)
+    local ok, why = files.can_create(path)
+    if not ok then usage.raise(cli_mod.typed(cli, key, nil, fallback) .. ": " .. why) end
+  end
+  if not (cli.no_write or cli.profile) then creatable(out, "out", "-o " .. out) end
+  if cli.save_baseline then
+    creatable(out .. "/baselines/" .. cli.save_baseline, "save_baseline", "--save-baseline " .. cli.save_baseline)
+  end
+  if cli.baseline then finish.baseline_doc(cli, scenario) end
+end
+
 -- "file:line" of the user's rl.scenario call, for definition errors. `return rl.scenario {...}` is a
 -- tail call: the script's frame is gone, so the script is named with the line of its scenario call.
 local function call_site(cli)
@@ -98,6 +115,7 @@ function M.run(def)
   local cuda_ok, cuda_why = rl.cuda.available()
   local plan = planmod.build(d, cli, { ok = cuda_ok, reason = cuda_why })
   if cli.list then io.write(planmod.listing(plan, d)); return plan end
+  check_outputs(cli, d.name)
   if cli.devices and not cli.worker then return require("robolua.run.devices").coordinate(d, plan, cli, where) end
   local run = M.new_run(d, plan, cli, rl)
   local mine = planmod.mine(plan)
@@ -122,11 +140,12 @@ function M.run(def)
   -- would leave a folder with env.* only)
   rl.core.set_interrupt_polling(true)
   local opened, open_err = pcall(open_run_folder, run, plan, cli)
-  if not opened then
+  if not opened then -- nothing is measured yet: the reason alone, as check_outputs would have said it
     rl.core.set_interrupt_polling(false)
-    error(open_err, 0)
+    require("robolua.usage").raise(require("robolua.cli").typed(cli, "out", nil, "-o " .. tostring(cli.out)) .. ": " .. tostring(open_err))
   end
   local ctx = { run = run, d = d, rl = rl, journal = journal.open(run.dir), copy_cache = {}, case_bytes = 0,
+    cpu_ticks = measure.cpu_ticks(), -- other processes' CPU use is measured from here (CPU hygiene)
     progress = progress.new(#mine * #plan.backends, cli.quiet) }
   local stopped, script_error
   local ok, err = true, nil

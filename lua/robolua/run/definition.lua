@@ -16,7 +16,7 @@ M.keys = {
   roofline = "false: no copy-bandwidth probe", cpu_copy_bytes = "CPU memcpy probe size",
   cuda_copy_bytes = "CUDA copy probe size", speedup_base = "backend speedups are relative to",
   backends = "backends this scenario defines", throttle = "{threshold_pct =, action = \"flag\"|\"remeasure\"}",
-  pin = "pin CPU threads to cores", max_load = "warn above this load average per CPU",
+  pin = "pin CPU threads to cores", max_load = "share of the CPUs busy with other processes above which a CPU point warns and leaves them out",
 }
 
 local did_you_mean = usage_error.did_you_mean

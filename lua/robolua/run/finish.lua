@@ -6,6 +6,7 @@ local gates = require "robolua.gates"
 local reports = require "robolua.reports"
 local record = require "robolua.record"
 local files = require "robolua.files"
+local usage = require "robolua.usage"
 local M = {}
 
 -- --require BACKEND: every planned point of the backend was measured.
@@ -67,6 +68,10 @@ function M.judge(run, def_gates, cli)
   end
   if #failed > 0 then
     run.verdict = string.format("FAIL: %d gate%s (%s)", #failed, #failed > 1 and "s" or "", table.concat(failed, "; "))
+  elseif #gates.ok_results(run) == 0 then
+    -- every gate was skipped for want of a measured point (a recovery of a run that stopped before its
+    -- first point, every point skipped): a PASS would stand on nothing. INCONCLUSIVE is never a pass.
+    run.verdict = "INCONCLUSIVE: nothing was measured"
   elseif counts.inconclusive > 0 then
     run.verdict = string.format("INCONCLUSIVE: %d gate%s too noisy to judge", counts.inconclusive, counts.inconclusive > 1 and "s" or "")
   else
@@ -100,20 +105,38 @@ function M.write_reports(run, list)
   return first_error
 end
 
+-- --baseline NAME: the document of OUT/baselines/NAME, which must be a run of this scenario (compare
+-- refuses two scenarios). Read by scenario.run before anything is measured, so a wrong name is a usage
+-- error there (kept in cli.baseline_doc), and read here again only for a run that did not go through it.
+function M.baseline_doc(cli, scenario)
+  if cli.baseline_doc then return cli.baseline_doc end
+  local typed = require("robolua.cli").typed(cli, "baseline", nil, "--baseline " .. cli.baseline)
+  local dir = (cli.out or "results") .. "/baselines/" .. cli.baseline
+  if not files.exists(dir) then
+    usage.raise(string.format("%s: no baseline %s/ (--save-baseline %s saves one)", typed, dir, cli.baseline))
+  end
+  local ok, doc = pcall(record.load, dir .. "/results.json")
+  if not ok then usage.raise(typed .. ": " .. tostring(doc)) end
+  if doc.scenario ~= scenario then
+    usage.raise(string.format("%s: a baseline of scenario '%s', not of '%s'", typed, tostring(doc.scenario), tostring(scenario)))
+  end
+  cli.baseline_doc = doc
+  return doc
+end
+
 -- Named baselines: OUT/baselines/NAME/results.json. Returns an exit code contribution and text.
 local function baselines(run, cli)
   local code = 0
   local root = (cli.out or "results") .. "/baselines"
   if cli.baseline then
-    local path = root .. "/" .. cli.baseline .. "/results.json"
     local compare = require "robolua.compare"
     local ok, res = pcall(function()
-      local base = record.load(path)
+      local base = M.baseline_doc(cli, run.scenario)
       local new = record.from_doc(require("robolua.json").decode(record.encode(run)))
       return compare.run(base, new, { threshold = cli.threshold, alpha = cli.alpha })
     end)
     if not ok then
-      io.stderr:write("robolua: --baseline " .. cli.baseline .. ": " .. tostring(res) .. "\n")
+      io.stderr:write("robolua: " .. tostring(res) .. "\n")
       code = 2
     else
       io.write("\n" .. res.markdown)

@@ -8,6 +8,7 @@ local record = require "robolua.record"
 local backends = require "robolua.backends"
 local shard = require "robolua.run.shard"
 local definition = require "robolua.run.definition"
+local usage = require "robolua.usage"
 local M = {}
 
 M.modes = {}
@@ -20,10 +21,23 @@ local function as_list(v) return type(v) == "table" and v or { v } end
 
 local function value_text(v) return type(v) == "table" and table.concat(v, "x") or tostring(v) end
 
+-- A command-line option naming something the run has not: a usage error naming the option as typed,
+-- the nearest name and the names there are.
+local function refuse_option(cli, key, name, fallback, lacks, names)
+  local hint = definition.did_you_mean(name, names)
+  usage.raise(string.format("%s: %s '%s' (%sit has: %s)", require("robolua.cli").typed(cli, key, name, fallback), lacks,
+    name, hint and ("did you mean '" .. hint .. "'? ") or "", table.concat(names, ", ")))
+end
+
 -- The axes after command-line overrides (-a NAME=...): values replace the scenario's.
 local function final_axes(d, cli)
-  local axes = {}
-  for k, v in pairs(d.def.axes or {}) do axes[k] = v end
+  local axes, names = {}, {}
+  for k, v in pairs(d.def.axes or {}) do axes[k] = v; names[#names + 1] = k end
+  table.sort(names)
+  -- -a replaces an axis's values: a name the scenario lacks is a typo (-a dtpye=bf16), never a new axis
+  for name in pairs(cli.axis or {}) do
+    if axes[name] == nil then refuse_option(cli, "axis", name, "-a " .. name, "the scenario has no axis", names) end
+  end
   for name, values in pairs(cli.axis or {}) do axes[name] = values end
   for name, values in pairs(axes) do
     local seen = {}
@@ -65,6 +79,12 @@ local function backend_list(d, axes, cli)
     local out = {}
     for _, b in ipairs(list) do if keep[b] then out[#out + 1] = b end end
     list = out
+  end
+  -- --require of a backend the run has not: it could only fail, after measuring everything else
+  for _, b in ipairs(cli.require or {}) do
+    local present = false
+    for _, x in ipairs(list) do present = present or x == b end
+    if not present then refuse_option(cli, "require", b, "--require " .. b, "the run has no backend", list) end
   end
   return list
 end

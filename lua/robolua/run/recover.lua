@@ -10,7 +10,8 @@ function M.main(args)
   local dir = args[1]
   if not dir or args[2] then io.stderr:write("usage: robolua recover DIR\n"); return 2 end
   dir = dir:gsub("/+$", "")
-  local doc, recovered = reload.load_run(dir)
+  local ok, doc, recovered = pcall(reload.load_run, dir) -- (its errors name the folder or the file)
+  if not ok then io.stderr:write("robolua recover: " .. tostring(doc) .. "\n"); return 2 end
   if not recovered then
     io.stderr:write("robolua recover: " .. dir .. " already has results.json; nothing to recover\n")
     return 0

@@ -9,6 +9,7 @@ local M = {}
 -- A run folder's document: results.json, or, if the run never wrote it (a crash, SIGKILL, a lost
 -- node), plan.json plus every sample the journal holds. Returns doc, recovered (boolean).
 function M.load_run(dir)
+  if not files.is_dir(dir) then error(dir .. (files.exists(dir) and " is not a folder" or ": no such folder"), 0) end
   if files.exists(dir .. "/results.json") then return record.load(dir), false end
   local text = files.read(dir .. "/plan.json")
   if not text then error(dir .. ": neither results.json nor plan.json (not a robolua run folder?)", 0) end
