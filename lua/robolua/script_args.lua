@@ -5,7 +5,8 @@
 -- parse: defaults holds every known key with its default (a string), or false for an optional key with
 -- none (absent from the result unless given). Usage errors (robolua.usage: exit 2, the message without a
 -- traceback), naming the script and the argument: a
--- word that is not KEY=VALUE, an unknown key (the known ones are listed), a key given twice, an empty value.
+-- word that is not KEY=VALUE, an unknown key (the known ones are listed), a key given twice, an empty value,
+-- an option of robolua's written after the script (told where it goes).
 -- parse_known: the same for a module that reads some of a script's arguments (robolua.user_args): a word
 -- that is not one of its keys is returned, in order, for the script to read or to refuse (refuse_leftovers).
 -- A bare word that switches something on (`robolua tools/export_cases.lua OUT small bf16`) is a flag: its
@@ -41,6 +42,11 @@ end
 
 -- word is not one of defaults' keys: the error that says why (a key close to a known one names it)
 local function refuse(script, defaults, word)
+  -- robolua's own options reach the script when they follow it (`robolua SCRIPT --list`): say where they go
+  if word:match("^%-") then
+    usage.raise(string.format("%s: unknown argument '%s' (robolua's options go before the script; %s)", script, word,
+      expected(defaults)))
+  end
   local key = word:match("^([%w_]+)=")
   if not key and not has_flags(defaults) then
     usage.raise(string.format("%s: argument '%s' is not KEY=VALUE (%s)", script, word, expected(defaults)))

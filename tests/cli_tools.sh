@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The scenarios' and tools' own arguments: a bad one is a usage error (exit 2) naming it as it was typed,
+# in one line without a traceback, found before anything is measured and before a GPU tool looks for a
+# GPU (which it lacks here: exit 1; CUDA_VISIBLE_DEVICES= hides every GPU, so this holds on a GPU machine).
+set -u
+bin=${1:?usage: cli_tools.sh path/to/robolua}
+# shellcheck source=lib/check.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
+check_log="$tmp/out" # every command's output goes there: shown when its exit code is wrong
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
+
+# refused NAME MESSAGE ARGS...: robolua ARGS is a usage error whose one line is "robolua: MESSAGE..."
+refused() {
+  local name=$1 message=$2
+  shift 2
+  CUDA_VISIBLE_DEVICES='' "$bin" "$@" >"$tmp/out" 2>&1; check "$name exits 2" 2 $?
+  contains "$name is named" "$tmp/out" "robolua: $message"
+  lacks "$name has no traceback" "$tmp/out" "stack traceback"
+}
+
+# every scenario refuses a word it does not take, robolua's options placed after the script included
+# (`scenarios/ci.lua --list` would otherwise measure everything); its own arguments still work
+refused "ci: an unknown argument" "ci: unknown argument 'foo=1' (expected no arguments)" --dry-run scenarios/ci.lua foo=1
+refused "ci: a bare word" "ci: argument 'junk' is not KEY=VALUE" --dry-run scenarios/ci.lua junk
+refused "ci: an option after the script" "ci: unknown argument '--list' (robolua's options go before the script;" \
+  --dry-run scenarios/ci.lua --list
+refused "cpu_roofline: an unknown argument" "cpu_roofline: unknown argument 'foo=1'" --dry-run scenarios/cpu_roofline.lua foo=1
+refused "dim_sweep: a second word" "dim_sweep: unknown argument 'extra' (expected cpu, cuda, reference)" \
+  --dry-run scenarios/dim_sweep.lua cpu extra
+refused "dim_sweep: a backend typo" "dim_sweep: unknown argument 'cudaa' (did you mean cuda?" --dry-run scenarios/dim_sweep.lua cudaa
+"$bin" --list scenarios/dim_sweep.lua cuda >"$tmp/out" 2>&1; check "dim_sweep: its backend argument runs" 0 $?
+contains "dim_sweep: its backend argument is read" "$tmp/out" "cuda"
+lacks "dim_sweep: its backend argument replaces cpu" "$tmp/out" "cpu"
+for s in roofline robot_fusion dod; do
+  refused "$s: an unknown argument" "$s: unknown argument 'foo=1'" --dry-run "scenarios/$s.lua" foo=1
+done
+
+finish
