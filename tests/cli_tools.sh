@@ -35,4 +35,17 @@ for s in roofline robot_fusion dod; do
   refused "$s: an unknown argument" "$s: unknown argument 'foo=1'" --dry-run "scenarios/$s.lua" foo=1
 done
 
+# peers= (the PyTorch timings of roofline and robot_fusion): a file that is missing, not JSON or not a peers
+# document is named as given
+printf '{bad' >"$tmp/bad.json"
+printf '{}' >"$tmp/empty.json"
+printf '{"device": "x", "torch": "2", "cases": [{"case": "8x250x128_bf16_jitter", "eager": {"median_ms": 1}}]}' >"$tmp/peers.json"
+for s in roofline robot_fusion; do
+  refused "$s: peers= missing" "$s: peers=$tmp/nope.json: cannot read the file (No such file or directory)" \
+    --dry-run "scenarios/$s.lua" "peers=$tmp/nope.json"
+  refused "$s: peers= not JSON" "$s: peers=$tmp/bad.json: not JSON (" --dry-run "scenarios/$s.lua" "peers=$tmp/bad.json"
+  refused "$s: peers= without cases" "$s: peers=$tmp/empty.json: no cases list" --dry-run "scenarios/$s.lua" "peers=$tmp/empty.json"
+  "$bin" --dry-run "scenarios/$s.lua" "peers=$tmp/peers.json" >"$tmp/out" 2>&1; check "$s: a peers file is read" 0 $?
+done
+
 finish
