@@ -4,10 +4,12 @@
 # GPU (which it lacks here: exit 1; CUDA_VISIBLE_DEVICES= hides every GPU, so this holds on a GPU machine).
 set -u
 bin=${1:?usage: cli_tools.sh path/to/robolua}
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin") # (some checks run in another folder)
 # shellcheck source=lib/check.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib/check.sh"
 check_log="$tmp/out" # every command's output goes there: shown when its exit code is wrong
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
+root=$PWD
 
 # refused NAME MESSAGE ARGS...: robolua ARGS is a usage error whose one line is "robolua: MESSAGE..."
 refused() {
@@ -47,5 +49,16 @@ for s in roofline robot_fusion; do
   refused "$s: peers= without cases" "$s: peers=$tmp/empty.json: no cases list" --dry-run "scenarios/$s.lua" "peers=$tmp/empty.json"
   "$bin" --dry-run "scenarios/$s.lua" "peers=$tmp/peers.json" >"$tmp/out" 2>&1; check "$s: a peers file is read" 0 $?
 done
+
+# cpu= (a user's CPU library, dod.lua and every scenario reading robolua.user_args), as kernel= is: named as
+# given when it cannot be opened, is no library or lacks the entries; a bare file name is the file here
+lib=$(dirname "$bin")/tests/userlib/libmine.so
+refused "dod: cpu= missing" "dod: cpu=/nonexist.so: cannot open the file" --dry-run scenarios/dod.lua cpu=/nonexist.so
+refused "dod: cpu= not a library" "dod: cpu=README.md: invalid ELF header" --dry-run scenarios/dod.lua cpu=README.md
+refused "dod: cpu= without the entries" "dod: cpu=$lib: no symbol 'mine_" --dry-run scenarios/dod.lua "cpu=$lib"
+cp "$lib" "$tmp/libmine.so"
+(cd "$tmp" && "$bin" --list "$root/scenarios/dod.lua" cpu=libmine.so cpu_entry=mine_resample) >"$tmp/out" 2>&1
+check "dod: cpu= a library in the current folder by its bare name" 0 $?
+contains "dod: cpu= the library is a backend" "$tmp/out" "mine       shape=8x250x128"
 
 finish
