@@ -61,4 +61,12 @@ cp "$lib" "$tmp/libmine.so"
 check "dod: cpu= a library in the current folder by its bare name" 0 $?
 contains "dod: cpu= the library is a backend" "$tmp/out" "mine       shape=8x250x128"
 
+# a backend's setting without the backend would be ignored (the run not the one asked for)
+refused "dod: kernel_entry= without kernel=" "dod: kernel_entry= applies to a kernel= backend, and none is given" \
+  --dry-run scenarios/dod.lua kernel_entry=foo
+refused "dod: kernel_options= without kernel=" "dod: kernel_options= applies to a kernel= backend" \
+  --dry-run scenarios/dod.lua kernel_options=-DX
+refused "dod: cpu_entry= without cpu=" "dod: cpu_entry= applies to a cpu= backend" --dry-run scenarios/dod.lua cpu_entry=x
+"$bin" --dry-run scenarios/dod.lua "cpu=$lib" cpu_entry=mine_resample >"$tmp/out" 2>&1; check "dod: cpu_entry= with cpu= runs" 0 $?
+
 finish

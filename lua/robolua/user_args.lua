@@ -29,6 +29,12 @@ end
 
 function M.apply(rl, script, args)
   local opts, rest = script_args.parse_known(script, M.defaults, args)
+  -- a setting of a backend that is not given would be ignored: the run would not be the one asked for
+  for _, k in ipairs { { "kernel_entry", "kernel" }, { "kernel_options", "kernel" }, { "cpu_entry", "cpu" } } do
+    if opts[k[1]] and not opts[k[2]] then
+      usage.raise(string.format("%s: %s= applies to a %s= backend, and none is given", script, k[1], k[2]))
+    end
+  end
   local names = {}
   if opts.kernel then
     local path = opts.kernel
