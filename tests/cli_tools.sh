@@ -69,4 +69,10 @@ refused "dod: kernel_options= without kernel=" "dod: kernel_options= applies to 
 refused "dod: cpu_entry= without cpu=" "dod: cpu_entry= applies to a cpu= backend" --dry-run scenarios/dod.lua cpu_entry=x
 "$bin" --dry-run scenarios/dod.lua "cpu=$lib" cpu_entry=mine_resample >"$tmp/out" 2>&1; check "dod: cpu_entry= with cpu= runs" 0 $?
 
+# export_cases' OUTDIR: empty, not makeable, a file, or a folder it cannot write in
+refused "export_cases: an empty OUTDIR" "export_cases: OUTDIR is empty" tools/export_cases.lua "" small
+refused "export_cases: an OUTDIR it cannot make" "export_cases: OUTDIR /proc/nope: " tools/export_cases.lua /proc/nope small
+refused "export_cases: a file as OUTDIR" "export_cases: OUTDIR README.md: " tools/export_cases.lua README.md small
+refused "export_cases: an OUTDIR it cannot write in" "export_cases: OUTDIR /proc: /proc/cases.txt: " tools/export_cases.lua /proc small
+
 finish
