@@ -19,6 +19,14 @@ refused() {
   contains "$name is named" "$tmp/out" "robolua: $message"
   lacks "$name has no traceback" "$tmp/out" "stack traceback"
 }
+# no_gpu NAME TOOL ARGS...: good arguments reach the tool's GPU check: exit 1, its message alone
+no_gpu() {
+  local name=$1 tool=$2
+  shift 2
+  CUDA_VISIBLE_DEVICES='' "$bin" "tools/$tool.lua" "$@" >"$tmp/out" 2>&1; check "$name exits 1 without a GPU" 1 $?
+  contains "$name says it needs a GPU" "$tmp/out" "robolua: $tool: needs a CUDA device ("
+  lacks "$name has no traceback" "$tmp/out" "stack traceback"
+}
 
 # every scenario refuses a word it does not take, robolua's options placed after the script included
 # (`scenarios/ci.lua --list` would otherwise measure everything); its own arguments still work
@@ -74,5 +82,13 @@ refused "export_cases: an empty OUTDIR" "export_cases: OUTDIR is empty" tools/ex
 refused "export_cases: an OUTDIR it cannot make" "export_cases: OUTDIR /proc/nope: " tools/export_cases.lua /proc/nope small
 refused "export_cases: a file as OUTDIR" "export_cases: OUTDIR README.md: " tools/export_cases.lua README.md small
 refused "export_cases: an OUTDIR it cannot write in" "export_cases: OUTDIR /proc: /proc/cases.txt: " tools/export_cases.lua /proc small
+
+# the GPU tools check every argument before they look for a GPU. Which fused-kernel variants exist is the
+# CUDA side's to say, which it does without a device; a build without the CUDA kernels checks the form only.
+if "$bin" -e 'os.exit(robolua.core.build.cuda and 0 or 1)'; then
+  refused "fuse_ab: an unknown variant" "fuse_ab: variants=v9: " tools/fuse_ab.lua variants=v9
+  refused "fuse_ab: a block size the kernel lacks" "fuse_ab: variants=v2/129: " tools/fuse_ab.lua variants=v3,v2/129
+fi
+no_gpu "fuse_ab: good variants" fuse_ab variants=v3,v2/64
 
 finish
