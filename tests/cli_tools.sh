@@ -91,4 +91,8 @@ if "$bin" -e 'os.exit(robolua.core.build.cuda and 0 or 1)'; then
 fi
 no_gpu "fuse_ab: good variants" fuse_ab variants=v3,v2/64
 
+refused "fuse_by_stream: an unknown clock" "fuse_by_stream: clock= must be one of epoch_f64, epoch_i64, relative, got 'wall'" \
+  tools/fuse_by_stream.lua clock=wall
+no_gpu "fuse_by_stream: good arguments" fuse_by_stream clock=epoch_i64 batch=8
+
 finish

@@ -2,6 +2,7 @@
 -- scenarios, so each of them names a bad argument the same way and none ignores one silently.
 --   local opts = require("robolua.script_args").parse("fuse_ab", { variants = "v3", repeats = "100" }, { ... })
 --   local n = script_args.integer("fuse_ab", "repeats", opts.repeats, 5)
+--   local clock = script_args.choice("fuse_by_stream", "clock", opts.clock, { relative = true, epoch_i64 = true })
 -- parse: defaults holds every known key with its default (a string), or false for an optional key with
 -- none (absent from the result unless given). Usage errors (robolua.usage: exit 2, the message without a
 -- traceback), naming the script and the argument: a
@@ -101,6 +102,15 @@ function M.flags_on(opts, names, default)
     if opts[name] then on[#on + 1] = name end
   end
   return #on > 0 and on or default
+end
+
+-- value if it is one of allowed's keys (a set: {relative = true, ...}), else an error naming key and them.
+function M.choice(script, key, value, allowed)
+  if allowed[value] == nil then
+    usage.raise(string.format("%s: %s= must be one of %s, got '%s'", script, key, table.concat(sorted_keys(allowed), ", "),
+      tostring(value)))
+  end
+  return value
 end
 
 -- value (a string) as an integer >= min, else an error naming key.
