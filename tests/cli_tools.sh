@@ -95,4 +95,9 @@ refused "fuse_by_stream: an unknown clock" "fuse_by_stream: clock= must be one o
   tools/fuse_by_stream.lua clock=wall
 no_gpu "fuse_by_stream: good arguments" fuse_by_stream clock=epoch_i64 batch=8
 
+refused "fuse_once: an unknown clock" "fuse_once: clock= must be one of epoch_f64, epoch_i64, relative, got 'foo'" \
+  tools/fuse_once.lua clock=foo
+no_gpu "fuse_once: no arguments" fuse_once
+no_gpu "fuse_once: good arguments" fuse_once clock=epoch_i64 kernel=v2/16 launches=1
+
 finish
