@@ -100,4 +100,12 @@ refused "fuse_once: an unknown clock" "fuse_once: clock= must be one of epoch_f6
 no_gpu "fuse_once: no arguments" fuse_once
 no_gpu "fuse_once: good arguments" fuse_once clock=epoch_i64 kernel=v2/16 launches=1
 
+refused "one_case: a bare word" "one_case: argument '64' is not KEY=VALUE (expected batch=, dim=, dtype=" tools/one_case.lua 64
+refused "one_case: a word that is no number" "one_case: batch= must be an integer >= 1, got 'abc'" tools/one_case.lua batch=abc
+refused "one_case: a zero size" "one_case: source_len= must be an integer >= 2, got '0'" tools/one_case.lua source_len=0
+refused "one_case: an unknown dtype" "one_case: dtype= must be one of bf16, f16, f32, got 'bf99'" tools/one_case.lua dtype=bf99
+refused "one_case: an unknown timing" "one_case: timing= must be one of jitter, uniform, got 'x'" tools/one_case.lua timing=x
+no_gpu "one_case: no arguments" one_case
+no_gpu "one_case: good arguments" one_case batch=8 source_len=250 dim=128 dtype=f16 timing=uniform launches=2
+
 finish
