@@ -108,4 +108,27 @@ refused "one_case: an unknown timing" "one_case: timing= must be one of jitter, 
 no_gpu "one_case: no arguments" one_case
 no_gpu "one_case: good arguments" one_case batch=8 source_len=250 dim=128 dtype=f16 timing=uniform launches=2
 
+# verdict_table: its usage line alone (no arguments is an error, --help not), a run it cannot read, and
+# runs of different scenarios (their gates are different gates) named
+run_doc() { # DIR SCENARIO: a run folder with one gate
+  mkdir -p "$1"
+  printf '{"schema": "robolua.run/2", "scenario": "%s", "results": [], "verdict": "PASS",
+  "gates": [{"name": "verified", "status": "pass"}]}\n' "$2" >"$1/results.json"
+}
+run_doc "$tmp/ci1" ci
+run_doc "$tmp/ci2" ci
+run_doc "$tmp/sweep" dim_sweep
+mkdir "$tmp/bad" && printf '{bad' >"$tmp/bad/results.json"
+refused "verdict_table: no arguments" "verdict_table: no RUN_DIR (usage: robolua tools/verdict_table.lua RUN_DIR..." \
+  tools/verdict_table.lua
+"$bin" tools/verdict_table.lua --help >"$tmp/out" 2>&1; check "verdict_table: --help exits 0" 0 $?
+contains "verdict_table: --help shows the usage" "$tmp/out" "usage: robolua tools/verdict_table.lua RUN_DIR..."
+refused "verdict_table: a missing run" "verdict_table: cannot read /nonexist" tools/verdict_table.lua "$tmp/ci1" /nonexist
+refused "verdict_table: a run that is not JSON" "verdict_table: $tmp/bad/results.json is not JSON" tools/verdict_table.lua "$tmp/bad"
+refused "verdict_table: runs of two scenarios" \
+  "verdict_table: $tmp/sweep is a run of 'dim_sweep', $tmp/ci1 of 'ci' (the table compares runs of one scenario)" \
+  tools/verdict_table.lua "$tmp/ci1" "$tmp/ci2" "$tmp/sweep"
+"$bin" tools/verdict_table.lua "$tmp/ci1" "$tmp/ci2" >"$tmp/out" 2>&1; check "verdict_table: runs of one scenario" 0 $?
+contains "verdict_table: the gate's row" "$tmp/out" "| verified | PASS | PASS | 0 |"
+
 finish
