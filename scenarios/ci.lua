@@ -1,6 +1,7 @@
 -- The CI run: small sizes, every dtype, CPU only where there is no GPU; under a minute on 2 cores.
 --   robolua scenarios/ci.lua
 local rl = require "robolua"
+require("robolua.script_args").parse("ci", {}, { ... }) -- it takes none: a word given is a mistake
 
 return rl.scenario {
   name = "ci",

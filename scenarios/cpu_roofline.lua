@@ -2,6 +2,7 @@
 --   robolua scenarios/cpu_roofline.lua
 -- Large (64x1000x512, bf16 and f32) and a case over 1 GB of traffic; all cores. Goal: >= 80% of memcpy.
 local rl = require "robolua"
+require("robolua.script_args").parse("cpu_roofline", {}, { ... }) -- it takes none: a word given is a mistake
 
 return rl.scenario {
   name = "cpu_roofline",

@@ -1,9 +1,12 @@
 -- An example sweep to copy: how does throughput change with the channel count D?
---   robolua scenarios/dim_sweep.lua [backend]
+--   robolua scenarios/dim_sweep.lua [cpu] [cuda] [reference]     (the backends swept; default cpu)
 -- Shows zipped axes (batch and dim move together so every point moves ~the same bytes), a filter
 -- (a constraint that drops points), a skip with a reason (kept in the report), and a custom gate.
 local rl = require "robolua"
-local backend = arg and arg[1] or "cpu"
+local script_args = require "robolua.script_args"
+local flags = {}
+for _, name in ipairs(rl.backends.names()) do flags[name] = script_args.flag end
+local opts = script_args.parse("dim_sweep", flags, { ... })
 
 return rl.scenario {
   name = "dim_sweep",
@@ -15,7 +18,7 @@ return rl.scenario {
     dim = { 16, 32, 64, 128, 256 },
     source_len = { 1000 },
     dtype = { "bf16", "f32" },
-    backend = { backend },
+    backend = script_args.flags_on(opts, rl.backends.names(), { "cpu" }),
   },
   zip = { { "batch", "dim" } },
   filter = function(p) return not (p.dtype == "f32" and p.dim < 32) end, -- not interesting: drop

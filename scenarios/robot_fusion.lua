@@ -7,18 +7,11 @@
 -- PEERS.json: tools/export_fuse_cases.lua DIR (exactly this scenario's cases, first seed) then
 -- tools/torch_fuse_peer.py DIR PEERS.json on the same card.
 local rl = require "robolua"
-local cjson = require "cjson"
 local fuse = require "robolua.workloads.fuse"
 
 local peers_path = require("robolua.script_args").parse("robot_fusion", { peers = false }, { ... }).peers
 local peers -- {device, torch, by = {case name -> {eager = {median_ms}, compile = {median_ms}}}}
-if peers_path then
-  local f = assert(io.open(peers_path, "r"), "cannot open " .. peers_path)
-  local doc = cjson.decode(f:read("a"))
-  f:close()
-  peers = { device = doc.device, torch = doc.torch, by = {} }
-  for _, c in ipairs(doc.cases) do peers.by[c.case] = c end
-end
+if peers_path then peers = require("robolua.peers").load("robot_fusion", peers_path) end
 
 local function peer_ms(c, variant)
   local p = peers and peers.by[fuse.case_name(c)]

@@ -5,17 +5,10 @@
 -- ncu kernel duration when tools/profile.sh has profiled this commit, and the PyTorch peers' medians
 -- (tools/torch_peer.py on the same card, same data) with the speedups over them.
 local rl = require "robolua"
-local cjson = require "cjson"
 
 local peers_path = require("robolua.script_args").parse("roofline", { peers = false }, { ... }).peers
-local peers -- case name -> {eager = ms, compile = ms}
-if peers_path then
-  local f = assert(io.open(peers_path, "r"), "cannot open " .. peers_path)
-  local doc = cjson.decode(f:read("a"))
-  f:close()
-  peers = { device = doc.device, torch = doc.torch, by = {} }
-  for _, c in ipairs(doc.cases) do peers.by[c.case] = c end
-end
+local peers -- {device, torch, by = {case name -> {eager = {median_ms}, compile = {median_ms}}}}
+if peers_path then peers = require("robolua.peers").load("roofline", peers_path) end
 
 local function case_name(c)
   return string.format("%dx%dx%d_%s_%s", c.batch, c.source_len, c.dim, c.dtype, c.timing)

@@ -22,16 +22,14 @@ local function list(key, s)
   return out
 end
 local variants, repeats = list("variants", opts.variants), script_args.integer("fuse_ab", "repeats", opts.repeats, 5)
-for _, v in ipairs(variants) do fuse_variant.parse("fuse_ab", "variants", v) end -- a typo fails before the GPU work
+-- a typo, a name or block size the CUDA side refuses (v4, v2/129) fails here, before the GPU check
+for _, v in ipairs(variants) do fuse_variant.check("fuse_ab", "variants", v) end
 local batches = {}
 for _, b in ipairs(list("batches", opts.batches)) do batches[#batches + 1] = script_args.integer("fuse_ab", "batches", b, 1) end
 
 usage.needs_cuda("fuse_ab")
 local default_kernel, default_targets = rl.cuda.fuse_kernel()
 local function select_variant(v) fuse_variant.select("fuse_ab", "variants", v) end
--- a name or block size the CUDA side refuses (v4, v2/129) fails here too, before any case runs
-for _, v in ipairs(variants) do select_variant(v) end
-rl.cuda.fuse_kernel(default_kernel, default_targets)
 
 local info = rl.cuda.info()
 local big = rl.cuda.copy_bandwidth { bytes = 1 << 30, repeats = 20 }

@@ -3,7 +3,7 @@
 -- ones (joints and imu, 10-20x the target rate: two rows per target), and all four. For each: the fuse
 -- workload's minimum bytes, the default kernel's median time and a same-size cudaMemcpy's, both timed the
 -- same way (hot, inputs rotated). Every output is first checked byte for byte against the CPU pass.
---   robolua tools/fuse_by_stream.lua [batch=256] [clock=relative|epoch_i64] [repeats=100]
+--   robolua tools/fuse_by_stream.lua [batch=256] [clock=relative|epoch_f64|epoch_i64] [repeats=100]
 local rl = require "robolua"
 local fuse = require "robolua.workloads.fuse"
 local copy_like = require("robolua.run.roofline").copy_like
@@ -13,6 +13,7 @@ local usage = require "robolua.usage"
 local opts = script_args.parse("fuse_by_stream", { batch = "256", clock = "relative", repeats = "100" }, { ... })
 local batch = script_args.integer("fuse_by_stream", "batch", opts.batch, 1)
 local repeats = script_args.integer("fuse_by_stream", "repeats", opts.repeats, 5)
+script_args.choice("fuse_by_stream", "clock", opts.clock, fuse.clocks)
 usage.needs_cuda("fuse_by_stream")
 
 local preset = fuse.presets.robot4

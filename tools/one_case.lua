@@ -1,10 +1,17 @@
 -- Runs one resample case a few times on the GPU, verified once (a target for ncu / nsys by hand):
---   robolua tools/one_case.lua B S D dtype timing [launches]
---   e.g. ncu --clock-control none -k regex:resample build/robolua tools/one_case.lua 64 1000 512 bf16 uniform 5
+--   robolua tools/one_case.lua [batch=64] [source_len=1000] [dim=512] [dtype=bf16] [timing=jitter] [launches=5]
+--   (target_len = source_len / 2), e.g.
+--   ncu --clock-control none -k regex:resample build/robolua tools/one_case.lua timing=uniform
 local rl = require "robolua"
-local a = { ... }
-local B, S, D = tonumber(a[1] or 64), tonumber(a[2] or 1000), tonumber(a[3] or 512)
-local dtype, timing, n = a[4] or "bf16", a[5] or "jitter", tonumber(a[6] or 5)
+local script_args = require "robolua.script_args"
+local opts = script_args.parse("one_case", { batch = "64", source_len = "1000", dim = "512", dtype = "bf16", timing = "jitter",
+  launches = "5" }, { ... })
+local function count(key, min) return script_args.integer("one_case", key, opts[key], min) end
+local B, S, D, n = count("batch", 1), count("source_len", 2), count("dim", 1), count("launches", 1)
+-- (the dtypes of robolua's CUDA resampler; the timestamps of rl.trajectories)
+local dtype = script_args.choice("one_case", "dtype", opts.dtype, { f32 = true, bf16 = true, f16 = true })
+local timing = script_args.choice("one_case", "timing", opts.timing, { jitter = true, uniform = true })
+require("robolua.usage").needs_cuda("one_case")
 local h = rl.trajectories { batch = B, source_len = S, target_len = S // 2, dim = D, dtype = dtype, seed = 0, timing = timing }
 local d = { h.src:to("cuda"), h.src_times:to("cuda"), h.tgt_times:to("cuda") }
 local out = rl.empty({ B, S // 2, D }, dtype, { device = "cuda" })

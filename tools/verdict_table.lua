@@ -1,11 +1,24 @@
 -- A table of each gate's verdict over several runs of one scenario (the "same verdict every time"
 -- evidence):  build/robolua tools/verdict_table.lua RUN_DIR... > verdicts.md
 local record = require "robolua.record"
+local usage = require "robolua.usage"
+local USAGE = "usage: robolua tools/verdict_table.lua RUN_DIR... (run folders or their results.json, of one scenario)"
 local dirs = { ... }
-if #dirs == 0 then error("usage: robolua tools/verdict_table.lua RUN_DIR...", 0) end
+for _, d in ipairs(dirs) do
+  if d == "--help" or d == "-h" then print(USAGE) return end
+  if d:match("^%-") then usage.raise("verdict_table: unknown option '" .. d .. "' (" .. USAGE .. ")") end
+end
+if #dirs == 0 then usage.raise("verdict_table: no RUN_DIR (" .. USAGE .. ")") end
 local docs, names, seen = {}, {}, {}
 for i, d in ipairs(dirs) do
-  docs[i] = record.load(d)
+  local ok, doc = pcall(record.load, d) -- (its message names the file)
+  if not ok then usage.raise("verdict_table: " .. tostring(doc)) end
+  -- a gate's verdict is compared with the same gate's in other runs: of another scenario, it is another gate
+  if i > 1 and doc.scenario ~= docs[1].scenario then
+    usage.raise(string.format("verdict_table: %s is a run of '%s', %s of '%s' (the table compares runs of one scenario)", d,
+      tostring(doc.scenario), dirs[1], tostring(docs[1].scenario)))
+  end
+  docs[i] = doc
   for _, g in ipairs(docs[i].gates) do
     if not seen[g.name] then seen[g.name] = true; names[#names + 1] = g.name end
   end

@@ -2,10 +2,12 @@
 -- scenarios, so each of them names a bad argument the same way and none ignores one silently.
 --   local opts = require("robolua.script_args").parse("fuse_ab", { variants = "v3", repeats = "100" }, { ... })
 --   local n = script_args.integer("fuse_ab", "repeats", opts.repeats, 5)
+--   local clock = script_args.choice("fuse_by_stream", "clock", opts.clock, { relative = true, epoch_i64 = true })
 -- parse: defaults holds every known key with its default (a string), or false for an optional key with
 -- none (absent from the result unless given). Usage errors (robolua.usage: exit 2, the message without a
 -- traceback), naming the script and the argument: a
--- word that is not KEY=VALUE, an unknown key (the known ones are listed), a key given twice, an empty value.
+-- word that is not KEY=VALUE, an unknown key (the known ones are listed), a key given twice, an empty value,
+-- an option of robolua's written after the script (told where it goes).
 -- parse_known: the same for a module that reads some of a script's arguments (robolua.user_args): a word
 -- that is not one of its keys is returned, in order, for the script to read or to refuse (refuse_leftovers).
 -- A bare word that switches something on (`robolua tools/export_cases.lua OUT small bf16`) is a flag: its
@@ -41,6 +43,11 @@ end
 
 -- word is not one of defaults' keys: the error that says why (a key close to a known one names it)
 local function refuse(script, defaults, word)
+  -- robolua's own options reach the script when they follow it (`robolua SCRIPT --list`): say where they go
+  if word:match("^%-") then
+    usage.raise(string.format("%s: unknown argument '%s' (robolua's options go before the script; %s)", script, word,
+      expected(defaults)))
+  end
   local key = word:match("^([%w_]+)=")
   if not key and not has_flags(defaults) then
     usage.raise(string.format("%s: argument '%s' is not KEY=VALUE (%s)", script, word, expected(defaults)))
@@ -95,6 +102,15 @@ function M.flags_on(opts, names, default)
     if opts[name] then on[#on + 1] = name end
   end
   return #on > 0 and on or default
+end
+
+-- value if it is one of allowed's keys (a set: {relative = true, ...}), else an error naming key and them.
+function M.choice(script, key, value, allowed)
+  if allowed[value] == nil then
+    usage.raise(string.format("%s: %s= must be one of %s, got '%s'", script, key, table.concat(sorted_keys(allowed), ", "),
+      tostring(value)))
+  end
+  return value
 end
 
 -- value (a string) as an integer >= min, else an error naming key.

@@ -20,14 +20,25 @@ end
 
 local function safe(name) return (name:gsub("[^%w_%-]", "_"):gsub("^([^%a_])", "_%1")) end
 
+-- the file a KEY=PATH argument names exists and can be read, else a usage error naming it
+local function readable(script, key, path)
+  local f = io.open(path, "rb")
+  if not f then usage.raise(script .. ": " .. key .. "=" .. path .. ": cannot open the file") end
+  f:close()
+end
+
 function M.apply(rl, script, args)
   local opts, rest = script_args.parse_known(script, M.defaults, args)
+  -- a setting of a backend that is not given would be ignored: the run would not be the one asked for
+  for _, k in ipairs { { "kernel_entry", "kernel" }, { "kernel_options", "kernel" }, { "cpu_entry", "cpu" } } do
+    if opts[k[1]] and not opts[k[2]] then
+      usage.raise(string.format("%s: %s= applies to a %s= backend, and none is given", script, k[1], k[2]))
+    end
+  end
   local names = {}
   if opts.kernel then
     local path = opts.kernel
-    local f = io.open(path, "rb")
-    if not f then usage.raise(script .. ": kernel=" .. path .. ": cannot open the file") end
-    f:close()
+    readable(script, "kernel", path)
     local ext = path:match("%.(%w+)$") or ""
     local spec = { name = {} }
     if ext == "ptx" or ext == "cubin" or ext == "fatbin" then spec[ext] = path else spec.source = path end
@@ -43,11 +54,19 @@ function M.apply(rl, script, args)
   end
   if opts.cpu then
     local path = opts.cpu
+    readable(script, "cpu", path)
     local entry = opts.cpu_entry or base_name(path):gsub("^lib", "")
-    local spec = { path = path, name = {} }
+    -- (dlopen looks a name without '/' up in the loader's path: a file argument means this file)
+    local spec = { path = path:find("/") and path or "./" .. path, name = {} }
     for _, dt in ipairs { "f32", "bf16", "f16" } do spec.name[dt] = entry .. "_" .. dt end
+    local ok, lib = pcall(rl.cpu.library, spec)
+    if not ok then -- not a library, or without the entries: the message after the path it names
+      local why = tostring(lib)
+      local _, e = why:find(spec.path .. ": ", 1, true)
+      usage.raise(string.format("%s: cpu=%s: %s", script, path, e and why:sub(e + 1) or why))
+    end
     local name = safe(base_name(path):gsub("^lib", ""))
-    rl.backends.register(name, rl.cpu.library(spec))
+    rl.backends.register(name, lib)
     names[#names + 1] = name
   end
   return names, rest

@@ -74,7 +74,7 @@ local engines = {
   cuda = { backend = "cuda", launch = "fused" },
   cuda_per_stream = { backend = "cuda", launch = "per_stream" },
 }
-local clocks = { relative = true, epoch_f64 = true, epoch_i64 = true }
+M.clocks = { relative = true, epoch_f64 = true, epoch_i64 = true } -- (the tools check their clock= with it)
 local value_dtypes = { f32 = true, bf16 = true, f16 = true }
 -- the resampler's axes, which mean nothing here: a clear error instead of a silently carried extra axis
 local resample_axes = { shape = true, source_len = true, target_len = true, dim = true, timing = true }
@@ -206,7 +206,7 @@ function M.config(point, def)
     streams = choice("streams", point.streams, M.presets, "robot4"),
     dtype = choice("dtype", point.dtype, value_dtypes, "f32"),
     out_dtype = choice("out_dtype", point.out_dtype, value_dtypes, "f32"),
-    clock = choice("clock", point.clock, clocks, "relative"),
+    clock = choice("clock", point.clock, M.clocks, "relative"),
     ragged = point.ragged,
   }
   if c.ragged == nil then c.ragged = false end
