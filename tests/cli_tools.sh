@@ -82,6 +82,17 @@ refused "export_cases: an empty OUTDIR" "export_cases: OUTDIR is empty" tools/ex
 refused "export_cases: an OUTDIR it cannot make" "export_cases: OUTDIR /proc/nope: " tools/export_cases.lua /proc/nope small
 refused "export_cases: a file as OUTDIR" "export_cases: OUTDIR README.md: " tools/export_cases.lua README.md small
 refused "export_cases: an OUTDIR it cannot write in" "export_cases: OUTDIR /proc: /proc/cases.txt: " tools/export_cases.lua /proc small
+# export_fuse_cases: the same rules through script_args (flags small, small-only, list; scenario=)
+refused "export_fuse_cases: no OUTDIR" "export_fuse_cases: no OUTDIR (usage: " tools/export_fuse_cases.lua small
+refused "export_fuse_cases: two OUTDIRs" "export_fuse_cases: unknown argument 'b' (" tools/export_fuse_cases.lua "$tmp/a" b
+refused "export_fuse_cases: list with an OUTDIR" "export_fuse_cases: list writes nothing" tools/export_fuse_cases.lua list "$tmp/a"
+refused "export_fuse_cases: a flag given a value" "export_fuse_cases: unknown argument 'small=1'" tools/export_fuse_cases.lua "$tmp/a" small=1
+refused "export_fuse_cases: a scenario it cannot read" "export_fuse_cases: scenario=$tmp/none.lua: " tools/export_fuse_cases.lua list "scenario=$tmp/none.lua"
+refused "export_fuse_cases: a scenario of another workload" "export_fuse_cases: scenario=scenarios/ci.lua is not a scenario of the fuse workload" \
+  tools/export_fuse_cases.lua list scenario=scenarios/ci.lua
+refused "export_fuse_cases: an OUTDIR it cannot make" "export_fuse_cases: OUTDIR /proc/nope: " tools/export_fuse_cases.lua /proc/nope small-only
+CUDA_VISIBLE_DEVICES='' "$bin" tools/export_fuse_cases.lua list >"$tmp/out" 2>&1; check "export_fuse_cases list exits 0" 0 $?
+contains "export_fuse_cases list names the scenario's cases" "$tmp/out" "robot4_"
 
 # the GPU tools check every argument before they look for a GPU. Which fused-kernel variants exist is the
 # CUDA side's to say, which it does without a device; a build without the CUDA kernels checks the form only.

@@ -16,28 +16,33 @@ local files = require "robolua.files"
 local sweep = require "robolua.sweep"
 local w = require "robolua.workloads.fuse"
 
-local dir, small, small_only, listing
-local scenario = (arg[0]:match("^(.*)/[^/]+$") or ".") .. "/../scenarios/robot_fusion.lua"
-for _, a in ipairs { ... } do
-  if a == "small" then small = true
-  elseif a == "small-only" then small, small_only = true, true
-  elseif a == "list" then listing = true
-  elseif a:match("^scenario=") then scenario = a:match("^scenario=(.+)$")
-  elseif not dir then dir = a
-  else error("usage: robolua tools/export_fuse_cases.lua OUTDIR|list [small | small-only] [scenario=PATH]", 0) end
-end
-if not dir and not listing then error("usage: robolua tools/export_fuse_cases.lua OUTDIR|list [small | small-only] [scenario=PATH]", 0) end
+local script_args = require "robolua.script_args"
+local usage = require "robolua.usage"
+local USAGE = "usage: robolua tools/export_fuse_cases.lua OUTDIR|list [small | small-only] [scenario=PATH]"
+local defaults = { small = script_args.flag, ["small-only"] = script_args.flag, list = script_args.flag,
+  scenario = (arg[0]:match("^(.*)/[^/]+$") or ".") .. "/../scenarios/robot_fusion.lua" }
+local opts, rest = script_args.parse_known("export_fuse_cases", defaults, { ... })
+local listing, small_only = opts.list, opts["small-only"]
+local small, scenario = opts.small or small_only, opts.scenario
+local dir = rest[1]
+script_args.refuse_leftovers("export_fuse_cases", defaults, { table.unpack(rest, 2) }) -- one OUTDIR only
+if listing and dir then usage.raise("export_fuse_cases: list writes nothing: no OUTDIR with it (" .. USAGE .. ")") end
+if not dir and not listing then usage.raise("export_fuse_cases: no OUTDIR (" .. USAGE .. ")") end
+if dir == "" then usage.raise("export_fuse_cases: OUTDIR is empty") end
 
 -- The scenario's definition, read the way `robolua merge` reads one: rl.scenario captures the table.
 local function definition(path)
-  local chunk = assert(loadfile(path, "t"))
+  local chunk, why = loadfile(path, "t")
+  if not chunk then usage.raise("export_fuse_cases: scenario=" .. path .. ": " .. tostring(why)) end
   rl.cli.definition_only = true
   local ok, err = pcall(chunk)
   rl.cli.definition_only = nil
   local def = rl.cli.captured_definition
   rl.cli.captured_definition = nil
-  if not ok then error("loading " .. path .. ": " .. tostring(err), 0) end
-  assert(type(def) == "table" and def.workload == "fuse", path .. " is not a scenario of the fuse workload")
+  if not ok then usage.raise("export_fuse_cases: scenario=" .. path .. ": " .. tostring(err)) end
+  if not (type(def) == "table" and def.workload == "fuse") then
+    usage.raise("export_fuse_cases: scenario=" .. path .. " is not a scenario of the fuse workload")
+  end
   return def
 end
 
@@ -68,8 +73,15 @@ if listing then
   return
 end
 
+-- OUTDIR is the user's argument: a folder that cannot be made or written is a usage error naming it
+local function refuse_dir(why) usage.raise("export_fuse_cases: OUTDIR " .. dir .. ": " .. tostring(why)) end
+local function mkdir(path)
+  local made, why = pcall(files.mkdir_p, path)
+  if not made then refuse_dir(why) end
+end
 local function dump(path, t)
-  local f = assert(io.open(path, "wb"))
+  local f, err = io.open(path, "wb")
+  if not f then refuse_dir(err) end
   f:write(t:bytes())
   f:close()
 end
@@ -81,13 +93,13 @@ local function modes_of(s)
   return out
 end
 
-files.mkdir_p(dir)
+mkdir(dir)
 local index = {}
 for _, case in ipairs(cases) do
   local c = case.config
   local e = w.inputs(c, seed, def)
   local cdir = dir .. "/" .. case.name
-  files.mkdir_p(cdir)
+  mkdir(cdir)
   local entry = { name = case.name, key = case.key, seed = seed, batch = c.batch, target_len = c.target_len,
     time_dtype = c.time_dtype, out_dtype = c.out_dtype, ragged = c.ragged, clock = c.clock, out_dim = c.dim, streams = {} }
   for k, s in ipairs(e.streams) do
