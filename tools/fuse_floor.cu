@@ -54,6 +54,13 @@ constexpr float kFill = -3.0f;  // what padded target rows get (jittered mode)
 // Pair p's stream and channel by comparisons with the first pairs of the streams, and the stream's fields by static index: a per-lane table lookup or a dynamically indexed
 // kernel parameter makes the loads issue through the MIO queue one address at a time, and the first form
 // of this tool (a constant-memory table) was bound by exactly that (ncu: MIO throttle, 87% pipe busy).
+// The linear weight of target `row` (batch row b) in interval lo of stream st, clamped to [0, 1].
+__device__ __forceinline__ float weight(const Problem& P, const Stream& st, int b, int row, int lo) {
+  const float* ts = st.times + (size_t)b * st.S;
+  const float t = __ldg(P.tgt + row), t0 = __ldg(ts + lo), t1 = __ldg(ts + lo + 1);
+  return fminf(fmaxf((t - t0) / (t1 - t0), 0.f), 1.f);
+}
+
 // Diagnostic forms of the kernels (timed unchecked, to split the time): kNoTimes weighs by the target
 // index instead of reading the three times; kNoStores reads everything and writes nothing; kStreaming
 // writes with evict-first stores (st.global.cs).
@@ -67,16 +74,9 @@ __device__ __forceinline__ float2 one_pair(const Problem& P, int row, int p) {
   const Stream st = s == 0 ? P.s[0] : s == 1 ? P.s[1] : s == 2 ? P.s[2] : P.s[3];
   int lo = j * st.rate / kTargetRate;  // uniform clocks: the interval is arithmetic (the oracle)
   if (lo > st.S - 2) lo = st.S - 2;
-  const float* ts = st.times + (size_t)b * st.S;
   const float2* r0 = reinterpret_cast<const float2*>(st.src + ((size_t)b * st.S + lo) * st.D + c);
   if (st.hold) return __ldg(r0);
-  float w;
-  if (F == kNoTimes) {
-    w = (float)(j * st.rate - lo * kTargetRate) / kTargetRate;
-  } else {
-    const float t = __ldg(P.tgt + row), t0 = __ldg(ts + lo), t1 = __ldg(ts + lo + 1);
-    w = fminf(fmaxf((t - t0) / (t1 - t0), 0.f), 1.f);
-  }
+  const float w = F == kNoTimes ? (float)(j * st.rate - lo * kTargetRate) / kTargetRate : weight(P, st, b, row, lo);
   const float2 a = __ldg(r0), z = __ldg(r0 + st.D / 2);
   return make_float2(fmaf(w, z.x - a.x, a.x), fmaf(w, z.y - a.y, a.y));
 }
@@ -132,12 +132,7 @@ __global__ void __launch_bounds__(256) rows_kernel(Problem P) {
     const Stream st = s == 0 ? P.s[0] : s == 1 ? P.s[1] : s == 2 ? P.s[2] : P.s[3];
     int lo = P.lo ? __ldg(P.lo + (size_t)row * kStreams + s) : j * st.rate / kTargetRate;
     if (lo > st.S - 2) lo = st.S - 2;
-    float w = 0.f;
-    if (lo >= 0 && !st.hold) {
-      const float* ts = st.times + (size_t)b * st.S;
-      const float t = __ldg(P.tgt + row), t0 = __ldg(ts + lo), t1 = __ldg(ts + lo + 1);
-      w = fminf(fmaxf((t - t0) / (t1 - t0), 0.f), 1.f);
-    }
+    const float w = lo >= 0 && !st.hold ? weight(P, st, b, row, lo) : 0.f;
     s_lo[r][s] = lo;
     s_w[r][s] = w;
   }
@@ -416,12 +411,7 @@ __global__ void __launch_bounds__(256) generic_kernel(Problem P) {
     const int r = i / kStreams, s = i - r * kStreams, row = row0 + r, b = row / kT;
     const Stream st = s == 0 ? P.s[0] : s == 1 ? P.s[1] : s == 2 ? P.s[2] : P.s[3];
     const int lo = __ldg(P.lo + (size_t)row * kStreams + s);
-    float w = 0.f;
-    if (lo >= 0 && !st.hold) {
-      const float* ts = st.times + (size_t)b * st.S;
-      const float t = __ldg(P.tgt + row), t0 = __ldg(ts + lo), t1 = __ldg(ts + lo + 1);
-      w = fminf(fmaxf((t - t0) / (t1 - t0), 0.f), 1.f);
-    }
+    const float w = lo >= 0 && !st.hold ? weight(P, st, b, row, lo) : 0.f;
     s_iv[r][s] = make_int4(lo < 0 ? -1 : lo * st.D, lo < 0 ? -1 : (lo + 1) * st.D, 0, __float_as_int(w));
   }
   __syncthreads();
