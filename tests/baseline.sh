@@ -55,8 +55,10 @@ if [ -n "$md" ]; then check "compare-base.md is written in the run folder" 0 0; 
 check "against a 4x faster baseline: exit 1" 1 $?
 contains "... and the row is SLOWER" "$tmp/gate.md" "SLOWER"
 contains "... while the gates pass" "$tmp/gate.md" "robolua: PASS"
-"$bin" -q -o "$out" --baseline fast --threshold 400 "$tmp/bl.lua" >"$tmp/gate.md" 2>"$tmp/log"
-check "against a 4x faster baseline with --threshold 400 (a 300% change is SAME): exit 0" 0 $?
+# (900%: this run may be up to 2.5x slower than the baseline's run and still read about +300%; the
+# tiny CPU point's run-to-run spread on a busy 2-vCPU machine went past 25%, which --threshold 400 missed)
+"$bin" -q -o "$out" --baseline fast --threshold 900 "$tmp/bl.lua" >"$tmp/gate.md" 2>"$tmp/log"
+check "against a 4x faster baseline with --threshold 900 (a ~300% change is SAME): exit 0" 0 $?
 contains "... and the row is SAME" "$tmp/gate.md" "SAME"
 "$bin" -q -o "$out" --threshold 5 "$tmp/bl.lua" >"$tmp/log" 2>&1
 check "--threshold without --baseline is a usage error" 2 $?
