@@ -205,4 +205,31 @@ return rl.scenario { name = "lin", seeds = {0}, warmup = 0, repeats = 1, interle
   end)
 end)
 
+describe("files.can_create with another process's probes", function()
+  local lfs, files = require "lfs", require "robolua.files"
+  it("retries a probe name that mkdir found taken, even when the other process has removed it since", function()
+    local dir = spec.tempdir()
+    local real, calls = lfs.mkdir, 0
+    -- the first two names are "taken" and gone again by the time they are looked at: the race of two runs
+    -- started together that draw the same names (seen under AddressSanitizer, where the seeds repeat)
+    lfs.mkdir = function(path)
+      calls = calls + 1
+      if calls <= 2 then return nil, path .. ": File exists", 17 end
+      return real(path)
+    end
+    local ok, why = files.can_create(dir .. "/new/sub")
+    lfs.mkdir = real
+    spec.eq(ok, true, tostring(why))
+    spec.eq(calls, 3, "two retries, then the probe")
+    local left = {}
+    for name in lfs.dir(dir) do if name ~= "." and name ~= ".." then left[#left + 1] = name end end
+    spec.eq(#left, 0, "no probe is left behind: " .. table.concat(left, ", "))
+  end)
+  it("still refuses a folder it cannot write in, naming it", function()
+    local ok, why = files.can_create("/proc/nope")
+    spec.eq(ok, nil)
+    spec.truthy(tostring(why):find("cannot create a folder in /proc", 1, true), tostring(why))
+  end)
+end)
+
 spec.finish()

@@ -26,6 +26,8 @@ function M.mkdir_p(path)
   end
 end
 
+local EEXIST = 17 -- (Linux's errno, as lfs.mkdir returns it)
+
 -- Whether mkdir_p(path) and new entries in it would succeed, creating nothing: the nearest folder on the
 -- path that exists is tried with a probe folder, removed at once (permission bits don't tell: root,
 -- read-only mounts, /proc). Returns true, or nil and why, so a command can refuse before it starts.
@@ -37,13 +39,19 @@ function M.can_create(path)
     p = parent == nil and "." or parent == "" and "/" or parent
   end
   if lfs.attributes(p, "mode") ~= "directory" then return nil, p .. " is not a folder" end
-  while true do
+  local err
+  for _ = 1, 100 do
     local probe = string.format("%s/.robolua-probe-%x", p == "/" and "" or p, math.random(1 << 40))
-    local ok, err = lfs.mkdir(probe)
+    local ok, why, code = lfs.mkdir(probe)
     if ok then lfs.rmdir(probe); return true end
-    -- (a probe that exists is another process's: try another name)
-    if lfs.attributes(probe, "mode") == nil then return nil, "cannot create a folder in " .. p .. ": " .. tostring(err) end
+    err = why
+    -- A name taken is another process's probe: try another. "Taken" is EEXIST as mkdir said it, not
+    -- whether the probe is still there, which the other process may already have removed. Runs started
+    -- together can draw the same names (Lua seeds math.random from the time and an address, and the
+    -- address repeats where ASLR is off, as under AddressSanitizer).
+    if code ~= EEXIST and lfs.attributes(probe, "mode") == nil then break end
   end
+  return nil, "cannot create a folder in " .. p .. ": " .. tostring(err)
 end
 
 -- A new folder base (or base-2, base-3, ... if taken), created exclusively: two runs never share one.
