@@ -13,15 +13,7 @@ script_args.refuse_leftovers("export_cases", defaults, { table.unpack(rest, 2) }
 local dtypes = script_args.flags_on(opts, { "bf16", "f32", "f16" }, { "bf16", "f32" })
 local shapes = { { 8, 250, 128 }, { 32, 500, 256 }, { 64, 1000, 512 }, { 256, 2000, 512 } }
 if opts.small then shapes = { shapes[1] } end
--- OUTDIR is the user's argument: a folder that cannot be made or written is a usage error naming it
-local function refuse_dir(why) usage.raise("export_cases: OUTDIR " .. dir .. ": " .. tostring(why)) end
-if dir == "" then usage.raise("export_cases: OUTDIR is empty") end
-local made, why = pcall(require("robolua.files").mkdir_p, dir)
-if not made then refuse_dir(why) end
-local function open(path, mode)
-  local f, err = io.open(path, mode)
-  return f or refuse_dir(err)
-end
+local _, open = script_args.outdir("export_cases", dir)
 local index = open(dir .. "/cases.txt", "w")
 local function dump(path, t)
   local f = open(path, "wb")

@@ -28,7 +28,6 @@ local dir = rest[1]
 script_args.refuse_leftovers("export_fuse_cases", defaults, { table.unpack(rest, 2) }) -- one OUTDIR only
 if listing and dir then usage.raise("export_fuse_cases: list writes nothing: no OUTDIR with it (" .. USAGE .. ")") end
 if not dir and not listing then usage.raise("export_fuse_cases: no OUTDIR (" .. USAGE .. ")") end
-if dir == "" then usage.raise("export_fuse_cases: OUTDIR is empty") end
 
 -- The scenario's definition, read the way `robolua merge` reads one: rl.scenario captures the table.
 local function definition(path)
@@ -73,15 +72,9 @@ if listing then
   return
 end
 
--- OUTDIR is the user's argument: a folder that cannot be made or written is a usage error naming it
-local function refuse_dir(why) usage.raise("export_fuse_cases: OUTDIR " .. dir .. ": " .. tostring(why)) end
-local function mkdir(path)
-  local made, why = pcall(files.mkdir_p, path)
-  if not made then refuse_dir(why) end
-end
+local mkdir, open = script_args.outdir("export_fuse_cases", dir)
 local function dump(path, t)
-  local f, err = io.open(path, "wb")
-  if not f then refuse_dir(err) end
+  local f = open(path, "wb")
   f:write(t:bytes())
   f:close()
 end
@@ -93,7 +86,6 @@ local function modes_of(s)
   return out
 end
 
-mkdir(dir)
 local index = {}
 for _, case in ipairs(cases) do
   local c = case.config

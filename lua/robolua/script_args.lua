@@ -113,6 +113,24 @@ function M.choice(script, key, value, allowed)
   return value
 end
 
+-- OUTDIR, the folder argument a tool writes into: made now, with its parents. -> mkdir(path), open(path,
+-- mode) for paths under it. Every failure (empty, cannot be made, cannot be written in) is a usage error
+-- naming OUTDIR as the user gave it.
+function M.outdir(script, dir)
+  if dir == "" then usage.raise(script .. ": OUTDIR is empty") end
+  local function refuse(why) usage.raise(string.format("%s: OUTDIR %s: %s", script, dir, tostring(why))) end
+  local function mkdir(path)
+    local made, why = pcall(require("robolua.files").mkdir_p, path)
+    if not made then refuse(why) end
+  end
+  local function open(path, mode)
+    local f, err = io.open(path, mode)
+    return f or refuse(err)
+  end
+  mkdir(dir)
+  return mkdir, open
+end
+
 -- value (a string) as an integer >= min, else an error naming key.
 function M.integer(script, key, value, min)
   local n = type(value) == "string" and value:match("^%-?%d+$") and math.tointeger(tonumber(value))
