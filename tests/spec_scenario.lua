@@ -327,7 +327,10 @@ return rl.scenario { name = "%s", workload = w, seeds = { 0, 1 }, controls = 2, 
     if by_precision then spec.truthy(short >= 1, "one round earlier some set had not met the target") end
   end)
   it("seed after seed, each set goes on alone", function()
-    local r = jitter_run("stopalone", 1, "{ precision_pct = 3, max_repeats = 3000, max_seconds = 60 }")
+    -- (5%, not 3%: on a loaded 2-vCPU machine the steady seed's 1 ms busy loop overshoots its deadline
+    -- by scheduler quanta often enough to miss 3% within 3000 samples; the jittering seed, 1-2 ms
+    -- uniform, still needs ~55 samples for 5%)
+    local r = jitter_run("stopalone", 1, "{ precision_pct = 5, max_repeats = 3000, max_seconds = 60 }")
     spec.eq(r.interleave, "coarse")
     -- seed 0 (steady) is released long before seed 1 (jittering) and does not wait for it
     spec.truthy(#r.seeds[1].samples_ms < #r.seeds[2].samples_ms, string.format("seed 0 stopped first: %d against %d samples",
