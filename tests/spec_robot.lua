@@ -455,6 +455,11 @@ describe("bad input", function()
       "streams[1].quat", "4k")
     fails(function() rl.robot_episodes { batch = 1, duration_s = 1, streams = { { rate = -1, dim = 2 } } } end, "streams[1].rate", "positive")
     fails(function() rl.robot_episodes { batch = 1, duration_s = 1, jitter = 0.7 } end, "jitter")
+    -- a misspelt field is named, not ignored (ragid = true would give dense episodes)
+    fails(function() rl.robot_episodes { batch = 1, duration_s = 1, ragid = true } end,
+      "robot_episodes: unknown field ragid (expected batch, duration_s")
+    fails(function() rl.robot_episodes { batch = 1, duration_s = 1, streams = { { rate = 10, dim = 4, quaternion = { from = 0, to = 4 } } } } end,
+      "robot_episodes: streams[1]: unknown field quaternion (expected name, rate, dim, quat, discrete, dtype)")
   end)
 end)
 
