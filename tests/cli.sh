@@ -137,6 +137,14 @@ compare_usage "compare --threshold -5" "robolua compare: --threshold: expected a
 compare_usage "compare --alpha 0" "robolua compare: --alpha: expected a number in (0, 1), got '0'" compare "$run" "$run" --alpha 0
 compare_usage "compare with a third run" "robolua compare: unexpected argument 'extra'" compare "$run" "$run" extra
 compare_usage "compare with one run" "robolua compare: needs BASE and NEW" compare "$run"
+compare_usage "compare with a missing run" "robolua compare: $tmp/nope: no such run folder or results.json" \
+  compare "$run" "$tmp/nope"
+compare_usage "compare with an unknown baseline name" \
+  "robolua compare: nosuch: no such run folder or results.json, nor a baseline saved as $tmp/res/baselines/nosuch" \
+  compare -o "$tmp/res" "$run" nosuch
+mkdir -p "$tmp/emptyrun"
+compare_usage "compare with a folder without results.json" \
+  "robolua compare: cannot read $tmp/emptyrun/results.json: No such file or directory" compare "$run" "$tmp/emptyrun"
 compare_usage "tools/compare.lua threshold=" "robolua: compare: threshold= has an empty value" \
   "$root/tools/compare.lua" "$run" "$run" threshold=
 compare_usage "tools/compare.lua force=1" "robolua: compare: unknown argument 'force=1' (expected alpha=, markdown=, threshold=)" \

@@ -64,6 +64,9 @@ lib=$(dirname "$bin")/tests/userlib/libmine.so
 refused "dod: cpu= missing" "dod: cpu=/nonexist.so: cannot open the file" --dry-run scenarios/dod.lua cpu=/nonexist.so
 refused "dod: cpu= not a library" "dod: cpu=README.md: invalid ELF header" --dry-run scenarios/dod.lua cpu=README.md
 refused "dod: cpu= without the entries" "dod: cpu=$lib: no symbol 'mine_" --dry-run scenarios/dod.lua "cpu=$lib"
+contains "dod: cpu= without the entries points to cpu_entry=" "$tmp/out" "name the functions' prefix with cpu_entry=BASE"
+refused "dod: cpu_entry= without the entries" "dod: cpu=$lib: no symbol 'nope_" --dry-run scenarios/dod.lua "cpu=$lib" cpu_entry=nope
+lacks "dod: cpu_entry= given is not suggested again" "$tmp/out" "name the functions' prefix"
 cp "$lib" "$tmp/libmine.so"
 (cd "$tmp" && "$bin" --list "$root/scenarios/dod.lua" cpu=libmine.so cpu_entry=mine_resample) >"$tmp/out" 2>&1
 check "dod: cpu= a library in the current folder by its bare name" 0 $?

@@ -81,6 +81,22 @@ describe("rl.resample", function()
     local o = rl.resample(src, bad, rl.tensor({ 0 / 0, 5, -1, 2 }, { 2, 2 }), { validate = false })
     spec.eq(#o, 12, "output size")
   end)
+  it("errors point at the caller's line, not into robolua's own Lua", function()
+    local here = debug.getinfo(1, "S").short_src
+    local calls = {
+      function() local o = rl.resample(src, st, 5); return o end,
+      function() local o = rl.resample(src, st, tt, { threads = "many" }); return o end,
+      function() local o = rl.resample(src, st, tt, 5); return o end,
+      function() local o = rl.bench.resample(src, st, tt, { repeats = 0 }); return o end,
+      function() local o = rl.bench.resample(src, st, tt, 5); return o end,
+    }
+    for i, f in ipairs(calls) do
+      local err = fails(f)
+      if err:find("robolua/", 1, true) or err:sub(1, #here + 1) ~= here .. ":" then
+        error(string.format("call %d: %q does not start with this file's position", i, err))
+      end
+    end
+  end)
 end)
 
 describe("rl.trajectories", function()

@@ -239,6 +239,12 @@ describe("ragged batches", function()
     for i = 1, 9 do eq(m[i], want[i], "mask " .. i) end
     eq(rl.mask(rl.tensor({ 1 }, { 1 }, "i64"), 2, { dtype = "bf16" }).dtype, "bf16")
   end)
+  it("rl.mask refuses a length outside [0, T] (a wrong T or a wrong length)", function()
+    spec.fails(function() rl.mask({ 1, 9 }, 5) end, "lengths[2]: 9 is outside [0, T] = [0, 5]")
+    spec.fails(function() rl.mask({ -1, 2 }, 5) end, "lengths[1]: -1 is outside [0, T] = [0, 5]")
+    spec.fails(function() rl.mask(rl.tensor({ 2, 6 }, { 2 }, "i32"), 5) end, "lengths: row 1 is 6, outside [0, T] = [0, 5]")
+    eq(#rl.mask({ 0, 5 }, 5), 10, "the bounds themselves are valid")
+  end)
 end)
 
 describe("fusion", function()
@@ -449,6 +455,11 @@ describe("bad input", function()
       "streams[1].quat", "4k")
     fails(function() rl.robot_episodes { batch = 1, duration_s = 1, streams = { { rate = -1, dim = 2 } } } end, "streams[1].rate", "positive")
     fails(function() rl.robot_episodes { batch = 1, duration_s = 1, jitter = 0.7 } end, "jitter")
+    -- a misspelt field is named, not ignored (ragid = true would give dense episodes)
+    fails(function() rl.robot_episodes { batch = 1, duration_s = 1, ragid = true } end,
+      "robot_episodes: unknown field ragid (expected batch, duration_s")
+    fails(function() rl.robot_episodes { batch = 1, duration_s = 1, streams = { { rate = 10, dim = 4, quaternion = { from = 0, to = 4 } } } } end,
+      "robot_episodes: streams[1]: unknown field quaternion (expected name, rate, dim, quat, discrete, dtype)")
   end)
 end)
 

@@ -175,6 +175,15 @@ describe("device against device", function()
       end
     end
   end)
+  it("says how many devices measured CUDA points when there are fewer than two", function()
+    local md = require("robolua.devices_compare").markdown({ results = {}, env = {} })
+    spec.truthy(md:find("No device measured CUDA points: nothing to compare.", 1, true), md)
+    local r = record.new { key = "k", backend = "cuda", device = "cuda", gpu = { index = 0, name = "H100" } }
+    record.seed(r, 1, 0)
+    record.add_samples(r, 1, { 1, 1.1, 0.9 })
+    md = require("robolua.devices_compare").markdown({ results = { record.finalize(r, {}) }, env = {} })
+    spec.truthy(md:find("Only one device measured CUDA points: nothing to compare.", 1, true), md)
+  end)
 end)
 
 describe("--devices", function()

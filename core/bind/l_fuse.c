@@ -127,13 +127,19 @@ static int l_mask(lua_State *L) {
       int isint;
       len[b] = (int64_t)lua_tointegerx(L, -1, &isint);
       if (!isint) return luaL_error(L, "lengths[%I]: expected an integer, got %s", (lua_Integer)b + 1, luaL_typename(L, -1));
+      if (len[b] < 0 || len[b] > T) /* (a length past T is a wrong T or a wrong length, as in rl.fuse) */
+        return luaL_error(L, "lengths[%I]: %I is outside [0, T] = [0, %I]", (lua_Integer)b + 1, (lua_Integer)len[b], T);
       lua_pop(L, 1);
     }
   } else {
     rl_tensor *t = lua_touserdata(L, 1);
     rl_tensor *h = t->device == RL_HOST ? t : rl_push_tensor(L, RL_HOST, t->dtype, 1, t->shape);
     if (h != t && rl_cuda_memcpy_d2h(h->data, t->data, t->nbytes) != 0) return luaL_error(L, "mask: %s", rl_cuda_last_error());
-    for (int64_t b = 0; b < B; b++) len[b] = (int64_t)rl_load_f64(h->data, h->dtype, (size_t)b);
+    for (int64_t b = 0; b < B; b++) {
+      len[b] = (int64_t)rl_load_f64(h->data, h->dtype, (size_t)b);
+      if (len[b] < 0 || len[b] > T)
+        return luaL_error(L, "lengths: row %I is %I, outside [0, T] = [0, %I]", (lua_Integer)b, (lua_Integer)len[b], T);
+    }
   }
   const int64_t shape[2] = {B, T};
   rl_tensor *m = rl_push_tensor(L, RL_HOST, dt, 2, shape);

@@ -1,6 +1,7 @@
 /* A small, correct CPU implementation of robolua's resampler contract (include/robolua/contract.h),
    as a user would ship it in a shared library:
      cc -O2 -ffp-contract=off -fPIC -shared -I include examples/cpu/mine_resample.c -o libmine.so
+     build/robolua scenarios/dod.lua cpu=./libmine.so cpu_entry=mine_resample   (its DoD, next to robolua's)
      rl.cpu.library { path = "./libmine.so",
                       name = { f32 = "mine_resample_f32", bf16 = "mine_resample_bf16", f16 = "mine_resample_f16" } }
    Single-threaded (it ignores `threads`) and plain: a binary search per output row, then the lerp in

@@ -43,32 +43,47 @@ local function unknown(name)
   error(string.format("opts.backend: unknown backend '%s' (known: %s)", tostring(name), table.concat(M.names(), ", ")), 3)
 end
 
+-- The core's argument errors carry the position of its caller; called from here that would be this file
+-- (lua/robolua/backends.lua:55: tgt_times: ...). Called through pcall they carry none, and are raised
+-- again at the line of the user's rl.resample / rl.bench.resample.
+local function core_call(f, ...)
+  local r = table.pack(pcall(f, ...))
+  if r[1] then return r end
+  error(r[2], type(r[2]) == "string" and 3 or 0) -- 1 here, 2 M.resample / M.bench, 3 the user's line
+end
+
 -- rl.resample through any backend.
 function M.resample(name, src, st, tt, opts)
-  if opts ~= nil and type(opts) ~= "table" then return core.resample(src, st, tt, opts) end -- the core names the error
-  local b = M.get(name)
-  if not b then unknown(name) end
-  if b.builtin then
+  local r
+  if opts ~= nil and type(opts) ~= "table" then
+    r = core_call(core.resample, src, st, tt, opts) -- the core names the error
+  else
+    local b = M.get(name)
+    if not b then unknown(name) end
+    if not b.builtin then return b:resample(src, st, tt, opts or {}) end
     local o = {}
     for k, v in pairs(opts or {}) do o[k] = v end
     o.backend = name
-    return core.resample(src, st, tt, o)
+    r = core_call(core.resample, src, st, tt, o)
   end
-  return b:resample(src, st, tt, opts or {})
+  return table.unpack(r, 2, r.n)
 end
 
 -- rl.bench.resample through any backend.
 function M.bench(name, src, st, tt, opts)
-  if opts ~= nil and type(opts) ~= "table" then return core.bench.resample(src, st, tt, opts) end
-  local b = M.get(name)
-  if not b then unknown(name) end
-  if b.builtin then
+  local r
+  if opts ~= nil and type(opts) ~= "table" then
+    r = core_call(core.bench.resample, src, st, tt, opts)
+  else
+    local b = M.get(name)
+    if not b then unknown(name) end
+    if not b.builtin then return b:bench(src, st, tt, opts or {}) end
     local o = {}
     for k, v in pairs(opts or {}) do o[k] = v end
     o.backend = name
-    return core.bench.resample(src, st, tt, o)
+    r = core_call(core.bench.resample, src, st, tt, o)
   end
-  return b:bench(src, st, tt, opts or {})
+  return table.unpack(r, 2, r.n)
 end
 
 return M

@@ -53,6 +53,11 @@ function M.main(args)
   end
   local docs = {}
   for k, p in ipairs(paths) do
+    if not files.exists(p) and not files.is_dir(o.out .. "/baselines/" .. p) then
+      if p:find("/", 1, true) then return fail(p .. ": no such run folder or results.json") end
+      return fail(string.format("%s: no such run folder or results.json, nor a baseline saved as %s/baselines/%s",
+        p, o.out, p))
+    end
     local ok, doc = pcall(record.load, resolve(p, o.out))
     if not ok then return fail(tostring(doc)) end
     docs[k] = doc

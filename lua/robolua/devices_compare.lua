@@ -37,7 +37,8 @@ function M.markdown(a, b)
   local lines = { "# robolua: a comparison of devices (not a regression verdict)", "" }
   for _, d in ipairs(devices) do lines[#lines + 1] = "- " .. d.name .. (d.uuid and (" (" .. d.uuid .. ")") or "") end
   if #devices < 2 then
-    lines[#lines + 1] = "\nOnly one device measured CUDA points: nothing to compare."
+    lines[#lines + 1] = #devices == 0 and "\nNo device measured CUDA points: nothing to compare."
+      or "\nOnly one device measured CUDA points: nothing to compare."
     return table.concat(lines, "\n") .. "\n"
   end
   lines[#lines + 1] = "- ratio = device median / " .. devices[1].name .. " median; range: the lowest and highest ratio the two 95% CIs of the medians allow"

@@ -63,7 +63,12 @@ function M.apply(rl, script, args)
     if not ok then -- not a library, or without the entries: the message after the path it names
       local why = tostring(lib)
       local _, e = why:find(spec.path .. ": ", 1, true)
-      usage.raise(string.format("%s: cpu=%s: %s", script, path, e and why:sub(e + 1) or why))
+      why = e and why:sub(e + 1) or why
+      if not opts.cpu_entry and why:find("no symbol", 1, true) then -- the entries are named after the file
+        why = string.format("%s (without cpu_entry=, cpu= looks for %s_f32, %s_bf16 and %s_f16; name the " ..
+          "functions' prefix with cpu_entry=BASE, e.g. cpu_entry=mine_resample for mine_resample_f32)", why, entry, entry, entry)
+      end
+      usage.raise(string.format("%s: cpu=%s: %s", script, path, why))
     end
     local name = safe(base_name(path):gsub("^lib", ""))
     rl.backends.register(name, lib)
