@@ -83,6 +83,25 @@ void rl_check_opts(lua_State *L, int t, const char *fname) {
     luaL_error(L, "%s: options must be a table, got %s", fname, luaL_typename(L, t));
 }
 
+void rl_check_keys(lua_State *L, int t, const char *prefix, const char *noun, const char *const *keys) {
+  if (!lua_istable(L, t)) return;
+  t = lua_absindex(L, t);
+  for (lua_pushnil(L); lua_next(L, t); lua_pop(L, 1)) {
+    int known = 0;
+    for (int q = 0; keys[q]; q++) known |= lua_type(L, -2) == LUA_TSTRING && strcmp(lua_tostring(L, -2), keys[q]) == 0;
+    if (known) continue;
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int q = 0; keys[q]; q++) {
+      if (q) luaL_addstring(&b, ", ");
+      luaL_addstring(&b, keys[q]);
+    }
+    luaL_pushresult(&b);
+    luaL_error(L, "%sunknown %s %s (expected %s)", prefix, noun,
+               lua_type(L, -3) == LUA_TSTRING ? lua_tostring(L, -3) : luaL_typename(L, -3), lua_tostring(L, -1));
+  }
+}
+
 lua_Integer rl_opt_integer(lua_State *L, int t, const char *key, lua_Integer def, lua_Integer min,
                            lua_Integer max) {
   push_field(L, t, key);

@@ -26,6 +26,14 @@ double rl_opt_number_in(lua_State *L, int t, const char *key, double def, double
 const char *rl_opt_string(lua_State *L, int t, const char *key, const char *def);
 int rl_opt_boolean(lua_State *L, int t, const char *key, int def);
 void rl_check_opts(lua_State *L, int t, const char *fname);
+/* Every key of the table at t (nil: nothing to check) is one of keys (NULL-terminated), else an error
+   "<prefix>unknown <noun> K (expected a, b, ...)": a misspelt option must not be ignored (ragid = true
+   would give dense episodes, backnd = "cuda" a CPU run). */
+void rl_check_keys(lua_State *L, int t, const char *prefix, const char *noun, const char *const *keys);
+/* The option names of the timed loops (rl_opt_timing) and of rl.resample's linear f32 path, for lists
+   passed to rl_check_keys. */
+#define RL_TIMING_KEYS "warmup", "repeats", "batch", "rotate", "mode", "nvtx"
+#define RL_RESAMPLE_KEYS "backend", "threads", "pin", "out", "validate", "strict"
 /* opts.mode of a timed loop ("hot", "cold" or "graph"; default hot). */
 rl_timing_mode rl_opt_timing_mode(lua_State *L, int t);
 

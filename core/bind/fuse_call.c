@@ -182,13 +182,8 @@ static void read_stream(lua_State *L, rl_fuse_call *c, int i, int64_t *offset, i
   rl_fuse_stream *s = &a->streams[i];
   const int st = lua_gettop(L);
   if (!lua_istable(L, st)) luaL_error(L, "streams[%d]: expected a table {src=, src_times=, ...}, got %s", i + 1, luaL_typename(L, st));
-  for (lua_pushnil(L); lua_next(L, st); lua_pop(L, 1)) {
-    int known = 0;
-    for (int q = 0; stream_keys[q]; q++) known |= lua_type(L, -2) == LUA_TSTRING && strcmp(lua_tostring(L, -2), stream_keys[q]) == 0;
-    if (!known)
-      luaL_error(L, "streams[%d]: unknown field %s (expected src, src_times, src_len, modes, name)", i + 1,
-                 lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : luaL_typename(L, -2));
-  }
+  snprintf(name, sizeof name, "streams[%d]: ", i + 1);
+  rl_check_keys(L, st, name, "field", stream_keys);
   lua_getfield(L, st, "src");
   rl_tensor *src = rl_check_tensor(L, -1, field_name(c, name, sizeof name, i, "src"));
   if (src->ndim != 3) luaL_error(L, "%s: expected shape [B,S,D], got %d dimensions", name, src->ndim);

@@ -20,6 +20,18 @@ static int l_clock(lua_State *L) {
 static int l_bench_resample(lua_State *L) {
   lua_settop(L, 4);
   rl_resample_call c;
+  /* It times the linear f32 path only: what would make rl.resample take the general one is refused, not
+     ignored (a timing of linear interpolation reported as a slerp's would be a wrong number). */
+  static const char *const general[] = {"modes", "src_len", "tgt_len", "fill", "dtype", NULL};
+  for (int k = 0; general[k] && lua_istable(L, 4); k++) {
+    const int present = lua_getfield(L, 4, general[k]) != LUA_TNIL;
+    lua_pop(L, 1);
+    if (present)
+      return luaL_error(L, "bench.resample: opts.%s: it times the linear resampler of f32 times only; time modes, "
+                        "lengths, fill and output dtypes with rl.bench.fuse", general[k]);
+  }
+  static const char *const keys[] = {RL_RESAMPLE_KEYS, RL_TIMING_KEYS, NULL};
+  rl_check_keys(L, 4, "bench.resample: opts: ", "option", keys);
   rl_check_resample_call(L, 1, "bench.resample", &c); /* pushes the output tensor at 5 */
   rl_timing_opts o;
   rl_opt_timing(L, 4, &o);

@@ -25,8 +25,17 @@ int rl_run_fuse_call(const rl_fuse_call *c) {
   }
 }
 
+/* The fields of a fuse spec (rl.robot_episodes' result is one: its clock, time_dtype, duration_s and
+   policy_hz describe it and are not read), and the call's options (in the spec for rl.fuse, in opts for
+   rl.bench.fuse). Anything else is refused, not ignored. */
+#define FUSE_SPEC_KEYS "streams", "tgt_times", "tgt_len", "fill", "dtype", "out", "validate", "strict", "clock", \
+                       "time_dtype", "duration_s", "policy_hz"
+#define FUSE_CALL_KEYS "backend", "threads", "launch"
+
 static int l_fuse(lua_State *L) {
   lua_settop(L, 1);
+  static const char *const keys[] = {FUSE_SPEC_KEYS, FUSE_CALL_KEYS, NULL};
+  rl_check_keys(L, 1, "fuse: ", "field", keys);
   rl_fuse_call c;
   rl_check_fuse_call(L, 1, 1, 0, &c);
   if (rl_run_fuse_call(&c) != 0) return luaL_error(L, "fuse: CUDA failed: %s", rl_cuda_last_error());
@@ -39,7 +48,7 @@ int rl_resample_is_general(lua_State *L) {
     if (t && t->data && t->dtype != RL_F32) return 1;
   }
   if (!lua_istable(L, 4)) return 0;
-  static const char *const keys[] = {"modes", "src_len", "tgt_len", "fill", NULL};
+  static const char *const keys[] = {"modes", "src_len", "tgt_len", "fill", "dtype", NULL}; /* (only it honours dtype) */
   for (int k = 0; keys[k]; k++) {
     const int present = lua_getfield(L, 4, keys[k]) != LUA_TNIL;
     lua_pop(L, 1);
@@ -54,15 +63,7 @@ int rl_resample_general(lua_State *L) {
   if (!lua_isnil(L, 4) && !lua_istable(L, 4)) return luaL_error(L, "resample: options must be a table, got %s", luaL_typename(L, 4));
   static const char *const allowed[] = {"backend", "threads", "out", "validate", "strict", "modes", "src_len",
                                         "tgt_len", "fill", "dtype", NULL};
-  if (lua_istable(L, 4)) {
-    for (lua_pushnil(L); lua_next(L, 4); lua_pop(L, 1)) {
-      int known = 0;
-      for (int k = 0; allowed[k]; k++) known |= lua_type(L, -2) == LUA_TSTRING && strcmp(lua_tostring(L, -2), allowed[k]) == 0;
-      if (!known)
-        return luaL_error(L, "opts: unknown option %s for a resample with modes, lengths, fill or f64/i64 times",
-                          lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : luaL_typename(L, -2));
-    }
-  }
+  rl_check_keys(L, 4, "resample (modes, lengths, fill, dtype or f64/i64 times): opts: ", "option", allowed);
   lua_createtable(L, 0, 10); /* 5: the spec */
   if (lua_istable(L, 4)) /* the options (backend, out, fill, ...) are the spec's; modes and src_len go to the stream */
     for (lua_pushnil(L); lua_next(L, 4); lua_pop(L, 1)) {
@@ -154,6 +155,9 @@ static int l_mask(lua_State *L) {
 /* rl.bench.fuse(spec, opts) */
 static int l_bench_fuse(lua_State *L) {
   lua_settop(L, 2);
+  static const char *const spec_keys[] = {FUSE_SPEC_KEYS, NULL}, *const opt_keys[] = {FUSE_CALL_KEYS, RL_TIMING_KEYS, NULL};
+  rl_check_keys(L, 1, "bench.fuse: spec: ", "field", spec_keys);
+  rl_check_keys(L, 2, "bench.fuse: opts: ", "option", opt_keys);
   rl_fuse_call c;
   rl_check_fuse_call(L, 1, 2, 0, &c);
   rl_timing_opts o;

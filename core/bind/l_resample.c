@@ -224,7 +224,9 @@ static int run_cuda(const rl_resample_args *a) {
 static int l_resample(lua_State *L) {
   rl_resample_call c;
   lua_settop(L, 4);
-  if (rl_resample_is_general(L)) return rl_resample_general(L); /* modes, lengths, fill, f64/i64 times */
+  if (rl_resample_is_general(L)) return rl_resample_general(L); /* modes, lengths, fill, dtype, f64/i64 times */
+  static const char *const keys[] = {RL_RESAMPLE_KEYS, "modes", "src_len", "tgt_len", "fill", "dtype", NULL};
+  rl_check_keys(L, 4, "resample: opts: ", "option", keys);
   rl_check_resample_call(L, 1, "resample", &c);
   rl_pool_set_pinning(c.pin && c.backend != RL_BACKEND_CUDA);
   switch (c.backend) {

@@ -32,26 +32,14 @@ static const rl_episode_stream default_streams[] = {
     {30, 64, 0, 0, 0, RL_F32}, {500, 14, 0, 0, 0, RL_F32}, {1000, 10, 0, 4, 0, RL_F32}, {100, 2, 0, 0, 1, RL_F32}};
 static const char *const default_names[] = {"camera", "joints", "imu", "events"};
 
-/* Every key of the table at t is one of keys (a misspelt option would otherwise be ignored: ragid = true
-   gives dense episodes); what names the table in the error, expected lists the keys. */
-static void check_keys(lua_State *L, int t, const char *const *keys, const char *what, const char *expected) {
-  for (lua_pushnil(L); lua_next(L, t); lua_pop(L, 1)) {
-    int known = 0;
-    for (int q = 0; keys[q]; q++) known |= lua_type(L, -2) == LUA_TSTRING && strcmp(lua_tostring(L, -2), keys[q]) == 0;
-    if (!known)
-      luaL_error(L, "robot_episodes: %sunknown field %s (expected %s)", what,
-                 lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : luaL_typename(L, -2), expected);
-  }
-}
-
 /* streams[i] (the table on top) into p->streams[i]; its name is left in names[i] (a string kept in t). */
 static void read_stream(lua_State *L, rl_episode_params *p, int i, rl_dtype dtype) {
   char what[64];
   const int t = lua_gettop(L);
   if (!lua_istable(L, t)) luaL_error(L, "robot_episodes: streams[%d] must be a table {name=, rate=, dim=, ...}", i + 1);
   static const char *const keys[] = {"name", "rate", "dim", "quat", "discrete", "dtype", NULL};
-  snprintf(what, sizeof what, "streams[%d]: ", i + 1);
-  check_keys(L, t, keys, what, "name, rate, dim, quat, discrete, dtype");
+  snprintf(what, sizeof what, "robot_episodes: streams[%d]: ", i + 1);
+  rl_check_keys(L, t, what, "field", keys);
   rl_episode_stream *s = &p->streams[i];
   snprintf(what, sizeof what, "streams[%d].rate", i + 1);
   s->rate = num_field(L, t, "rate", NAN, what);
@@ -119,8 +107,7 @@ static int l_robot_episodes(lua_State *L) {
   lua_settop(L, 1);
   static const char *const keys[] = {"batch", "duration_s", "policy_hz", "seed", "jitter", "drop", "max_offset",
                                      "clock", "ragged", "dtype", "device", "streams", NULL};
-  check_keys(L, 1, keys, "", "batch, duration_s, policy_hz, seed, jitter, drop, max_offset, clock, ragged, dtype, "
-                             "device, streams");
+  rl_check_keys(L, 1, "robot_episodes: ", "field", keys);
   rl_episode_params p;
   memset(&p, 0, sizeof p);
   const double batch = num_field(L, 1, "batch", NAN, "batch");
