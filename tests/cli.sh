@@ -88,6 +88,8 @@ run_usage() { # NAME MESSAGE ARGS...: robolua ARGS tiny.lua, measuring and as --
 "$bin" -q -o "$tmp/res" --save-baseline other "$tmp/other.lua" >"$tmp/out" 2>&1; check "a baseline of another scenario is saved" 0 $?
 run_usage "-a an axis typo" "-a dtpye=f32: the scenario has no axis 'dtpye' (did you mean 'dtype'? it has: backend, dtype, shape)" \
   -a dtpye=f32
+run_usage "-a a value the workload refuses" \
+  "-a dtype=bf17: point shape=2x20x4 dtype=bf17: axis dtype: unknown or unsupported dtype 'bf17' (f32, bf16, f16)" -a dtype=bf17
 run_usage "--require of a backend the run lacks" "--require nope: the run has no backend 'nope' (it has: cpu)" --require nope
 run_usage "--baseline of no saved run" \
   "--baseline nonexist: no baseline $tmp/res/baselines/nonexist/ (--save-baseline nonexist saves one)" -o "$tmp/res" --baseline nonexist
