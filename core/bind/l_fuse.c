@@ -28,8 +28,8 @@ int rl_run_fuse_call(const rl_fuse_call *c) {
 /* The fields of a fuse spec (rl.robot_episodes' result is one: its clock, time_dtype, duration_s and
    policy_hz describe it and are not read), and the call's options (in the spec for rl.fuse, in opts for
    rl.bench.fuse). Anything else is refused, not ignored. */
-#define FUSE_SPEC_KEYS "streams", "tgt_times", "tgt_len", "fill", "dtype", "out", "validate", "strict", "clock", \
-                       "time_dtype", "duration_s", "policy_hz"
+#define FUSE_SPEC_KEYS "streams", "tgt_times", "tgt_len", "fill", "dtype", "out", "operands", "validate", "strict", \
+                       "clock", "time_dtype", "duration_s", "policy_hz"
 #define FUSE_CALL_KEYS "backend", "threads", "launch"
 
 static int l_fuse(lua_State *L) {
