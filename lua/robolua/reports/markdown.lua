@@ -41,7 +41,7 @@ function M.table(run)
   return table.concat(out, "\n") .. "\n"
 end
 
--- One row per configuration, one column group per backend (and GPU): median, mean ± std, 95% CI; then
+-- One row per configuration, one column group per backend (and GPU): median, mean ± std, the mean's 95% CI; then
 -- each backend's speedup over the base.
 function M.side_by_side(run)
   local cols, col_seen, keys, by = {}, {}, {}, {}
@@ -54,7 +54,7 @@ function M.side_by_side(run)
   local base = run.speedup_base or "cpu"
   local head, rule = { "| configuration" }, { "|---" }
   for _, b in ipairs(cols) do
-    head[#head + 1] = string.format(" %s median (ms) | %s mean ± std | %s 95%% CI", b, b, b)
+    head[#head + 1] = string.format(" %s median (ms) | %s mean ± std | %s 95%% CI of mean", b, b, b)
     rule[#rule + 1] = "|---:|---:|---:"
   end
   for _, b in ipairs(cols) do
