@@ -75,6 +75,10 @@ describe("rl.workload", function()
     spec.fails(function() make { c = { device = "cuda", launch = function() end } } end, "workload.backends.c", "kernel")
     spec.fails(function() make { c = { device = "tpu" } } end, "workload.backends.c")
     spec.fails(function() make { c = { device = "cpu" } } end, "run = function")
+    -- a misspelt key is named (toleranse = ... would have compared at the defaults)
+    spec.fails(function()
+      rl.workload { name = "x", inputs = print, output = print, reference = print, backends = {}, toleranse = { atol = 1 } }
+    end, "rl.workload: unknown key 'toleranse'", "did you mean 'tolerance'")
   end)
   it("an unknown backend in the axes is a usage error before anything runs", function()
     rl.cli.no_write, rl.cli.quiet = true, true

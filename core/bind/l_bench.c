@@ -66,6 +66,8 @@ static int l_bench_resample(lua_State *L) {
 
 static int l_copy_bandwidth_cpu(lua_State *L) {
   rl_check_opts(L, 1, "bench.copy_bandwidth_cpu");
+  static const char *const keys[] = {"bytes", "threads", "repeats", NULL};
+  rl_check_keys(L, 1, "bench.copy_bandwidth_cpu: opts: ", "option", keys);
   lua_Integer bytes = rl_opt_integer(L, 1, "bytes", (lua_Integer)1 << 28, 1 << 12, (lua_Integer)1 << 40);
   int threads = (int)rl_opt_integer(L, 1, "threads", 0, 0, 4096);
   int repeats = (int)rl_opt_integer(L, 1, "repeats", 10, 1, 100000);
@@ -86,6 +88,8 @@ static int l_copy_bandwidth_cpu(lua_State *L) {
 static int l_bench_lua(lua_State *L) {
   luaL_checktype(L, 1, LUA_TFUNCTION);
   rl_check_opts(L, 2, "bench.lua");
+  static const char *const keys[] = {"warmup", "repeats", NULL};
+  rl_check_keys(L, 2, "bench.lua: opts: ", "option", keys);
   int warmup = (int)rl_opt_integer(L, 2, "warmup", 10, 0, 1000000); /* no mode, batch or rotate for Lua */
   int repeats = (int)rl_opt_integer(L, 2, "repeats", 50, 1, 10000000);
   double *samples = lua_newuserdatauv(L, sizeof(double) * (size_t)repeats, 0);

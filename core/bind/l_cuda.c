@@ -51,6 +51,8 @@ static int l_info(lua_State *L) {
    read + written (2 * bytes) over the median. */
 static int l_copy_bandwidth(lua_State *L) {
   rl_check_opts(L, 1, "cuda.copy_bandwidth");
+  static const char *const keys[] = {"bytes", "repeats", "warmup", "batch", "rotate", "mode", NULL};
+  rl_check_keys(L, 1, "cuda.copy_bandwidth: opts: ", "option", keys);
   lua_Integer bytes = rl_opt_integer(L, 1, "bytes", (lua_Integer)1 << 29, 1 << 12, (lua_Integer)1 << 40);
   int repeats = (int)rl_opt_integer(L, 1, "repeats", 20, 1, 1000000);
   int warmup = (int)rl_opt_integer(L, 1, "warmup", 2, 0, 1000000);

@@ -100,6 +100,8 @@ static int l_mask(lua_State *L) {
   const lua_Integer T = luaL_checkinteger(L, 2);
   if (T < 1) return luaL_error(L, "T: must be positive, got %I", T);
   rl_check_opts(L, 3, "mask");
+  static const char *const keys[] = {"dtype", "device", NULL};
+  rl_check_keys(L, 3, "mask: opts: ", "option", keys);
   lua_settop(L, 3);
   rl_dtype dt = RL_F32;
   rl_device dev = RL_HOST;

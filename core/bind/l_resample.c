@@ -44,6 +44,9 @@ static lua_Integer field_size(lua_State *L, int t, const char *key, lua_Integer 
    jitter=, drop=, max_offset=} -> {src=, src_times=, tgt_times=} */
 static int l_trajectories(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
+  static const char *const keys[] = {"batch", "source_len", "target_len", "dim", "dtype", "seed", "timing", "rate",
+                                     "jitter", "drop", "max_offset", "device", "into", NULL};
+  rl_check_keys(L, 1, "trajectories: ", "field", keys); /* (sede = 3 would give seed 0's data) */
   rl_traj_params p;
   memset(&p, 0, sizeof p);
   p.batch = field_size(L, 1, "batch", -1);
@@ -296,6 +299,8 @@ static int l_compare(lua_State *L) {
   rl_tensor *got = rl_check_tensor(L, 1, "got");
   rl_tensor *ref = rl_check_tensor(L, 2, "ref");
   rl_check_opts(L, 3, "compare");
+  static const char *const keys[] = {"rtol", "atol", "ulps", "orel", "operands", "operand_sums", NULL};
+  rl_check_keys(L, 3, "compare: opts: ", "option", keys);
   if (got->device != RL_HOST) return luaL_error(L, "got: compare needs a host tensor; call t:to(\"cpu\") first");
   if (ref->device != RL_HOST || ref->dtype != RL_F64)
     return luaL_error(L, "ref: expected a host f64 tensor (the reference backend's output)");
@@ -354,6 +359,8 @@ static int l_compare(lua_State *L) {
 static int l_validate_times(lua_State *L) {
   rl_tensor *t = rl_check_tensor(L, 1, "times");
   rl_check_opts(L, 2, "validate_times");
+  static const char *const keys[] = {"monotone", "strict", NULL};
+  rl_check_keys(L, 2, "validate_times: opts: ", "option", keys);
   if (t->ndim != 2 || t->dtype != RL_F32) return luaL_error(L, "times: expected an f32 tensor [rows, len]");
   int monotone = rl_opt_boolean(L, 2, "monotone", 1), strict = rl_opt_boolean(L, 2, "strict", 0);
   if (t->device != RL_HOST) return luaL_error(L, "times: validate_times needs a host tensor");

@@ -6,6 +6,8 @@
 --   the code of a run that went as asked and did not pass; scripts that skip without a GPU test for it.
 --   needs_cuda(script): unavailable("<script>: needs a CUDA device (<why>)") unless a device is usable.
 -- did_you_mean(word, candidates) is the nearest candidate by edit distance, or nil if none is close.
+-- check_keys(what, t, keys, level): every key of table t is one of keys, else an error (at level, as for
+-- error()) "<what>: unknown key 'k' (did you mean ...? | known: ...)": a misspelt key is never ignored.
 local M = {}
 
 local mt = { __tostring = function(e) return e.message end }
@@ -40,6 +42,18 @@ function M.did_you_mean(word, candidates)
     if d <= math.max(2, #word // 3) and (not best_d or d < best_d) then best, best_d = c, d end
   end
   return best
+end
+
+function M.check_keys(what, t, keys, level)
+  for k in pairs(t) do
+    local known = false
+    for _, name in ipairs(keys) do known = known or k == name end
+    if not known then
+      local hint = type(k) == "string" and M.did_you_mean(k, keys)
+      error(string.format("%s: unknown key '%s'%s", what, tostring(k),
+        hint and (" (did you mean '" .. hint .. "'?)") or (" (known: " .. table.concat(keys, ", ") .. ")")), (level or 1) + 1)
+    end
+  end
 end
 
 return M

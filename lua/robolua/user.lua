@@ -16,6 +16,11 @@ local M = {}
 local CONTRACT_DTYPES = { f32 = true, bf16 = true, f16 = true }
 local CONTRACT_SIGNATURE = "const %s* src, const f32* src_times, const f32* tgt_times, %s* out, i32 B, i32 S, i32 T, i32 D"
 local IMAGE_KINDS = { "source", "code", "ptx", "cubin", "fatbin" }
+-- The keys each spec takes (anything else is a misspelling, refused with a did-you-mean).
+local MODULE_KEYS = { "source", "code", "ptx", "cubin", "fatbin", "name", "options", "arch", "cache", "label" }
+local KERNEL_KEYS = { "source", "code", "ptx", "cubin", "fatbin", "name", "options", "arch", "cache", "label", "launch" }
+local LIBRARY_KEYS = { "path", "name", "label" }
+local check_keys = require("robolua.usage").check_keys
 
 -- C errors carry the position of the Lua line that called C (a line in this file); `call` re-raises them
 -- at the line of the script that called this module's function, so the message points at the user's code.
@@ -110,6 +115,7 @@ Kernel.__index = Kernel
 function M.cuda_kernel(spec)
   local fname = "cuda.kernel"
   local kind = image_kind(spec, fname)
+  check_keys(fname, spec, KERNEL_KEYS, 2)
   if type(spec.name) ~= "table" or next(spec.name) == nil then
     error(fname .. ": name must map dtypes to extern \"C\" entry points, e.g. name = { f32 = \"resample_f32\" }", 2)
   end
@@ -217,6 +223,7 @@ function M.cpu_library(spec)
   if type(spec) ~= "table" or type(spec.path) ~= "string" then
     error(fname .. ": expected {path = \"libmine.so\", name = {f32 = \"mine_resample_f32\", ...}}", 2)
   end
+  check_keys(fname, spec, LIBRARY_KEYS, 2)
   if type(spec.name) ~= "table" or next(spec.name) == nil then
     error(fname .. ": name must map dtypes to symbols, e.g. name = { f32 = \"mine_resample_f32\" }", 2)
   end
@@ -267,6 +274,7 @@ end
 
 function M.cuda_module(spec)
   local kind = image_kind(spec, "cuda.module")
+  check_keys("cuda.module", spec, MODULE_KEYS, 2)
   local label = label_of(spec, kind)
   need_cuda("cuda.module: " .. label)
   return call(load_module, spec, kind, label)

@@ -39,8 +39,11 @@ local function verification_rule(t)
     .. "; the others at rl.compare's dtype defaults)"
 end
 
+local keys = { "axes", "backends", "bytes", "inputs", "name", "output", "reference", "tolerance" }
+
 function M.new(spec)
   if type(spec) ~= "table" then error("rl.workload: expected a table {name=, inputs=, output=, reference=, backends=}", 2) end
+  require("robolua.usage").check_keys("rl.workload", spec, keys, 2) -- (toleranse = ... must not be ignored)
   need(spec, "name", "string")
   for _, k in ipairs { "inputs", "output", "reference" } do need(spec, k, "function") end
   need(spec, "backends", "table")
