@@ -231,6 +231,10 @@ describe("a generic kernel: saxpy", function()
     fails(function() plain({ grid = { 0 }, block = { 32 } }, args) end, "launch.grid[1]: expected a positive integer")
     fails(function() plain({ grid = 1, block = { 32, 1, 1, 1 } }, args) end, "launch.block: expected 1 to 3 sizes")
     fails(function() rl.bench.launch(plain, { grid = { 1 }, block = { 4096 } }, args, { repeats = 2 }) end, "launch.block")
+    -- misspelt keys are named, not ignored (sharde = 4096 would launch with no shared memory)
+    fails(function() plain({ grid = { 1 }, block = { 32 }, sharde = 4096 }, args) end, "saxpy: launch: unknown field sharde")
+    fails(function() rl.bench.launch(plain, { grid = { 1 }, block = { 32 } }, args, { repeets = 2 }) end,
+      "bench.launch: opts: unknown option repeets")
     -- more than 48 KiB of dynamic shared memory: opted in, as nvcc users must do by hand
     plain({ grid = { 1 }, block = { 32 }, shared = 64 * 1024 }, args)
     spec.eq(rl.cuda.context_status(), true, "the context is fine after rejected launches")

@@ -54,6 +54,10 @@ static void read_dims(lua_State *L, int cfg, const char *field, const char *who,
 static void read_cfg(lua_State *L, int idx, const char *who, rl_launch_cfg *c) {
   if (!lua_istable(L, idx))
     luaL_error(L, "%s: launch: expected a table {grid = , block = , shared = }, got %s", who, luaL_typename(L, idx));
+  static const char *const keys[] = {"grid", "block", "shared", NULL};
+  char prefix[96];
+  snprintf(prefix, sizeof prefix, "%s: launch: ", who);
+  rl_check_keys(L, idx, prefix, "field", keys); /* (sharde = 4096 would launch with no shared memory) */
   read_dims(L, idx, "grid", who, c->grid);
   read_dims(L, idx, "block", who, c->block);
   lua_getfield(L, idx, "shared");
@@ -211,6 +215,8 @@ static int l_time_launch(lua_State *L) {
   rl_launch_cfg cfg;
   read_cfg(L, 2, k->name, &cfg);
   rl_check_opts(L, 4, "bench.launch");
+  static const char *const keys[] = {RL_TIMING_KEYS, NULL};
+  rl_check_keys(L, 4, "bench.launch: opts: ", "option", keys);
   rl_timing_opts o;
   rl_opt_timing(L, 4, &o);
   param_set *sets = lua_newuserdatauv(L, sizeof *sets * (size_t)o.rotate, 0); /* 5 */
