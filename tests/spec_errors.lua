@@ -132,6 +132,16 @@ describe("misspelt options are named, not ignored", function()
     fails(function() rl.validate_times(rl.tensor({ 0, 1 }, { 1, 2 }), { strictt = true }) end, "validate_times: opts: unknown option strictt")
     fails(function() rl.cuda.copy_bandwidth { byts = 4096 } end, "cuda.copy_bandwidth: opts: unknown option byts")
   end)
+  it("a registered backend takes the built-in ones' options, checked the same way", function()
+    local fake = { device = "cpu", resample = function() return "ran" end, bench = function() return "timed" end }
+    rl.backends.register("fake_opts", fake)
+    spec.eq(rl.resample(src, st, tt, { backend = "fake_opts", threads = 2 }), "ran")
+    spec.eq(rl.bench.resample(src, st, tt, { backend = "fake_opts", repeats = 3 }), "timed")
+    fails(function() rl.resample(src, st, tt, { backend = "fake_opts", treads = 2 }) end, "resample: opts: unknown option treads")
+    fails(function() rl.bench.resample(src, st, tt, { backend = "fake_opts", repeets = 3 }) end,
+      "bench.resample: opts: unknown option repeets")
+    require("robolua.backends").registered.fake_opts = nil
+  end)
 end)
 
 describe("rl.trajectories", function()

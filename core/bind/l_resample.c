@@ -375,9 +375,19 @@ static int l_validate_times(lua_State *L) {
   return 2;
 }
 
+/* core.check_resample_opts(opts, timed, what): the keys a registered backend's resample (timed: bench)
+   takes, checked against the same lists as the built-in backends' (bind.h), for lua/robolua/backends.lua. */
+static int l_check_resample_opts(lua_State *L) {
+  static const char *const plain[] = {RL_RESAMPLE_KEYS, NULL}, *const timed[] = {RL_RESAMPLE_KEYS, RL_TIMING_KEYS, NULL};
+  const char *what = luaL_checkstring(L, 3);
+  lua_pushfstring(L, "%s: opts: ", what);
+  rl_check_keys(L, 1, lua_tostring(L, -1), "option", lua_toboolean(L, 2) ? timed : plain);
+  return 0;
+}
+
 void rl_open_resample(lua_State *L) {
   static const luaL_Reg fns[] = {{"trajectories", l_trajectories}, {"resample", l_resample},
                                  {"compare", l_compare},           {"validate_times", l_validate_times},
-                                 {NULL, NULL}};
+                                 {"check_resample_opts", l_check_resample_opts}, {NULL, NULL}};
   luaL_setfuncs(L, fns, 0);
 }

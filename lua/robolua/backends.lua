@@ -60,7 +60,10 @@ function M.resample(name, src, st, tt, opts)
   else
     local b = M.get(name)
     if not b then unknown(name) end
-    if not b.builtin then return b:resample(src, st, tt, opts or {}) end
+    if not b.builtin then -- a registered backend takes the built-in ones' options: a misspelt one is an error
+      core_call(core.check_resample_opts, opts, false, "resample")
+      return b:resample(src, st, tt, opts or {})
+    end
     local o = {}
     for k, v in pairs(opts or {}) do o[k] = v end
     o.backend = name
@@ -77,7 +80,10 @@ function M.bench(name, src, st, tt, opts)
   else
     local b = M.get(name)
     if not b then unknown(name) end
-    if not b.builtin then return b:bench(src, st, tt, opts or {}) end
+    if not b.builtin then
+      core_call(core.check_resample_opts, opts, true, "bench.resample")
+      return b:bench(src, st, tt, opts or {})
+    end
     local o = {}
     for k, v in pairs(opts or {}) do o[k] = v end
     o.backend = name
