@@ -59,6 +59,10 @@ void rl_default_arch(char *buf, size_t len, int cubin) {
    argument errors; compile errors carry the file name and NVRTC's log. */
 int rl_compile_from_table(lua_State *L, int idx, const char *fname, const char *arch_default) {
   luaL_checktype(L, idx, LUA_TTABLE);
+  static const char *const keys[] = {"source", "code", "name", "arch", "cache", "options", NULL};
+  char prefix[64];
+  snprintf(prefix, sizeof prefix, "%s: ", fname);
+  rl_check_keys(L, idx, prefix, "field", keys); /* (optons = {"-G"} would compile without them) */
   const char *source = rl_opt_string(L, idx, "source", NULL), *code = rl_opt_string(L, idx, "code", NULL);
   if ((source != NULL) == (code != NULL))
     return luaL_error(L, "%s: give exactly one of source = \"file.cu\" or code = \"...\"", fname);
