@@ -78,9 +78,13 @@ static void push_field(lua_State *L, int t, const char *key) {
   else lua_getfield(L, t, key);
 }
 
-void rl_check_opts(lua_State *L, int t, const char *fname) {
+void rl_check_opts(lua_State *L, int t, const char *fname, const char *const *keys) {
   if (!lua_isnoneornil(L, t) && !lua_istable(L, t))
     luaL_error(L, "%s: options must be a table, got %s", fname, luaL_typename(L, t));
+  if (!keys) return;
+  char prefix[96];
+  snprintf(prefix, sizeof prefix, "%s: opts: ", fname);
+  rl_check_keys(L, t, prefix, "option", keys);
 }
 
 void rl_check_keys(lua_State *L, int t, const char *prefix, const char *noun, const char *const *keys) {

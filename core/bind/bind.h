@@ -25,15 +25,19 @@ double rl_opt_number(lua_State *L, int t, const char *key, double def);
 double rl_opt_number_in(lua_State *L, int t, const char *key, double def, double min, double max);
 const char *rl_opt_string(lua_State *L, int t, const char *key, const char *def);
 int rl_opt_boolean(lua_State *L, int t, const char *key, int def);
-void rl_check_opts(lua_State *L, int t, const char *fname);
+/* opts at t is nil or a table, else "<fname>: options must be a table"; with keys (NULL-terminated; NULL:
+   unchecked, where another layer checks them), each key is one of them, else "<fname>: opts: unknown
+   option K (expected a, b, ...)". */
+void rl_check_opts(lua_State *L, int t, const char *fname, const char *const *keys);
 /* Every key of the table at t (nil: nothing to check) is one of keys (NULL-terminated), else an error
    "<prefix>unknown <noun> K (expected a, b, ...)": a misspelt option must not be ignored (ragid = true
    would give dense episodes, backnd = "cuda" a CPU run). */
 void rl_check_keys(lua_State *L, int t, const char *prefix, const char *noun, const char *const *keys);
-/* The option names of the timed loops (rl_opt_timing) and of rl.resample's linear f32 path, for lists
-   passed to rl_check_keys. */
+/* The option names of the timed loops (rl_opt_timing), of rl.resample's linear f32 path, and the ones only
+   its general path honours (l_fuse.c: rl_resample_general), for key lists. */
 #define RL_TIMING_KEYS "warmup", "repeats", "batch", "rotate", "mode", "nvtx"
 #define RL_RESAMPLE_KEYS "backend", "threads", "pin", "out", "validate", "strict"
+#define RL_GENERAL_KEYS "modes", "src_len", "tgt_len", "fill", "dtype"
 /* opts.mode of a timed loop ("hot", "cold" or "graph"; default hot). */
 rl_timing_mode rl_opt_timing_mode(lua_State *L, int t);
 
@@ -82,7 +86,7 @@ typedef struct {
 } rl_resample_call;
 /* Checks types, shapes, dtypes, devices and (unless opts.validate == false) the times; pushes the
    output tensor (opts.out or a new one) and sets call->args.out. Every failure is a Lua error. */
-void rl_check_resample_call(lua_State *L, int idx, const char *fname, rl_resample_call *call);
+void rl_check_resample_call(lua_State *L, int idx, const char *fname, const char *const *keys, rl_resample_call *call);
 const char *rl_backend_name(rl_backend b);
 /* What a built-in backend's timed loop refuses: the reference (never timed); graph mode and input
    rotation on the cpu backend (both exist only on the GPU). */
@@ -105,8 +109,10 @@ typedef struct {
 void rl_check_fuse_call(lua_State *L, int spec, int opts, int resample_style, rl_fuse_call *c);
 /* Runs a checked call once (synchronously); returns 0, or -1 with the CUDA error in rl_cuda_last_error(). */
 int rl_run_fuse_call(const rl_fuse_call *c);
-/* rl.resample(src, src_times, tgt_times, opts) when it needs the general path: f64/i64 times, or
-   opts.modes/src_len/tgt_len/fill. rl_resample_is_general says whether it does. */
+/* rl.resample(src, src_times, tgt_times, opts) when it needs the general path: f64/i64 times, or one of
+   RL_GENERAL_KEYS in opts. rl_resample_is_general says whether it does; rl_resample_general_option names
+   the first such option in opts (index 4), or is NULL. */
 int rl_resample_is_general(lua_State *L);
+const char *rl_resample_general_option(lua_State *L);
 int rl_resample_general(lua_State *L);
 #endif

@@ -296,7 +296,7 @@ void rl_check_fuse_call(lua_State *L, int spec, int opts, int resample_style, rl
   rl_fuse_args *a = &c->args;
   luaL_checkstack(L, 40, "fuse");
   if (!lua_istable(L, spec)) luaL_error(L, "fuse: expected a table {streams = {...}, tgt_times = ...}, got %s", luaL_typename(L, spec));
-  rl_check_opts(L, opts, "fuse");
+  rl_check_opts(L, opts, "fuse", NULL); /* (keys: l_fuse.c, per entry point) */
   lua_newtable(L);
   c->keep = lua_gettop(L);
   const char *backend = rl_opt_string(L, opts, "backend", "cpu");

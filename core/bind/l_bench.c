@@ -22,17 +22,12 @@ static int l_bench_resample(lua_State *L) {
   rl_resample_call c;
   /* It times the linear f32 path only: what would make rl.resample take the general one is refused, not
      ignored (a timing of linear interpolation reported as a slerp's would be a wrong number). */
-  static const char *const general[] = {"modes", "src_len", "tgt_len", "fill", "dtype", NULL};
-  for (int k = 0; general[k] && lua_istable(L, 4); k++) {
-    const int present = lua_getfield(L, 4, general[k]) != LUA_TNIL;
-    lua_pop(L, 1);
-    if (present)
-      return luaL_error(L, "bench.resample: opts.%s: it times the linear resampler of f32 times only; time modes, "
-                        "lengths, fill and output dtypes with rl.bench.fuse", general[k]);
-  }
+  const char *general = rl_resample_general_option(L);
+  if (general)
+    return luaL_error(L, "bench.resample: opts.%s: it times the linear resampler of f32 times only; time modes, "
+                      "lengths, fill and output dtypes with rl.bench.fuse", general);
   static const char *const keys[] = {RL_RESAMPLE_KEYS, RL_TIMING_KEYS, NULL};
-  rl_check_keys(L, 4, "bench.resample: opts: ", "option", keys);
-  rl_check_resample_call(L, 1, "bench.resample", &c); /* pushes the output tensor at 5 */
+  rl_check_resample_call(L, 1, "bench.resample", keys, &c); /* pushes the output tensor at 5 */
   rl_timing_opts o;
   rl_opt_timing(L, 4, &o);
   rl_check_timed_backend(L, c.backend, &o);
@@ -65,9 +60,8 @@ static int l_bench_resample(lua_State *L) {
 }
 
 static int l_copy_bandwidth_cpu(lua_State *L) {
-  rl_check_opts(L, 1, "bench.copy_bandwidth_cpu");
   static const char *const keys[] = {"bytes", "threads", "repeats", NULL};
-  rl_check_keys(L, 1, "bench.copy_bandwidth_cpu: opts: ", "option", keys);
+  rl_check_opts(L, 1, "bench.copy_bandwidth_cpu", keys);
   lua_Integer bytes = rl_opt_integer(L, 1, "bytes", (lua_Integer)1 << 28, 1 << 12, (lua_Integer)1 << 40);
   int threads = (int)rl_opt_integer(L, 1, "threads", 0, 0, 4096);
   int repeats = (int)rl_opt_integer(L, 1, "repeats", 10, 1, 100000);
@@ -87,9 +81,8 @@ static int l_copy_bandwidth_cpu(lua_State *L) {
 
 static int l_bench_lua(lua_State *L) {
   luaL_checktype(L, 1, LUA_TFUNCTION);
-  rl_check_opts(L, 2, "bench.lua");
   static const char *const keys[] = {"warmup", "repeats", NULL};
-  rl_check_keys(L, 2, "bench.lua: opts: ", "option", keys);
+  rl_check_opts(L, 2, "bench.lua", keys);
   int warmup = (int)rl_opt_integer(L, 2, "warmup", 10, 0, 1000000); /* no mode, batch or rotate for Lua */
   int repeats = (int)rl_opt_integer(L, 2, "repeats", 50, 1, 10000000);
   double *samples = lua_newuserdatauv(L, sizeof(double) * (size_t)repeats, 0);

@@ -50,9 +50,8 @@ static int l_info(lua_State *L) {
    costs, `rotate` buffer pairs cycled as the resampler's inputs can be); bytes_per_s counts bytes
    read + written (2 * bytes) over the median. */
 static int l_copy_bandwidth(lua_State *L) {
-  rl_check_opts(L, 1, "cuda.copy_bandwidth");
   static const char *const keys[] = {"bytes", "repeats", "warmup", "batch", "rotate", "mode", NULL};
-  rl_check_keys(L, 1, "cuda.copy_bandwidth: opts: ", "option", keys);
+  rl_check_opts(L, 1, "cuda.copy_bandwidth", keys);
   lua_Integer bytes = rl_opt_integer(L, 1, "bytes", (lua_Integer)1 << 29, 1 << 12, (lua_Integer)1 << 40);
   int repeats = (int)rl_opt_integer(L, 1, "repeats", 20, 1, 1000000);
   int warmup = (int)rl_opt_integer(L, 1, "warmup", 2, 0, 1000000);
@@ -101,7 +100,8 @@ static int l_copy_kernel(lua_State *L) {
 static int l_rows_plan(lua_State *L) {
   lua_settop(L, 4);
   rl_resample_call c;
-  rl_check_resample_call(L, 1, "cuda.rows_plan", &c);
+  static const char *const keys[] = {RL_RESAMPLE_KEYS, NULL};
+  rl_check_resample_call(L, 1, "cuda.rows_plan", keys, &c);
   if (c.backend != RL_BACKEND_CPU && c.backend != RL_BACKEND_CUDA) return luaL_error(L, "cuda.rows_plan: the cuda backend only");
   rl_cuda_rows_plan p;
   if (rl_cuda_resample_rows_plan(&c.args, &p) != 0) return luaL_error(L, "cuda.rows_plan: %s", rl_cuda_last_error());

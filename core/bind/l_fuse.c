@@ -47,22 +47,25 @@ int rl_resample_is_general(lua_State *L) {
     rl_tensor *t = luaL_testudata(L, i, RL_TENSOR_MT);
     if (t && t->data && t->dtype != RL_F32) return 1;
   }
-  if (!lua_istable(L, 4)) return 0;
-  static const char *const keys[] = {"modes", "src_len", "tgt_len", "fill", "dtype", NULL}; /* (only it honours dtype) */
+  return rl_resample_general_option(L) != NULL;
+}
+
+const char *rl_resample_general_option(lua_State *L) {
+  static const char *const keys[] = {RL_GENERAL_KEYS, NULL};
+  if (!lua_istable(L, 4)) return NULL;
   for (int k = 0; keys[k]; k++) {
     const int present = lua_getfield(L, 4, keys[k]) != LUA_TNIL;
     lua_pop(L, 1);
-    if (present) return 1;
+    if (present) return keys[k];
   }
-  return 0;
+  return NULL;
 }
 
 /* rl.resample(src, src_times, tgt_times, opts) as a one-stream fused call whose output has src's dtype. */
 int rl_resample_general(lua_State *L) {
   lua_settop(L, 4);
   if (!lua_isnil(L, 4) && !lua_istable(L, 4)) return luaL_error(L, "resample: options must be a table, got %s", luaL_typename(L, 4));
-  static const char *const allowed[] = {"backend", "threads", "out", "validate", "strict", "modes", "src_len",
-                                        "tgt_len", "fill", "dtype", NULL};
+  static const char *const allowed[] = {"backend", "threads", "out", "validate", "strict", RL_GENERAL_KEYS, NULL};
   rl_check_keys(L, 4, "resample (modes, lengths, fill, dtype or f64/i64 times): opts: ", "option", allowed);
   lua_createtable(L, 0, 10); /* 5: the spec */
   if (lua_istable(L, 4)) /* the options (backend, out, fill, ...) are the spec's; modes and src_len go to the stream */
@@ -99,9 +102,8 @@ int rl_resample_general(lua_State *L) {
 static int l_mask(lua_State *L) {
   const lua_Integer T = luaL_checkinteger(L, 2);
   if (T < 1) return luaL_error(L, "T: must be positive, got %I", T);
-  rl_check_opts(L, 3, "mask");
   static const char *const keys[] = {"dtype", "device", NULL};
-  rl_check_keys(L, 3, "mask: opts: ", "option", keys);
+  rl_check_opts(L, 3, "mask", keys);
   lua_settop(L, 3);
   rl_dtype dt = RL_F32;
   rl_device dev = RL_HOST;
@@ -159,7 +161,7 @@ static int l_bench_fuse(lua_State *L) {
   lua_settop(L, 2);
   static const char *const spec_keys[] = {FUSE_SPEC_KEYS, NULL}, *const opt_keys[] = {FUSE_CALL_KEYS, RL_TIMING_KEYS, NULL};
   rl_check_keys(L, 1, "bench.fuse: spec: ", "field", spec_keys);
-  rl_check_keys(L, 2, "bench.fuse: opts: ", "option", opt_keys);
+  rl_check_opts(L, 2, "bench.fuse", opt_keys);
   rl_fuse_call c;
   rl_check_fuse_call(L, 1, 2, 0, &c);
   rl_timing_opts o;

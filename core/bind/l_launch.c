@@ -214,9 +214,8 @@ static int l_time_launch(lua_State *L) {
   rl_kernel_ud *k = check_kernel(L, 1, "bench.launch");
   rl_launch_cfg cfg;
   read_cfg(L, 2, k->name, &cfg);
-  rl_check_opts(L, 4, "bench.launch");
   static const char *const keys[] = {RL_TIMING_KEYS, NULL};
-  rl_check_keys(L, 4, "bench.launch: opts: ", "option", keys);
+  rl_check_opts(L, 4, "bench.launch", keys);
   rl_timing_opts o;
   rl_opt_timing(L, 4, &o);
   param_set *sets = lua_newuserdatauv(L, sizeof *sets * (size_t)o.rotate, 0); /* 5 */

@@ -150,10 +150,10 @@ static void check_times(lua_State *L, rl_tensor *t, const char *name, int monoto
   if (msg) luaL_error(L, "%s: %s", name, msg);
 }
 
-void rl_check_resample_call(lua_State *L, int idx, const char *fname, rl_resample_call *c) {
+void rl_check_resample_call(lua_State *L, int idx, const char *fname, const char *const *keys, rl_resample_call *c) {
   memset(c, 0, sizeof *c);
   int o = idx + 3;
-  rl_check_opts(L, o, fname);
+  rl_check_opts(L, o, fname, keys);
   c->src = rl_check_tensor(L, idx, "src");
   c->st = rl_check_tensor(L, idx + 1, "src_times");
   c->tt = rl_check_tensor(L, idx + 2, "tgt_times");
@@ -228,9 +228,8 @@ static int l_resample(lua_State *L) {
   rl_resample_call c;
   lua_settop(L, 4);
   if (rl_resample_is_general(L)) return rl_resample_general(L); /* modes, lengths, fill, dtype, f64/i64 times */
-  static const char *const keys[] = {RL_RESAMPLE_KEYS, "modes", "src_len", "tgt_len", "fill", "dtype", NULL};
-  rl_check_keys(L, 4, "resample: opts: ", "option", keys);
-  rl_check_resample_call(L, 1, "resample", &c);
+  static const char *const keys[] = {RL_RESAMPLE_KEYS, RL_GENERAL_KEYS, NULL}; /* (general ones never get here) */
+  rl_check_resample_call(L, 1, "resample", keys, &c);
   rl_pool_set_pinning(c.pin && c.backend != RL_BACKEND_CUDA);
   switch (c.backend) {
   case RL_BACKEND_CPU: rl_resample_cpu(&c.args, c.threads); break;
@@ -298,9 +297,8 @@ static const double *check_operand_sums(lua_State *L, const rl_tensor *got) {
 static int l_compare(lua_State *L) {
   rl_tensor *got = rl_check_tensor(L, 1, "got");
   rl_tensor *ref = rl_check_tensor(L, 2, "ref");
-  rl_check_opts(L, 3, "compare");
   static const char *const keys[] = {"rtol", "atol", "ulps", "orel", "operands", "operand_sums", NULL};
-  rl_check_keys(L, 3, "compare: opts: ", "option", keys);
+  rl_check_opts(L, 3, "compare", keys);
   if (got->device != RL_HOST) return luaL_error(L, "got: compare needs a host tensor; call t:to(\"cpu\") first");
   if (ref->device != RL_HOST || ref->dtype != RL_F64)
     return luaL_error(L, "ref: expected a host f64 tensor (the reference backend's output)");
@@ -358,9 +356,8 @@ static int l_compare(lua_State *L) {
 /* rl.validate_times(times, {strict=, monotone=}) -> true | nil, message */
 static int l_validate_times(lua_State *L) {
   rl_tensor *t = rl_check_tensor(L, 1, "times");
-  rl_check_opts(L, 2, "validate_times");
   static const char *const keys[] = {"monotone", "strict", NULL};
-  rl_check_keys(L, 2, "validate_times: opts: ", "option", keys);
+  rl_check_opts(L, 2, "validate_times", keys);
   if (t->ndim != 2 || t->dtype != RL_F32) return luaL_error(L, "times: expected an f32 tensor [rows, len]");
   int monotone = rl_opt_boolean(L, 2, "monotone", 1), strict = rl_opt_boolean(L, 2, "strict", 0);
   if (t->device != RL_HOST) return luaL_error(L, "times: validate_times needs a host tensor");
@@ -379,9 +376,7 @@ static int l_validate_times(lua_State *L) {
    takes, checked against the same lists as the built-in backends' (bind.h), for lua/robolua/backends.lua. */
 static int l_check_resample_opts(lua_State *L) {
   static const char *const plain[] = {RL_RESAMPLE_KEYS, NULL}, *const timed[] = {RL_RESAMPLE_KEYS, RL_TIMING_KEYS, NULL};
-  const char *what = luaL_checkstring(L, 3);
-  lua_pushfstring(L, "%s: opts: ", what);
-  rl_check_keys(L, 1, lua_tostring(L, -1), "option", lua_toboolean(L, 2) ? timed : plain);
+  rl_check_opts(L, 1, luaL_checkstring(L, 3), lua_toboolean(L, 2) ? timed : plain);
   return 0;
 }
 

@@ -50,9 +50,8 @@ static int l_tensor(lua_State *L) {
   int64_t shape[RL_MAX_DIMS];
   int ndim = rl_check_shape(L, 2, "shape", shape);
   rl_dtype dtype = rl_check_dtype(L, 3, "dtype", RL_F32);
-  rl_check_opts(L, 4, "tensor");
   static const char *const keys[] = {"device", NULL};
-  rl_check_keys(L, 4, "tensor: opts: ", "option", keys);
+  rl_check_opts(L, 4, "tensor", keys);
   lua_settop(L, 4);
   rl_device dev = RL_HOST;
   if (lua_istable(L, 4)) {
@@ -97,9 +96,8 @@ static int l_empty(lua_State *L) {
   int64_t shape[RL_MAX_DIMS];
   int ndim = rl_check_shape(L, 1, "shape", shape);
   rl_dtype dtype = rl_check_dtype(L, 2, "dtype", RL_F32);
-  rl_check_opts(L, 3, "empty");
   static const char *const keys[] = {"device", NULL};
-  rl_check_keys(L, 3, "empty: opts: ", "option", keys);
+  rl_check_opts(L, 3, "empty", keys);
   rl_device dev = RL_HOST;
   if (lua_istable(L, 3)) {
     lua_getfield(L, 3, "device");

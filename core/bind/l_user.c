@@ -142,7 +142,7 @@ static int l_resample_args(lua_State *L) {
   const char *device = luaL_checkstring(L, 5);
   const char *label = luaL_optstring(L, 6, "resample");
   if (strcmp(device, "cuda") != 0 && strcmp(device, "cpu") != 0) return luaL_argerror(L, 5, "expected \"cuda\" or \"cpu\"");
-  rl_check_opts(L, 4, label);
+  rl_check_opts(L, 4, label, NULL); /* (keys: lua/robolua/backends.lua) */
   lua_settop(L, 6);
   lua_createtable(L, 0, 8); /* 7: a copy of opts with backend = device, for the built-in checks */
   if (lua_istable(L, 4)) {
@@ -158,7 +158,7 @@ static int l_resample_args(lua_State *L) {
   lua_replace(L, 4);
   lua_settop(L, 4);
   rl_resample_call c;
-  rl_check_resample_call(L, 1, label, &c); /* pushes out */
+  rl_check_resample_call(L, 1, label, NULL, &c); /* pushes out */
   const char *why = rl_userlib_check_sizes(&c.args);
   if (why) return luaL_error(L, "%s: %s", label, why);
   lua_pushinteger(L, c.args.batch);

@@ -96,7 +96,7 @@ static int l_cpu_resample(lua_State *L) {
 
 static int l_cpu_bench(lua_State *L) {
   lua_settop(L, 6);
-  rl_check_opts(L, 6, "bench");
+  rl_check_opts(L, 6, "bench", NULL); /* (keys: lua/robolua/backends.lua) */
   cpufn_ud *fn;
   rl_resample_call c;
   check_call(L, &fn, &c); /* out at 7 */
