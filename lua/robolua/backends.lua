@@ -49,47 +49,30 @@ end
 local function core_call(f, ...)
   local r = table.pack(pcall(f, ...))
   if r[1] then return r end
-  error(r[2], type(r[2]) == "string" and 3 or 0) -- 1 here, 2 M.resample / M.bench, 3 the user's line
+  error(r[2], type(r[2]) == "string" and 3 or 0) -- 1 here, 2 through, 3 the user's line
 end
 
--- rl.resample through any backend.
-function M.resample(name, src, st, tt, opts)
-  local r
-  if opts ~= nil and type(opts) ~= "table" then
-    r = core_call(core.resample, src, st, tt, opts) -- the core names the error
-  else
-    local b = M.get(name)
-    if not b then unknown(name) end
-    if not b.builtin then -- a registered backend takes the built-in ones' options: a misspelt one is an error
-      core_call(core.check_resample_opts, opts, false, "resample")
-      return b:resample(src, st, tt, opts or {})
-    end
-    local o = {}
-    for k, v in pairs(opts or {}) do o[k] = v end
-    o.backend = name
-    r = core_call(core.resample, src, st, tt, o)
+-- rl.resample (timed false) or rl.bench.resample (timed true) through any backend. M.resample and M.bench
+-- call it in tail position, so its error levels count from the user's line.
+local function through(timed, name, src, st, tt, opts)
+  local b = M.get(name)
+  if not b then unknown(name) end
+  if not b.builtin then -- a registered backend takes the built-in ones' options: a misspelt one is an error
+    core_call(core.check_resample_opts, opts, timed, timed and "bench.resample" or "resample")
+    if timed then return b:bench(src, st, tt, opts or {}) end
+    return b:resample(src, st, tt, opts or {})
   end
+  local o = opts -- (not a table: the core names the error)
+  if type(opts) == "table" then
+    o = {}
+    for k, v in pairs(opts) do o[k] = v end
+    o.backend = name
+  end
+  local r = core_call(timed and core.bench.resample or core.resample, src, st, tt, o)
   return table.unpack(r, 2, r.n)
 end
 
--- rl.bench.resample through any backend.
-function M.bench(name, src, st, tt, opts)
-  local r
-  if opts ~= nil and type(opts) ~= "table" then
-    r = core_call(core.bench.resample, src, st, tt, opts)
-  else
-    local b = M.get(name)
-    if not b then unknown(name) end
-    if not b.builtin then
-      core_call(core.check_resample_opts, opts, true, "bench.resample")
-      return b:bench(src, st, tt, opts or {})
-    end
-    local o = {}
-    for k, v in pairs(opts or {}) do o[k] = v end
-    o.backend = name
-    r = core_call(core.bench.resample, src, st, tt, o)
-  end
-  return table.unpack(r, 2, r.n)
-end
+function M.resample(name, src, st, tt, opts) return through(false, name, src, st, tt, opts) end
+function M.bench(name, src, st, tt, opts) return through(true, name, src, st, tt, opts) end
 
 return M

@@ -70,11 +70,17 @@ function M.append(path, content, sync)
   core.append_file(path, content, sync)
 end
 
+-- The file's contents, or nil and why: the reason alone (io.open's message starts with the path, which
+-- the caller names as it was given), and a folder is refused (it opens, then does not read).
 function M.read(path)
   local f, err = io.open(path, "rb")
-  if not f then return nil, err end
-  local s = f:read("a")
+  if not f then
+    err = tostring(err)
+    return nil, err:sub(1, #path + 2) == path .. ": " and err:sub(#path + 3) or err
+  end
+  local s, rerr = f:read("a")
   f:close()
+  if not s then return nil, tostring(rerr) end
   return s
 end
 

@@ -9,15 +9,8 @@ local M = {}
 
 function M.load(script, path)
   local function bad(why) usage.raise(string.format("%s: peers=%s: %s", script, path, why)) end
-  local f, err = io.open(path, "rb")
-  local text
-  if f then
-    text, err = f:read("a") -- (a folder opens, then does not read)
-    f:close()
-  else
-    err = err:sub(#path + 3) -- (io.open's message starts with the path, named already)
-  end
-  if not text then bad("cannot read the file (" .. tostring(err) .. ")") end
+  local text, err = require("robolua.files").read(path)
+  if not text then bad("cannot read the file (" .. err .. ")") end
   local doc, derr = json.decode(text)
   if not doc then bad("not JSON (" .. tostring(derr) .. ")") end
   if type(doc) ~= "table" or type(doc.cases) ~= "table" then

@@ -236,11 +236,7 @@ function M.load(path)
   local files = require "robolua.files"
   if files.is_dir(path) then path = path .. "/results.json" end
   local text, err = files.read(path)
-  if not text then -- (io.open's message starts with the path already)
-    err = tostring(err)
-    if err:sub(1, #path + 2) == path .. ": " then err = err:sub(#path + 3) end
-    error("cannot read " .. tostring(path) .. ": " .. err, 0)
-  end
+  if not text then error("cannot read " .. tostring(path) .. ": " .. err, 0) end
   local doc, derr = json.decode(text)
   if not doc then error(path .. " is not JSON: " .. tostring(derr), 0) end
   local ok, why = M.from_doc(doc, path)

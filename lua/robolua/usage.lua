@@ -6,8 +6,9 @@
 --   the code of a run that went as asked and did not pass; scripts that skip without a GPU test for it.
 --   needs_cuda(script): unavailable("<script>: needs a CUDA device (<why>)") unless a device is usable.
 -- did_you_mean(word, candidates) is the nearest candidate by edit distance, or nil if none is close.
--- check_keys(what, t, keys, level): every key of table t is one of keys, else an error (at level, as for
--- error()) "<what>: unknown key 'k' (did you mean ...? | known: ...)": a misspelt key is never ignored.
+-- unknown_key(t, keys): "unknown key 'k' (did you mean 'x'? | known: a, b)" for the first key of table t
+-- that is none of keys, else nil; check_keys(what, t, keys, level) raises it as "<what>: ..." (at level,
+-- as for error()): a misspelt key is never ignored.
 local M = {}
 
 local mt = { __tostring = function(e) return e.message end }
@@ -44,16 +45,21 @@ function M.did_you_mean(word, candidates)
   return best
 end
 
-function M.check_keys(what, t, keys, level)
+function M.unknown_key(t, keys)
   for k in pairs(t) do
     local known = false
     for _, name in ipairs(keys) do known = known or k == name end
     if not known then
       local hint = type(k) == "string" and M.did_you_mean(k, keys)
-      error(string.format("%s: unknown key '%s'%s", what, tostring(k),
-        hint and (" (did you mean '" .. hint .. "'?)") or (" (known: " .. table.concat(keys, ", ") .. ")")), (level or 1) + 1)
+      return string.format("unknown key '%s'%s", tostring(k),
+        hint and (" (did you mean '" .. hint .. "'?)") or (" (known: " .. table.concat(keys, ", ") .. ")"))
     end
   end
+end
+
+function M.check_keys(what, t, keys, level)
+  local msg = M.unknown_key(t, keys)
+  if msg then error(what .. ": " .. msg, (level or 1) + 1) end
 end
 
 return M

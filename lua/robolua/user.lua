@@ -16,9 +16,10 @@ local M = {}
 local CONTRACT_DTYPES = { f32 = true, bf16 = true, f16 = true }
 local CONTRACT_SIGNATURE = "const %s* src, const f32* src_times, const f32* tgt_times, %s* out, i32 B, i32 S, i32 T, i32 D"
 local IMAGE_KINDS = { "source", "code", "ptx", "cubin", "fatbin" }
--- The keys each spec takes (anything else is a misspelling, refused with a did-you-mean).
-local MODULE_KEYS = { "source", "code", "ptx", "cubin", "fatbin", "name", "options", "arch", "cache", "label" }
-local KERNEL_KEYS = { "source", "code", "ptx", "cubin", "fatbin", "name", "options", "arch", "cache", "label", "launch" }
+-- The keys each spec takes (anything else is a misspelling, refused with a did-you-mean): a module's are
+-- its image and how to build and name it; a kernel's, a module's and its launch configuration.
+local MODULE_KEYS = { "name", "options", "arch", "cache", "label", table.unpack(IMAGE_KINDS) }
+local KERNEL_KEYS = { "launch", table.unpack(MODULE_KEYS) }
 local LIBRARY_KEYS = { "path", "name", "label" }
 local check_keys = require("robolua.usage").check_keys
 

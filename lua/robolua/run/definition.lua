@@ -42,13 +42,8 @@ function M.check(def, where)
   local names = {}
   for k in pairs(M.keys) do names[#names + 1] = k end
   table.sort(names)
-  for k in pairs(def) do
-    if type(k) ~= "string" or not M.keys[k] then
-      local hint = type(k) == "string" and did_you_mean(k, names)
-      usage(where, string.format("unknown key '%s'%s", tostring(k), hint and (" (did you mean '" .. hint .. "'?)") or
-        " (known: " .. table.concat(names, ", ") .. ")"))
-    end
-  end
+  local unknown = usage_error.unknown_key(def, names)
+  if unknown then usage(where, unknown) end
   if type(def.name) ~= "string" or not def.name:match("^[%w_%-%.]+$") then
     usage(where, "name must be a string of letters, digits, '_', '-', '.'")
   end
