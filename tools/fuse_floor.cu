@@ -16,7 +16,8 @@
 //   fuse_floor pattern     the gathered streams' read pattern alone, against dense reads
 //   FUSE_FLOOR_PROFILE=1   every kernel launched once and nothing timed, for ncu
 //   FUSE_FLOOR_L2_FETCH=N  cudaLimitMaxL2FetchGranularity set to N bytes (0-128) first; the run says what it got
-// Last for each B, the rows form on jittered, ragged clocks with the intervals from the host (run_jittered).
+// Last for each B, the rows form on jittered, ragged clocks with the intervals from the host (run_jittered),
+// and the same walk searching for them on the GPU (search/R, search_mid/R): what a real search costs it.
 //
 // Kernels: "pairs/N": one thread per output float2, N per thread (consecutive threads write consecutive
 // pairs); "elem": one thread per output float; "cs": evict-first stores. Subsets, each fused into its own
@@ -48,7 +49,9 @@ static_assert(first_pair(kStreams) == kPairs && kCameraPairs == kJoints, "robot4
 struct Stream { const float* src; const float* times; int S, D, rate, hold; };
 // lo: jittered mode's intervals from the host, [B x T][stream], -1 for a padded target row (nullptr: the
 // uniform clocks' arithmetic).
-struct Problem { Stream s[kStreams]; const float* tgt; float* out; int B; const int* lo; };
+// tlen, L: jittered mode's valid targets per row [B] and valid samples per stream and row [stream][B], for the
+// kernels that find the intervals themselves (lo == nullptr there).
+struct Problem { Stream s[kStreams]; const float* tgt; float* out; int B; const int* lo; const int* tlen; const int* L; };
 constexpr float kFill = -3.0f;  // what padded target rows get (jittered mode)
 
 // Pair p's stream and channel by comparisons with the first pairs of the streams, and the stream's fields by static index: a per-lane table lookup or a dynamically indexed
@@ -385,13 +388,64 @@ void run_batch(int B, int reps) {
   }
 }
 
+// Jittered mode's interval of target `row` (batch row b) in stream s found on the GPU, the real kernel's
+// job, by the make_jittered rule (lo the last sample at or before the target, within [0, L - 2]; a padded
+// target row -1), and its weight clamped to [0, 1] as weight() does. The search: the target, the row's
+// lengths and the stream's first and last valid times in one trip; an even-clock hint; st[h] and st[h + 1]
+// together, and where they do not bracket the target a secant step by the mean spacing, at most two; a
+// binary search after that. For the generator's clocks the first or second pair of loads brackets it.
+// MID (search_mid/R): the mean spacing from the first valid time and the one at the padded row's middle,
+// loaded in the first trip with the lengths (valid where L > S / 2, else the row's last valid time), so the
+// hint does not wait for L before it can load the last valid time.
+template <bool MID = false>
+__device__ __forceinline__ int search_lo(const Problem& P, const Stream& st, int s, int b, int row, float* w) {
+  *w = 0.f;
+  const int tlen = __ldg(P.tlen + b), L = __ldg(P.L + s * P.B + b), K = st.S / 2;
+  const float* ts = st.times + (size_t)b * st.S;
+  const float x = __ldg(P.tgt + row), first = __ldg(ts), mid = MID ? __ldg(ts + K) : 0.f;
+  if (row - b * kT >= tlen) return -1;
+  const float last = MID && K < L ? mid : __ldg(ts + L - 1);
+  const int span = MID && K < L ? K : L - 1;
+  int h;
+  if (!(x >= first)) h = 0;
+  else if (!MID && x >= __ldg(ts + L - 1)) h = L - 2;  // (MID: the loop finds it, not waiting for L here)
+  else {
+    const float per = (last - first) / (float)span;
+    h = min(max((int)((x - first) / per), 0), L - 2);
+    for (int step = 0;; ++step) {
+      const float t0 = __ldg(ts + h), t1 = __ldg(ts + h + 1);
+      if (t0 <= x && (x < t1 || h == L - 2)) break;
+      if (step == 2) {
+        int lo = 0, hi = L - 1;  // ts[lo] <= x < ts[hi]
+        while (hi - lo > 1) {
+          const int mid = (lo + hi) >> 1;
+          if (__ldg(ts + mid) <= x) lo = mid; else hi = mid;
+        }
+        h = lo;
+        break;
+      }
+      int move = (int)floorf((x - t0) / per);
+      if (x >= t1 && move < 1) move = 1;
+      if (x < t0 && move > -1) move = -1;
+      h = min(max(h + move, 0), L - 2);
+    }
+  }
+  if (!st.hold) {
+    const float t0 = __ldg(ts + h), t1 = __ldg(ts + h + 1);
+    *w = fminf(fmaxf((x - t0) / (t1 - t0), 0.f), 1.f);
+  }
+  return h;
+}
+
 // "generic": the rows form written the way a kernel for any stream set must be (v6-v7 on branch exp-rows):
 // a per-block item table in shared memory ({output element, source channel, stream, mode | pair << 2}, 16
 // bytes per item of a row), a 16-byte interval per (row, stream) ({first, second, unused, weight}), the
 // stream's base pointer and width from shared memory, mode and pairing read per item. Intervals from the
 // host table (jittered mode). Against rows/64x2 on the same data it prices the generality alone.
+// SEARCH: the intervals found by search_lo instead of read from the host's table.
+template <int R, int SEARCH = 0>
 __global__ void __launch_bounds__(256) generic_kernel(Problem P) {
-  constexpr int R = 64, N = 2;
+  constexpr int N = 2;
   __shared__ int4 s_item[kPairs];
   __shared__ int4 s_iv[R][kStreams];
   __shared__ const float* s_src[kStreams];
@@ -410,8 +464,13 @@ __global__ void __launch_bounds__(256) generic_kernel(Problem P) {
   for (int i = threadIdx.x; i < nrows * kStreams; i += blockDim.x) {
     const int r = i / kStreams, s = i - r * kStreams, row = row0 + r, b = row / kT;
     const Stream st = s == 0 ? P.s[0] : s == 1 ? P.s[1] : s == 2 ? P.s[2] : P.s[3];
-    const int lo = __ldg(P.lo + (size_t)row * kStreams + s);
-    const float w = lo >= 0 && !st.hold ? weight(P, st, b, row, lo) : 0.f;
+    float w;
+    int lo;
+    if (SEARCH) lo = search_lo<SEARCH == 2>(P, st, s, b, row, &w);
+    else {
+      lo = __ldg(P.lo + (size_t)row * kStreams + s);
+      w = lo >= 0 && !st.hold ? weight(P, st, b, row, lo) : 0.f;
+    }
     s_iv[r][s] = make_int4(lo < 0 ? -1 : lo * st.D, lo < 0 ? -1 : (lo + 1) * st.D, 0, __float_as_int(w));
   }
   __syncthreads();
@@ -547,6 +606,13 @@ void run_jittered(int B, int reps, Set (&set)[kRotate]) {
   // every rotated set gets the same jittered clocks (made from set 0's values) and its own copies
   const Jittered j = make_jittered(B, set[0]);
   int* lo[kRotate];
+  int *tlen, *L;  // the lengths, for the kernels that search (the same for every rotated set)
+  std::vector<int> lens;
+  for (int s = 0; s < kStreams; ++s) lens.insert(lens.end(), j.L[s].begin(), j.L[s].end());
+  CK(cudaMalloc(&tlen, B * sizeof(int)));
+  CK(cudaMemcpy(tlen, j.tlen.data(), B * sizeof(int), cudaMemcpyHostToDevice));
+  CK(cudaMalloc(&L, lens.size() * sizeof(int)));
+  CK(cudaMemcpy(L, lens.data(), lens.size() * sizeof(int), cudaMemcpyHostToDevice));
   for (int r = 0; r < kRotate; ++r) {
     for (int s = 0; s < kStreams; ++s) {
       CK(cudaMemcpy(set[r].src[s], j.src[s].data(), j.src[s].size() * 4, cudaMemcpyHostToDevice));
@@ -563,13 +629,18 @@ void run_jittered(int B, int reps, Set (&set)[kRotate]) {
   const double copy = median_us([&](int i) { CK(cudaMemcpyAsync(z[i % kRotate], a[i % kRotate], half, cudaMemcpyDeviceToDevice)); }, reps);
   std::printf("B=%d jittered, ragged (all four) counted %.1f MB (+%.1f MB of interval table, not counted); same-size copy %.2f us\n",
     B, bytes / 1e6, j.lo.size() * 4 / 1e6, copy);
-  auto rows = [&](auto r_rows, const char* label, bool generic = false) {
+  // form 0: rows_kernel; 1: generic_kernel; 2: generic_kernel searching (no table); 3: the same, search_mid
+  auto rows = [&](auto r_rows, const char* label, int form = 0) {
     constexpr int R = decltype(r_rows)::value;
     const unsigned blocks = (unsigned)((B * kT + R - 1) / R);
     auto launch = [&](int i) {
       Problem P = problem(set[i % kRotate], B);
-      P.lo = lo[i % kRotate];
-      if (generic) generic_kernel<<<blocks, 256>>>(P);
+      P.lo = form == 2 ? nullptr : lo[i % kRotate];
+      P.tlen = tlen;
+      P.L = L;
+      if (form == 1) generic_kernel<R><<<blocks, 256>>>(P);
+      else if (form == 2) generic_kernel<R, 1><<<blocks, 256>>>(P);
+      else if (form == 3) generic_kernel<R, 2><<<blocks, 256>>>(P);
       else rows_kernel<0, kPairs, R, 2, 0><<<blocks, 256>>>(P);
     };
     for (auto& d : set) CK(cudaMemset(d.out, 0xff, (size_t)B * kT * kDout * 4));
@@ -583,8 +654,15 @@ void run_jittered(int B, int reps, Set (&set)[kRotate]) {
   };
   rows(std::integral_constant<int, 32>{}, "rows/32x2");
   rows(std::integral_constant<int, 64>{}, "rows/64x2");
-  rows(std::integral_constant<int, 64>{}, "generic/64", true);
+  rows(std::integral_constant<int, 64>{}, "generic/64", 1);
+  rows(std::integral_constant<int, 32>{}, "generic/32", 1);
+  rows(std::integral_constant<int, 32>{}, "search/32", 2);
+  rows(std::integral_constant<int, 64>{}, "search/64", 2);
+  rows(std::integral_constant<int, 32>{}, "search_mid/32", 3);
+  rows(std::integral_constant<int, 64>{}, "search_mid/64", 3);
   for (int r = 0; r < kRotate; ++r) { CK(cudaFree(a[r])); CK(cudaFree(z[r])); CK(cudaFree(lo[r])); }
+  CK(cudaFree(tlen));
+  CK(cudaFree(L));
 }
 
 // The gathered streams' read pattern alone: `piece` contiguous bytes every `stride` bytes (joints: 112 of
