@@ -5,6 +5,9 @@
 --   unavailable(message): the command is right but this machine cannot run it (no CUDA device): exit 1,
 --   the code of a run that went as asked and did not pass; scripts that skip without a GPU test for it.
 --   needs_cuda(script): unavailable("<script>: needs a CUDA device (<why>)") unless a device is usable.
+--   axis(name, message): a workload's config refusing axis name's value: "axis <name>: <message>", with the
+--   axis in the error's field `axis`, so that the run can say where the value came from (-a NAME=V on the
+--   command line, or the scenario's axes) without reading the message.
 -- did_you_mean(word, candidates) is the nearest candidate by edit distance, or nil if none is close.
 -- unknown_key(t, keys): "unknown key 'k' (did you mean 'x'? | known: a, b)" for the first key of table t
 -- that is none of keys, else nil; check_keys(what, t, keys, level) raises it as "<what>: ..." (at level,
@@ -17,6 +20,7 @@ local function stop(code, message)
 end
 
 function M.raise(message) stop(2, message) end
+function M.axis(name, message) error(setmetatable({ axis = name, message = "axis " .. name .. ": " .. message }, mt), 0) end
 function M.unavailable(message) stop(1, message) end
 
 function M.needs_cuda(script)

@@ -100,10 +100,12 @@ local function fnv1a(s)
 end
 M.hash = fnv1a
 
--- A point's error. One about an axis whose values came from the command line (-a dtype=bf17) names
--- what was typed there, not the scenario's line, which is not where the mistake is.
-local function point_error(d, cli, key, msg)
-  local name = msg:match("^axis ([%w_]+):")
+-- A point's error (a message, or usage.axis's error naming the axis it refuses). One about an axis whose
+-- values came from the command line (-a dtype=bf17) names what was typed there, not the scenario's line,
+-- which is not where the mistake is.
+local function point_error(d, cli, key, err)
+  local structured = type(err) == "table" and err.message ~= nil
+  local name, msg = structured and err.axis, structured and tostring(err.message) or tostring(err)
   if name and cli.axis and cli.axis[name] then
     usage.raise(string.format("%s: point %s: %s", require("robolua.cli").typed(cli, "axis", name, "-a " .. name), key, msg))
   end
@@ -129,14 +131,14 @@ function M.build(d, cli, cuda)
   for pi, p in ipairs(points) do
     local key = sweep.key(p)
     local okc, c = pcall(w.config, p, d.def)
-    if not okc then point_error(d, cli, key, tostring(c)) end
+    if not okc then point_error(d, cli, key, c) end
     c.mode = p.mode or "hot"
     if type(c.mode) ~= "string" or not M.modes[c.mode] then
-      point_error(d, cli, key, "axis mode: unknown mode '" .. tostring(c.mode) .. "' (hot, cold, graph)")
+      point_error(d, cli, key, { axis = "mode", message = "axis mode: unknown mode '" .. tostring(c.mode) .. "' (hot, cold, graph)" })
     end
     c.threads = p.threads
     if c.threads ~= nil and (math.type(c.threads) ~= "integer" or c.threads < 1 or c.threads > 4096) then
-      point_error(d, cli, key, "axis threads: expected an integer in [1, 4096]")
+      point_error(d, cli, key, { axis = "threads", message = "axis threads: expected an integer in [1, 4096]" })
     end
     c.extra = {}
     local known = {}

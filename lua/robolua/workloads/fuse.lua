@@ -33,6 +33,7 @@
 --   that leaves padding unwritten fails too.
 local rl = require "robolua.core"
 local backends = require "robolua.backends"
+local usage = require "robolua.usage"
 local M = { name = "fuse" }
 
 M.axes = { "batch", "duration_s", "policy_hz", "streams", "dtype", "out_dtype", "ragged", "clock" }
@@ -88,7 +89,7 @@ end
 
 local function positive(name, v, integer)
   if type(v) ~= "number" or v ~= v or v <= 0 or v == math.huge or (integer and math.type(v) ~= "integer") then
-    error(string.format("axis %s: expected a positive %s, got %s", name, integer and "integer" or "number", tostring(v)), 0)
+    usage.axis(name, string.format("expected a positive %s, got %s", integer and "integer" or "number", tostring(v)))
   end
   return v
 end
@@ -96,7 +97,7 @@ end
 local function choice(name, v, allowed, default)
   if v == nil then return default end
   if type(v) ~= "string" or not allowed[v] then
-    error(string.format("axis %s: unknown value '%s' (expected %s)", name, tostring(v), names_of(allowed)), 0)
+    usage.axis(name, string.format("unknown value '%s' (expected %s)", tostring(v), names_of(allowed)))
   end
   return v
 end
@@ -193,8 +194,8 @@ end
 function M.config(point, def)
   for k in pairs(resample_axes) do
     if point[k] ~= nil then
-      error(string.format("axis %s: the fuse workload has no %s axis; its sizes come from batch, duration_s, "
-        .. "policy_hz and streams", k, k), 0)
+      usage.axis(k, string.format("the fuse workload has no %s axis; its sizes come from batch, duration_s, "
+        .. "policy_hz and streams", k))
     end
   end
   if def and def.case then error("case: the fuse workload makes its inputs with rl.robot_episodes (no custom case)", 0) end
@@ -210,7 +211,7 @@ function M.config(point, def)
     ragged = point.ragged,
   }
   if c.ragged == nil then c.ragged = false end
-  if type(c.ragged) ~= "boolean" then error("axis ragged: expected true or false, got " .. tostring(c.ragged), 0) end
+  if type(c.ragged) ~= "boolean" then usage.axis("ragged", "expected true or false, got " .. tostring(c.ragged)) end
   -- one full row: the sizes, dtypes and modes, and any error the engine would raise (an f32 clock
   -- that cannot resolve these times, too many samples) now, at plan time, rather than while measuring
   local probe = rl.robot_episodes(episodes_opts(c, 0, 1, M.presets[c.streams]))

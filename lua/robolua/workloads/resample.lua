@@ -21,6 +21,7 @@
 --                                           then keeps one for all input sets (run/measure.lua)
 local rl_core = require "robolua.core"
 local backends = require "robolua.backends"
+local usage = require "robolua.usage"
 local M = { name = "resample" }
 
 -- compare()'s rule, as rl.compare applies it with its defaults and the operands (the reports quote it).
@@ -31,7 +32,7 @@ M.axes = { "shape", "batch", "source_len", "target_len", "dim", "dtype", "timing
 
 local function check_size(name, v)
   if v ~= nil and (math.type(v) ~= "integer" or v < 1) then
-    error(string.format("axis %s: expected a positive integer, got %s", name, tostring(v)), 0)
+    usage.axis(name, "expected a positive integer, got " .. tostring(v))
   end
   return v
 end
@@ -40,7 +41,7 @@ function M.config(point, def)
   local c = {}
   local shape = point.shape
   if shape ~= nil then
-    if type(shape) ~= "table" or #shape < 3 or #shape > 4 then error("axis shape: expected {B, S, D} or {B, S, D, T}", 0) end
+    if type(shape) ~= "table" or #shape < 3 or #shape > 4 then usage.axis("shape", "expected {B, S, D} or {B, S, D, T}") end
     c.batch, c.source_len, c.dim, c.target_len = shape[1], shape[2], shape[3], shape[4]
   end
   for _, k in ipairs { "batch", "source_len", "dim", "target_len" } do
@@ -56,11 +57,11 @@ function M.config(point, def)
   end
   c.dtype = point.dtype or (not custom and "bf16" or nil) -- a custom case's tensors say it
   if c.dtype ~= nil and (type(c.dtype) ~= "string" or not rl_core.dtypes[c.dtype] or c.dtype == "f64" or c.dtype == "i64") then
-    error(string.format("axis dtype: unknown or unsupported dtype '%s' (f32, bf16, f16)", tostring(c.dtype)), 0)
+    usage.axis("dtype", string.format("unknown or unsupported dtype '%s' (f32, bf16, f16)", tostring(c.dtype)))
   end
   c.timing = point.timing or "jitter"
   if c.timing ~= "jitter" and c.timing ~= "uniform" then
-    error(string.format("axis timing: expected \"jitter\" or \"uniform\", got '%s'", tostring(c.timing)), 0)
+    usage.axis("timing", string.format("expected \"jitter\" or \"uniform\", got '%s'", tostring(c.timing)))
   end
   return c
 end
