@@ -90,6 +90,11 @@ run_usage "-a an axis typo" "-a dtpye=f32: the scenario has no axis 'dtpye' (did
   -a dtpye=f32
 run_usage "-a a value the workload refuses" \
   "-a dtype=bf17: point shape=2x20x4 dtype=bf17: axis dtype: unknown or unsupported dtype 'bf17' (f32, bf16, f16)" -a dtype=bf17
+printf 'return robolua.scenario { name = "modes", seeds = { 0 }, warmup = 0, repeats = 2, roofline = false,
+  axes = { shape = { { 2, 20, 4 } }, dtype = { "f32" }, mode = { "hot" }, backend = { "cpu" } } }\n' >"$tmp/modes.lua"
+"$bin" -q --dry-run -a mode=hott "$tmp/modes.lua" >"$tmp/out" 2>&1; check "-a mode= a mode the runner lacks exits 2" 2 $?
+contains "-a mode= a mode the runner lacks is named as typed" "$tmp/out" \
+  "robolua: -a mode=hott: point shape=2x20x4 dtype=f32 mode=hott: axis mode: unknown mode 'hott' (hot, cold, graph)"
 run_usage "--require of a backend the run lacks" "--require nope: the run has no backend 'nope' (it has: cpu)" --require nope
 run_usage "--baseline of no saved run" \
   "--baseline nonexist: no baseline $tmp/res/baselines/nonexist/ (--save-baseline nonexist saves one)" -o "$tmp/res" --baseline nonexist
