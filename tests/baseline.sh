@@ -55,6 +55,33 @@ if [ -n "$md" ]; then check "compare-base.md is written in the run folder" 0 0; 
 check "against a 4x faster baseline: exit 1" 1 $?
 contains "... and the row is SLOWER" "$tmp/gate.md" "SLOWER"
 contains "... while the gates pass" "$tmp/gate.md" "robolua: PASS"
+contains "... and the last line says so, not a bare PASS" "$tmp/gate.md" "robolua: PASS; against baseline fast: 1 slower"
+run_json=$(find "$out" -path "*/bl-*/compare-fast.md" -newer "$tmp/bl.lua" | head -1)
+"$bin" -e "local d = require('robolua.record').load('$(dirname "$run_json")')
+  assert(d.baseline.name == 'fast' and d.baseline.exit_code == 1 and d.baseline.counts.slower == 1, 'results.json records it')" >"$tmp/log" 2>&1
+check "... and results.json records the comparison (baseline: name, exit_code, counts)" 0 $?
+"$bin" -q -o "$out" --report json --baseline fast "$tmp/bl.lua" >"$tmp/gate.json" 2>"$tmp/gate.err"
+check "--report json --baseline fast: exit 1" 1 $?
+"$bin" -e "local d = require('robolua.json').decode(require('robolua.files').read('$tmp/gate.json'))
+  assert(d and d.baseline.counts.slower == 1, 'stdout is one JSON document')" >"$tmp/log" 2>&1
+check "... and stdout is the JSON document alone (the comparison went to stderr)" 0 $?
+contains "... the comparison is on stderr" "$tmp/gate.err" "SLOWER"
+"$bin" -q -o "$out" --shard 0/2 --baseline fast "$tmp/bl.lua" >"$tmp/gate.md" 2>"$tmp/log"
+check "a shard (--shard 0/2) against a 4x faster baseline: exit 1 (a comparison is not a provisional gate)" 1 $?
+# --save-baseline of a run that failed its gates keeps the previous baseline
+cat >"$tmp/bl_fail.lua" <<'EOF2'
+local rl = require "robolua"
+return rl.scenario { name = "bl", seeds = { 0, 1 }, warmup = 1, repeats = 10, roofline = false,
+  gates = { rl.gate.verified(), rl.gate.latency { max_ms = 1e-9 } },
+  axes = { shape = { { 4, 200, 16 } }, dtype = { "f32" }, backend = { "cpu" } } }
+EOF2
+cp "$out/baselines/fast/results.json" "$tmp/fast.before"
+"$bin" -q -o "$out" --save-baseline fast "$tmp/bl_fail.lua" >"$tmp/gate.md" 2>"$tmp/log"
+check "--save-baseline fast of a run that failed a gate: exit 1" 1 $?
+contains "... says the baseline was not saved" "$tmp/log" "robolua: --save-baseline fast: not saved: the run failed: FAIL: 1 gate"
+contains "... and the last line says so" "$tmp/gate.md" "baseline fast not saved"
+if cmp -s "$tmp/fast.before" "$out/baselines/fast/results.json"; then check "... the previous baseline is kept" 0 0
+else check "... the previous baseline is kept" 0 1; fi
 # (900%: this run may be up to 2.5x slower than the baseline's run and still read about +300%; the
 # tiny CPU point's run-to-run spread on a busy 2-vCPU machine went past 25%, which --threshold 400 missed)
 "$bin" -q -o "$out" --baseline fast --threshold 900 "$tmp/bl.lua" >"$tmp/gate.md" 2>"$tmp/log"

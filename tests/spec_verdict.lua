@@ -61,6 +61,20 @@ describe("the variance gate against the noise floor", function()
     finish.judge(run, {}, { strict = true })
     spec.truthy(run.verdict:find("^FAIL"), run.verdict)
   end)
+  it("a PASS says how many points it stands on when some were skipped", function()
+    local run = synthetic({ 1.00, 1.01, 0.995 }, { 1.001, 0.999 })
+    local gone = record.new { key = "k2", backend = "cuda", device = "cuda", bytes = 1000 }
+    record.set_status(gone, "skipped", "no usable GPU")
+    run.results[2] = gone
+    local ref = record.new { key = "k", backend = "reference", device = "cpu", bytes = 1000 }
+    record.set_status(ref, "skipped", "a reference backend is not timed") -- (not a point of the plan's count)
+    run.results[3] = ref
+    require("robolua.run.finish").judge(run, {}, {})
+    spec.eq(run.verdict, "PASS (1 of 2 points skipped)")
+    run.results[2], run.results[3] = nil, nil
+    require("robolua.run.finish").judge(run, {}, {})
+    spec.eq(run.verdict, "PASS", "nothing skipped: a bare PASS")
+  end)
   it("the verdict line names INCONCLUSIVE without --strict", function()
     local run = synthetic({ 1.00, 1.10, 0.95 }, { 1.08, 0.93 })
     require("robolua.run.finish").judge(run, { rl.gate.variance { max_pct = 5 } }, {})

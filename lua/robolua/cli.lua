@@ -21,7 +21,7 @@ options:
   --strict             skipped gates, skipped points and INCONCLUSIVE verdicts count as failures
   --require BACKEND    fail (exit 1) unless every point of BACKEND was measured (repeatable)
   --profile            verify each point, then launch it 3 times inside NVTX ranges (for nsys/ncu)
-  --no-write           measure and print, but write no run folder
+  --no-write           measure and print, but write no run folder (a --save-baseline is still saved)
   --list               print the plan (points, backends, shards, skips) and exit
   --dry-run            check the definition and the plan, measure nothing, exit 0
   -a, --axis NAME=V,.. replace axis NAME's values (a subset filters: -a dtype=bf16)

@@ -33,7 +33,7 @@ local function skip_msg(run, backend)
   for _, r in ipairs(run.results) do
     if r.backend == backend and r.status == "skipped" then return backend .. " skipped: " .. tostring(r.reason) end
   end
-  return "no " .. (backend or "") .. " results to judge"
+  return backend and ("no " .. backend .. " results to judge") or "no results to judge"
 end
 
 -- Every measured (config, backend) was verified against the float64 reference (added by the runner).

@@ -199,7 +199,7 @@ function M.document(run)
     verdict = run.verdict, interrupted = run.interrupted, settings = json.sanitize(run.settings), env = run.env,
     roofline = run.roofline, results = {}, gates = run.gates or {}, reports = run.report_files or {},
     profile_dir = run.profile_dir, shard = run.shard, shards = run.shards, devices = run.devices,
-    warnings = run.warnings, interleave = run.interleave,
+    warnings = run.warnings, interleave = run.interleave, baseline = run.baseline,
   }
   for i, r in ipairs(run.results) do doc.results[i] = record_doc(r) end
   return doc

@@ -42,6 +42,19 @@ local function strict_points_gate()
   end }
 end
 
+-- Points of the plan not measured because they were skipped (a backend this machine lacks, a skip rule),
+-- and points planned, the reference backend's aside: a PASS says how much of the plan it stands on.
+local function skipped_points(run)
+  local skipped, planned = 0, 0
+  for _, r in ipairs(run.results) do
+    if r.backend ~= "reference" then
+      planned = planned + 1
+      if r.status == "skipped" then skipped = skipped + 1 end
+    end
+  end
+  return skipped, planned
+end
+
 -- Judges every gate: verification first, then the scenario's, then the command line's.
 function M.judge(run, def_gates, cli)
   local all = { gates.verified() }
@@ -75,7 +88,11 @@ function M.judge(run, def_gates, cli)
   elseif counts.inconclusive > 0 then
     run.verdict = string.format("INCONCLUSIVE: %d gate%s too noisy to judge", counts.inconclusive, counts.inconclusive > 1 and "s" or "")
   else
-    run.verdict = "PASS" .. (counts.skip > 0 and string.format(" (%d gate%s skipped)", counts.skip, counts.skip > 1 and "s" or "") or "")
+    local notes = {}
+    if counts.skip > 0 then notes[#notes + 1] = string.format("%d gate%s skipped", counts.skip, counts.skip > 1 and "s" or "") end
+    local skipped, planned = skipped_points(run)
+    if skipped > 0 then notes[#notes + 1] = string.format("%d of %d points skipped", skipped, planned) end
+    run.verdict = "PASS" .. (#notes > 0 and " (" .. table.concat(notes, ", ") .. ")" or "")
   end
   return counts
 end
@@ -124,44 +141,92 @@ function M.baseline_doc(cli, scenario)
   return doc
 end
 
--- Named baselines: OUT/baselines/NAME/results.json. Returns an exit code contribution and text.
-local function baselines(run, cli)
-  local code = 0
-  local root = (cli.out or "results") .. "/baselines"
-  if cli.baseline then
-    local compare = require "robolua.compare"
-    local ok, res = pcall(function()
-      local base = M.baseline_doc(cli, run.scenario)
-      local new = record.from_doc(require("robolua.json").decode(record.encode(run)))
-      return compare.run(base, new, { threshold = cli.threshold, alpha = cli.alpha })
-    end)
-    if not ok then
-      io.stderr:write("robolua: " .. tostring(res) .. "\n")
-      code = 2
-    else
-      io.write("\n" .. res.markdown)
-      if run.dir then pcall(files.write, run.dir .. "/compare-" .. cli.baseline .. ".md", res.markdown) end
-      code = res.exit_code
-    end
+-- --baseline NAME: this run against the named baseline, before the reports are written, so that
+-- results.json records the comparison (run.baseline). -> the comparison's exit code (0 without one), and
+-- its Markdown (printed by finish, with the summary).
+local function compare_baseline(run, cli)
+  if not cli.baseline then return 0 end
+  local compare = require "robolua.compare"
+  local ok, res = pcall(function()
+    local base = M.baseline_doc(cli, run.scenario)
+    local new = record.from_doc(require("robolua.json").decode(record.encode(run)))
+    return compare.run(base, new, { threshold = cli.threshold, alpha = cli.alpha })
+  end)
+  if not ok then
+    io.stderr:write("robolua: " .. tostring(res) .. "\n")
+    run.baseline = { name = cli.baseline, exit_code = 2, error = tostring(res) }
+    return 2
   end
-  if cli.save_baseline then
-    local ok, err = pcall(function()
-      files.mkdir_p(root .. "/" .. cli.save_baseline)
-      files.write(root .. "/" .. cli.save_baseline .. "/results.json", record.encode(run))
-    end)
-    if not ok then
-      io.stderr:write("robolua: --save-baseline: " .. tostring(err) .. "\n")
-      code = 2
-    elseif not cli.quiet then
-      io.write("baseline saved: " .. root .. "/" .. cli.save_baseline .. "/\n")
-    end
+  run.baseline = { name = cli.baseline, exit_code = res.exit_code, error = res.error }
+  if res.cmp then
+    local counts = {}
+    for verdict, n in pairs(res.cmp.counts) do counts[verdict:lower()] = n end
+    run.baseline.counts = counts
   end
-  return code
+  if run.dir then pcall(files.write, run.dir .. "/compare-" .. cli.baseline .. ".md", res.markdown) end
+  return res.exit_code, res.markdown
+end
+
+-- Why this run must not replace a saved baseline (a later --baseline would compare against it), or nil.
+local function unfit_baseline(run, counts)
+  if run.interrupted then return "the run was interrupted" end
+  if counts.fail > 0 or counts.error > 0 then return "the run failed: " .. run.verdict end
+  if #gates.ok_results(run) == 0 then return "nothing was measured" end
+end
+
+-- --save-baseline NAME: OUT/baselines/NAME/results.json, unless the run is unfit (then the previous
+-- baseline stays and the exit code is at least 1: the command did not do what was asked). -> exit code
+local function save_baseline(run, cli, counts, say)
+  if not cli.save_baseline then return 0 end
+  local dir = (cli.out or "results") .. "/baselines/" .. cli.save_baseline
+  local why = unfit_baseline(run, counts)
+  if why then
+    io.stderr:write(string.format("robolua: --save-baseline %s: not saved: %s (%s)\n", cli.save_baseline, why,
+      files.exists(dir) and "the previous baseline is kept" or "there is no previous one"))
+    return 1
+  end
+  local ok, err = pcall(function()
+    files.mkdir_p(dir)
+    files.write(dir .. "/results.json", record.encode(run))
+  end)
+  if not ok then
+    io.stderr:write("robolua: --save-baseline: " .. tostring(err) .. "\n")
+    return 2
+  end
+  if not cli.quiet then say("baseline saved: " .. dir .. "/\n") end
+  return 0
+end
+
+-- The last line: the gates' verdict, and what else decides the exit code (a comparison, an unsaved
+-- baseline, a write error), so that the line and the exit code never disagree.
+local function final_line(run, cli, code, counts)
+  local extra = {}
+  local b = run.baseline
+  if b and b.counts and ((b.counts.slower or 0) > 0 or (b.counts.broken or 0) > 0 or (b.counts.missing or 0) > 0) then
+    local parts = {}
+    for _, k in ipairs { "slower", "broken", "missing" } do
+      if (b.counts[k] or 0) > 0 then parts[#parts + 1] = b.counts[k] .. " " .. k end
+    end
+    extra[#extra + 1] = "against baseline " .. b.name .. ": " .. table.concat(parts, ", ")
+  elseif b and b.exit_code == 2 then
+    extra[#extra + 1] = "the comparison with baseline " .. b.name .. " failed"
+  end
+  if cli.save_baseline and unfit_baseline(run, counts) then extra[#extra + 1] = "baseline " .. cli.save_baseline .. " not saved" end
+  local line = "robolua: " .. run.verdict .. (run.interrupted and " (interrupted: results are partial)" or "")
+  if #extra > 0 then line = line .. "; " .. table.concat(extra, "; ") end
+  if code ~= 0 and run.verdict:match("^PASS") and #extra == 0 then line = line .. "; exit " .. code .. " (see the errors above)" end
+  return line .. "\n"
+end
+
+local function has_cuda_points(run)
+  for _, r in ipairs(run.results) do if r.device == "cuda" then return true end end
+  return false
 end
 
 -- The whole ending. opts: {def_gates, reports, script_error, quiet}. Returns the exit code.
 function M.finish(run, cli, opts)
   local counts = M.judge(run, opts.def_gates, cli)
+  local bcode, comparison = compare_baseline(run, cli)
   local report_error = M.write_reports(run, opts.reports)
   for _, f in ipairs(cli.report or {}) do
     local ok, text = pcall(reports.render, f, run)
@@ -184,21 +249,23 @@ function M.finish(run, cli, opts)
     if run.dir then say("\nreports: " .. run.dir .. "/\n") end
     if run.profile_dir then
       say("Nsight traces for this commit: " .. run.profile_dir .. "/\n")
-    elseif opts.script then
+    elseif opts.script and has_cuda_points(run) then -- (a CPU-only scenario has nothing to profile)
       say("Nsight traces: none for this commit; regenerate with: tools/profile.sh " .. opts.script .. "\n")
     end
   end
+  if comparison then say("\n" .. comparison) end
   local code = 0
-  if counts.fail > 0 then code = 1 end
-  local bcode = baselines(run, cli)
-  if bcode > code then code = bcode end
-  if opts.script_error or counts.error > 0 or run.interrupted or report_error then code = 2 end
-  if cli.shard and code == 1 then -- a shard's gates see part of the sweep: they are judged at the merge
-    say(string.format("robolua: shard %d of %d: gate failures here are provisional; robolua merge judges the whole sweep\n",
-      cli.shard.index, cli.shard.count))
-    code = 0
+  if counts.fail > 0 then
+    if cli.shard then -- a shard's gates see part of the sweep: they are judged at the merge (not its comparison)
+      say(string.format("robolua: shard %d of %d: gate failures here are provisional; robolua merge judges the whole sweep\n",
+        cli.shard.index, cli.shard.count))
+    else
+      code = 1
+    end
   end
-  say("robolua: " .. run.verdict .. (run.interrupted and " (interrupted: results are partial)" or "") .. "\n")
+  code = math.max(code, bcode, save_baseline(run, cli, counts, say))
+  if opts.script_error or counts.error > 0 or run.interrupted or report_error then code = 2 end
+  say(final_line(run, cli, code, counts))
   local ok, ferr = io.stdout:flush()
   if not ok then
     io.stderr:write("robolua: cannot write to stdout: " .. tostring(ferr) .. "\n")
