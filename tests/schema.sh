@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The JSON Schema of the run document (schema/run.schema.json) against real documents: a run of
 # scenarios/ci.lua; a run with every kind of record (ok, skipped, failed verification, error) and gate
-# (pass, fail, skip, inconclusive), sharded, merged and saved as a named baseline; every committed
+# (pass, fail, skip, inconclusive), sharded, merged, recovered and saved as a named baseline; every committed
 # results/**/results.json of schema robolua.run/2. Then deliberately broken copies must fail.
 # Usage: schema.sh path/to/robolua BUILD_DIR (run from the source root). Skipped (exit 77) without
 # Python's jsonschema (Debian: python3-jsonschema).
@@ -61,8 +61,17 @@ else
   bad "script_args is not an array"
 fi
 
+# a recovered run: the edge run's folder copied without results.json (as a crash leaves it), rebuilt by
+# robolua recover from plan.json and journal.jsonl
+cp -r "$(dirname "$edge_doc")" "$tmp/crashed"
+rm "$tmp/crashed/results.json"
+"$bin" recover "$tmp/crashed" >"$tmp/recover.log" 2>&1
+code=$?
+if [ "$code" = 2 ] && [ -f "$tmp/crashed/results.json" ]; then ok "robolua recover rebuilds the run (exit 2: partial)"; else bad "recover: exit $code"; cat "$tmp/recover.log"; fi
+
 # 3. documents written now validate against the schema without its legacy allowances
-fresh=("$ci_doc" "$edge_doc" "$tmp"/shards/edge-*/results.json "$tmp/merged/results.json" "$tmp/edge/baselines/edge/results.json")
+fresh=("$ci_doc" "$edge_doc" "$tmp"/shards/edge-*/results.json "$tmp/merged/results.json" "$tmp/edge/baselines/edge/results.json"
+  "$tmp/crashed/results.json")
 run_check "${#fresh[@]} documents written now validate (strict)" "$py" "$checker" "$schema" valid --strict "${fresh[@]}"
 
 # 4. committed runs: every robolua.run/2 document validates. robolua.run/1 documents (results/dev-2core,

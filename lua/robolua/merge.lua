@@ -1,7 +1,7 @@
 -- robolua merge OUT DIR... [--force]: joins the shards of one sweep (or the workers of a --devices
 -- run) into one run folder with every report, gates judged over the merged results, each shard's
 -- environment kept. It refuses (exit 2) to mix runs of different scenario definitions (their
--- definition hash), commits or measurement settings unless --force, and reports missing and duplicate
+-- definition hash), script arguments, commits or measurement settings unless --force, and reports missing and duplicate
 -- shards (a missing shard fails the verdict; duplicates are an error). A shard folder without
 -- results.json (its job died) is recovered from its journal.
 local record = require "robolua.record"
@@ -46,6 +46,10 @@ function M.mismatches(docs)
     end
     local c1, c2 = first.env and first.env.git and first.env.git.commit, d.env and d.env.git and d.env.git.commit
     if c1 ~= c2 then out[#out + 1] = string.format("run %d is from commit %s, run 1 from %s", i, tostring(c2), tostring(c1)) end
+    local a1, a2 = table.concat(first.script_args or {}, " "), table.concat(d.script_args or {}, " ")
+    if a1 ~= a2 then -- (arguments change what a script measures without changing its definition's hash)
+      out[#out + 1] = string.format("run %d was run with script arguments '%s', run 1 with '%s'", i, a2, a1)
+    end
     local diff = compare.settings_diff(first, d)
     if #diff > 0 then out[#out + 1] = string.format("run %d was measured differently: %s", i, table.concat(diff, ", ")) end
   end

@@ -17,6 +17,11 @@ function M.main(args)
     return 0
   end
   local run = reload.as_run(doc, dir)
+  -- the run stopped before it could record when it finished: the recovery's time stands in (results.json
+  -- requires one), and a warning says so
+  run.finished_utc = run.finished_utc or os.date("!%Y-%m-%dT%H:%M:%SZ")
+  run.warnings[#run.warnings + 1] = "recovered by robolua recover at " .. run.finished_utc ..
+    " (finished_utc is that time: the run stopped before it recorded its own)"
   local def, why = reload.definition(doc)
   if not def then
     run.warnings[#run.warnings + 1] = "the scenario's own gates were not judged: " .. why
