@@ -95,6 +95,14 @@ printf 'return robolua.scenario { name = "modes", seeds = { 0 }, warmup = 0, rep
 "$bin" -q --dry-run -a mode=hott "$tmp/modes.lua" >"$tmp/out" 2>&1; check "-a mode= a mode the runner lacks exits 2" 2 $?
 contains "-a mode= a mode the runner lacks is named as typed" "$tmp/out" \
   "robolua: -a mode=hott: point shape=2x20x4 dtype=f32 mode=hott: axis mode: unknown mode 'hott' (hot, cold, graph)"
+long=$(printf 'x%.0s' $(seq 1 300))
+run_usage "--save-baseline of a name too long for a folder" "--save-baseline: the name is 300 characters long, at most 128" \
+  --save-baseline "$long"
+run_usage "--save-baseline .." "--save-baseline: a name of letters, digits, '_', '-', '.' (not '.' or '..')" --save-baseline ..
+printf 'return robolua.scenario { name = "%s", seeds = { 0 }, warmup = 0, repeats = 2, roofline = false,
+  axes = { shape = { { 2, 20, 4 } }, dtype = { "f32" }, backend = { "cpu" } } }\n' "$long" >"$tmp/longname.lua"
+"$bin" -q --dry-run "$tmp/longname.lua" >"$tmp/out" 2>&1; check "a scenario name too long for a folder: --dry-run finds it (exit 2)" 2 $?
+contains "... naming the length" "$tmp/out" "scenario: name is 300 characters long, at most 128"
 run_usage "--require of a backend the run lacks" "--require nope: the run has no backend 'nope' (it has: cpu)" --require nope
 run_usage "--baseline of no saved run" \
   "--baseline nonexist: no baseline $tmp/res/baselines/nonexist/ (--save-baseline nonexist saves one)" -o "$tmp/res" --baseline nonexist

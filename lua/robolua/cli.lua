@@ -182,8 +182,13 @@ function M.parse(argv)
     end
   end
   for _, name in ipairs { "save_baseline", "baseline" } do
-    if cli[name] and not cli[name]:match("^[%w_%-%.]+$") then
-      return nil, "--" .. name:gsub("_", "-") .. ": a name of letters, digits, '_', '-', '.'"
+    local v = cli[name]
+    if v and (not v:match("^[%w_%-%.]+$") or v == "." or v == "..") then
+      return nil, "--" .. name:gsub("_", "-") .. ": a name of letters, digits, '_', '-', '.' (not '.' or '..')"
+    end
+    local max = require("robolua.run.definition").MAX_NAME
+    if v and #v > max then
+      return nil, string.format("--%s: the name is %d characters long, at most %d", name:gsub("_", "-"), #v, max)
     end
   end
   return cli

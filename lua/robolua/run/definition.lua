@@ -4,6 +4,8 @@
 local usage_error = require "robolua.usage"
 local M = {}
 
+M.MAX_NAME = 128 -- characters of a scenario's or a baseline's name (folder names built from them)
+
 -- Every key a definition may have, with a one-line meaning (also the README's list).
 M.keys = {
   name = "run folder and report name", description = "one line for the reports", workload = "what is measured",
@@ -46,6 +48,9 @@ function M.check(def, where)
   if unknown then usage(where, unknown) end
   if type(def.name) ~= "string" or not def.name:match("^[%w_%-%.]+$") then
     usage(where, "name must be a string of letters, digits, '_', '-', '.'")
+  end
+  if #def.name > M.MAX_NAME then -- (the run folder is NAME-<UTC stamp>: a file name has 255 bytes at most)
+    usage(where, string.format("name is %d characters long, at most %d", #def.name, M.MAX_NAME))
   end
   if def.axes ~= nil and type(def.axes) ~= "table" then usage(where, "axes must be a table {axis = {values...}}") end
   for _, k in ipairs { "gates", "reports", "zip" } do
