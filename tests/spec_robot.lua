@@ -377,6 +377,25 @@ describe("bad input", function()
     fails(function() rl.fuse(with(3, "modes", { { from = 7, to = 10, "slerp" } })) end,
       "streams[3].modes[1]: range [7, 10) is not a multiple of 4 channels for slerp")
   end)
+  it("tables that must be arrays refuse any other key (a loop to #t would skip it silently)", function()
+    -- a named range was ignored: the quaternion came out linear (0, 0, 0.5, 0.5)
+    fails(function() rl.fuse(with(3, "modes", { imu_quat = { from = 6, to = 10, "slerp" } })) end,
+      "streams[3].modes: expected an array of ranges", "got the key imu_quat")
+    fails(function() rl.fuse(with(3, "modes", { { from = 6, to = 10, "slerp", chanels = 4 } })) end,
+      "streams[3].modes[1]: unknown field chanels")
+    fails(function() rl.fuse(with(3, "modes", { { from = 6, to = 10, "slerp", mode = "linear" } })) end,
+      "streams[3].modes[1]: the mode is given twice")
+    local named = with(nil, "streams", { e.streams[1], imu = e.streams[3] }) -- (imu was dropped from the output)
+    fails(function() rl.fuse(named) end, "streams: expected an array of stream tables", "got the key imu")
+    fails(function() rl.fuse(with(nil, "streams", e.streams[1])) end, "got the key", "wrap it in a list")
+    local lens = {}
+    for b = 1, e.tgt_times.shape[1] do lens[b] = 1 end
+    lens.extra = 3
+    fails(function() rl.fuse(with(nil, "tgt_len", lens)) end, "tgt_len: expected an array of integer lengths, got the key extra")
+    fails(function() rl.fuse({ e.streams[1] }, e.tgt_times) end, "fuse: takes one table", "got 2 arguments")
+    fails(function() rl.fuse(e, { backend = "cpu" }) end, "fuse: takes one table", "backend=, threads=, launch=, go in that table")
+    fails(function() rl.fuse { e.streams[1], tgt_times = e.tgt_times } end, "fuse: unknown field [1]")
+  end)
   it("overlapping ranges", function()
     fails(function() rl.fuse(with(1, "modes", { { from = 0, to = 3, "hold" }, { from = 2, to = 5, "nearest" } })) end,
       "streams[1].modes[2]", "overlaps", "[0, 3)")

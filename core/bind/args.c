@@ -87,6 +87,26 @@ void rl_check_opts(lua_State *L, int t, const char *fname, const char *const *ke
   rl_check_keys(L, t, prefix, "option", keys);
 }
 
+/* The key below the top of the stack as the user wrote it: a name, or [k] for any other key. */
+static const char *key_text(lua_State *L, int idx, char *buf, size_t size) {
+  if (lua_type(L, idx) == LUA_TSTRING) return lua_tostring(L, idx);
+  if (lua_isinteger(L, idx)) snprintf(buf, size, "[%lld]", (long long)lua_tointeger(L, idx));
+  else snprintf(buf, size, "[%s]", luaL_typename(L, idx));
+  return buf;
+}
+
+void rl_check_array(lua_State *L, int t, const char *name, const char *what) {
+  if (!lua_istable(L, t)) return;
+  t = lua_absindex(L, t);
+  const lua_Integer n = luaL_len(L, t);
+  for (lua_pushnil(L); lua_next(L, t); lua_pop(L, 1)) {
+    if (lua_isinteger(L, -2) && lua_tointeger(L, -2) >= 1 && lua_tointeger(L, -2) <= n) continue;
+    char buf[48];
+    luaL_error(L, "%s: expected an array of %s, got the key %s%s", name, what, key_text(L, -2, buf, sizeof buf),
+               n == 0 && lua_type(L, -2) == LUA_TSTRING ? " (a single one? wrap it in a list: {x})" : "");
+  }
+}
+
 void rl_check_keys(lua_State *L, int t, const char *prefix, const char *noun, const char *const *keys) {
   if (!lua_istable(L, t)) return;
   t = lua_absindex(L, t);
@@ -94,6 +114,7 @@ void rl_check_keys(lua_State *L, int t, const char *prefix, const char *noun, co
     int known = 0;
     for (int q = 0; keys[q]; q++) known |= lua_type(L, -2) == LUA_TSTRING && strcmp(lua_tostring(L, -2), keys[q]) == 0;
     if (known) continue;
+    char buf[48];
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     for (int q = 0; keys[q]; q++) {
@@ -101,8 +122,7 @@ void rl_check_keys(lua_State *L, int t, const char *prefix, const char *noun, co
       luaL_addstring(&b, keys[q]);
     }
     luaL_pushresult(&b);
-    luaL_error(L, "%sunknown %s %s (expected %s)", prefix, noun,
-               lua_type(L, -3) == LUA_TSTRING ? lua_tostring(L, -3) : luaL_typename(L, -3), lua_tostring(L, -1));
+    luaL_error(L, "%sunknown %s %s (expected %s)", prefix, noun, key_text(L, -3, buf, sizeof buf), lua_tostring(L, -1));
   }
 }
 

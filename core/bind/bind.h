@@ -33,6 +33,10 @@ void rl_check_opts(lua_State *L, int t, const char *fname, const char *const *ke
    "<prefix>unknown <noun> K (expected a, b, ...)": a misspelt option must not be ignored (ragid = true
    would give dense episodes, backnd = "cuda" a CPU run). */
 void rl_check_keys(lua_State *L, int t, const char *prefix, const char *noun, const char *const *keys);
+/* The table at t (nil: nothing to check) is an array: every key an integer in [1, #t], else an error
+   "<name>: expected an array of <what>, got the key K" (a map's entries would be skipped by a loop to #t:
+   modes = {quat = {...}} interpolated a quaternion linearly, streams = {a, imu = b} dropped b). */
+void rl_check_array(lua_State *L, int t, const char *name, const char *what);
 /* The option names of the timed loops (rl_opt_timing), of rl.resample's linear f32 path, and the ones only
    its general path honours (l_fuse.c: rl_resample_general), for key lists. */
 #define RL_TIMING_KEYS "warmup", "repeats", "batch", "rotate", "mode", "nvtx"

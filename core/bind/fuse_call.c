@@ -50,6 +50,7 @@ static const int64_t *read_lengths(lua_State *L, rl_fuse_call *c, const char *na
   int64_t *host = lua_newuserdatauv(L, sizeof(int64_t) * (size_t)B, 0);
   keep_top(L, c);
   if (lua_istable(L, v)) {
+    rl_check_array(L, v, name, "integer lengths");
     if (luaL_len(L, v) != B) luaL_error(L, "%s: has %I entries, the batch is %I", name, (lua_Integer)luaL_len(L, v), (lua_Integer)B);
     for (int64_t b = 0; b < B; b++) {
       lua_geti(L, v, b + 1);
@@ -85,6 +86,23 @@ static const int64_t *read_lengths(lua_State *L, rl_fuse_call *c, const char *na
   return host;
 }
 
+/* A range's keys: from, to, and its mode as [1] or mode = (one of the two). */
+static void check_range_keys(lua_State *L, int e, const char *entry) {
+  for (lua_pushnil(L); lua_next(L, e); lua_pop(L, 1)) {
+    if (lua_isinteger(L, -2) && lua_tointeger(L, -2) == 1) continue;
+    if (lua_type(L, -2) == LUA_TSTRING) {
+      const char *k = lua_tostring(L, -2);
+      if (!strcmp(k, "from") || !strcmp(k, "to") || !strcmp(k, "mode")) continue;
+      luaL_error(L, "%s: unknown field %s (expected from, to, and the mode as [1] or mode=)", entry, k);
+    }
+    luaL_error(L, "%s: unknown field [%s] (expected from, to, and the mode as [1] or mode=)", entry,
+               lua_isinteger(L, -2) ? lua_tostring(L, -2) : luaL_typename(L, -2));
+  }
+  const int positional = lua_geti(L, e, 1) != LUA_TNIL, named = lua_getfield(L, e, "mode") != LUA_TNIL;
+  lua_pop(L, 2);
+  if (positional && named) luaL_error(L, "%s: the mode is given twice ([1] and mode=): give one", entry);
+}
+
 /* modes at the top of the stack -> s->ranges. nil: all linear; a string: one mode for every channel;
    an array of {from=, to=, "mode"} (or mode = "..."). */
 static void read_modes(lua_State *L, rl_fuse_stream *s, const char *name) {
@@ -105,6 +123,7 @@ static void read_modes(lua_State *L, rl_fuse_stream *s, const char *name) {
     lua_replace(L, v);
   }
   if (!lua_istable(L, v)) luaL_error(L, "%s: expected a mode name or an array of {from=, to=, \"mode\"}, got %s", name, luaL_typename(L, v));
+  rl_check_array(L, v, name, "ranges {from=, to=, \"mode\"}");
   const lua_Integer n = luaL_len(L, v);
   if (n > RL_FUSE_MAX_RANGES) luaL_error(L, "%s: %I ranges, at most %d per stream", name, n, RL_FUSE_MAX_RANGES);
   for (lua_Integer j = 1; j <= n; j++) {
@@ -112,6 +131,7 @@ static void read_modes(lua_State *L, rl_fuse_stream *s, const char *name) {
     lua_geti(L, v, j);
     const int e = lua_gettop(L);
     if (!lua_istable(L, e)) luaL_error(L, "%s: expected a table {from=, to=, \"mode\"}, got %s", entry, luaL_typename(L, e));
+    check_range_keys(L, e, entry);
     lua_Integer lim[2];
     const char *keys[2] = {"from", "to"};
     for (int q = 0; q < 2; q++) {
@@ -348,6 +368,7 @@ void rl_check_fuse_call(lua_State *L, int spec, int opts, int resample_style, rl
   if (lua_getfield(L, spec, "streams") != LUA_TTABLE)
     luaL_error(L, "streams: expected an array of streams {src=, src_times=, modes=, src_len=}, got %s", luaL_typename(L, -1));
   const int streams = lua_gettop(L);
+  rl_check_array(L, streams, "streams", "stream tables {src=, src_times=, modes=, src_len=}");
   const lua_Integer ns = luaL_len(L, streams);
   if (ns < 1 || ns > RL_FUSE_MAX_STREAMS) luaL_error(L, "streams: 1 to %d streams, got %I", RL_FUSE_MAX_STREAMS, ns);
   a->nstreams = (int32_t)ns;

@@ -33,7 +33,9 @@ int rl_run_fuse_call(const rl_fuse_call *c) {
 #define FUSE_CALL_KEYS "backend", "threads", "launch"
 
 static int l_fuse(lua_State *L) {
-  lua_settop(L, 1);
+  if (lua_gettop(L) > 1) /* (rl.bench.fuse and rl.resample take options apart: here they would be dropped) */
+    return luaL_error(L, "fuse: takes one table {streams=, tgt_times=, ...}, got %d arguments (its options, "
+                         "backend=, threads=, launch=, go in that table)", lua_gettop(L));
   static const char *const keys[] = {FUSE_SPEC_KEYS, FUSE_CALL_KEYS, NULL};
   rl_check_keys(L, 1, "fuse: ", "field", keys);
   rl_fuse_call c;

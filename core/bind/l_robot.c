@@ -69,8 +69,8 @@ static void read_stream(lua_State *L, rl_episode_params *p, int i, rl_dtype dtyp
     const double to = num_field(L, -1, "to", NAN, what);
     if (!(from >= 0 && to <= (double)s->dim && from < to) || from != (double)(int64_t)from || to != (double)(int64_t)to ||
         ((int64_t)to - (int64_t)from) % 4 != 0)
-      luaL_error(L, "robot_episodes: streams[%d].quat: [%f, %f) must be a range of whole quaternions (4k channels) "
-                 "inside [0, %d)", i + 1, from, to, (int)s->dim);
+      luaL_error(L, "robot_episodes: streams[%d].quat: [%s, %s) must be a range of whole quaternions (4k channels) "
+                 "inside [0, %d)", i + 1, rl_push_number_text(L, from), rl_push_number_text(L, to), (int)s->dim);
     if (s->discrete) luaL_error(L, "robot_episodes: streams[%d]: a discrete stream has no quaternion channels", i + 1);
     s->quat_from = (int64_t)from;
     s->quat_to = (int64_t)to;
