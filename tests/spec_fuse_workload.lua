@@ -48,7 +48,7 @@ describe("the interface", function()
     spec.fails(function() w.config({ batch = 2, dtype = "f64" }) end, "axis dtype")
     spec.fails(function() w.config({ batch = 2, ragged = "yes" }) end, "axis ragged")
     spec.fails(function() w.config({ batch = 2, shape = { 2, 3, 4 } }) end, "axis shape", "batch, duration_s")
-    spec.fails(function() w.config({ batch = 2 }, { case = function() end }) end, "no custom case")
+    spec.fails(function() w.config({ batch = 2 }, { case = function() end }) end, "axis batch", "a scenario with a case makes its own streams")
     w.presets.spec_dup = { { name = "a", rate = 10, dim = 1 }, { name = "a", rate = 20, dim = 1 } }
     spec.fails(function() w.config({ batch = 2, streams = "spec_dup" }) end, "streams[2]", "a second stream named 'a'")
     w.presets.spec_dup = nil
@@ -329,6 +329,55 @@ describe("a wrong fuse backend in a scenario", function()
       end
     end
     spec.eq(n, 4, "every point")
+  end)
+end)
+
+describe("your own streams: a scenario's case returns the fuse spec (examples/robot/own_streams.lua)", function()
+  local code, out = sh(string.format("cd %s && %s -q -o %s --backend cpu examples/robot/own_streams.lua 2>&1", sh_quote(root),
+    sh_quote(bin), sh_quote(tmp .. "/own")))
+  local dir
+  for e in lfs.dir(tmp .. "/own") do if e:match("^own_streams%-") then dir = tmp .. "/own/" .. e end end
+  it("the example runs: every point verified and timed, sizes and bytes from the case's tensors", function()
+    spec.eq(code, 0, out)
+    local doc = cjson.decode(read(dir .. "/results.json"))
+    spec.eq(#doc.results, 2, "two episode counts, the CPU")
+    for _, r in ipairs(doc.results) do
+      spec.eq(r.status, "ok", r.key .. ": " .. tostring(r.reason))
+      spec.truthy(r.label:find("T=200 D=22 f32 i64 times (custom case)", 1, true), r.label)
+      spec.truthy(r.bytes and r.bytes > 0, "a byte count")
+    end
+  end)
+  local def = { case = function(c, seed)
+    local e = rl.robot_episodes { batch = 2, duration_s = 1, seed = seed + (c.extra and c.extra.shift or 0), clock = "epoch_i64", ragged = true }
+    e.duration_s, e.policy_hz, e.clock, e.time_dtype = nil, nil, nil, nil
+    return e
+  end }
+  it("config and inputs: the byte count is the spec's own (w.min_bytes), the case's tensors are never closed", function()
+    local c = w.config({}, def)
+    spec.eq(w.label(c), "(custom case)")
+    spec.eq(w.bytes(c), nil, "unknown before the case runs")
+    local set = w.inputs(c, 0, def)
+    spec.eq(c.batch, 2); spec.eq(c.dim, 90); spec.eq(c.time_dtype, "i64")
+    spec.eq(w.bytes(c), w.min_bytes(set), "the spec's own count")
+    spec.eq(#w.tensors(set), 0, "the runner closes none of them")
+    local ref = w.reference(set, c)
+    local cpu = w.output(c, set, "cpu")
+    w.poison(cpu)
+    w.run("cpu", set, cpu, c, {})
+    spec.truthy(w.compare(cpu, ref, c).ok, "verified")
+  end)
+  it("errors: generator axes, a case that returns no spec, a seed with other sizes", function()
+    spec.fails(function() w.config({ batch = 4 }, def) end, "axis batch", "only out_dtype")
+    spec.fails(function() w.config({ clock = "epoch_i64" }, def) end, "axis clock")
+    local bad = { case = function() return { src = 1 } end }
+    spec.fails(function() w.inputs(w.config({}, bad), 0, bad) end, "case(config, seed) must return a fuse spec")
+    local host = { case = function() local e = def.case({}, 0); e.tgt_times = e.tgt_times:to("cpu"); e.streams[1].src = 5; return e end }
+    spec.fails(function() w.inputs(w.config({}, host), 0, host) end, "streams[1].src must be a host tensor")
+    local n = 0
+    local grows = { case = function() n = n + 1; return rl.robot_episodes { batch = n, duration_s = 1 } end }
+    local c = w.config({}, grows)
+    w.inputs(c, 0, grows)
+    spec.fails(function() w.inputs(c, 1, grows) end, "seed 1 returned [2, 50, 90]", "another seed [1, 50, 90]")
   end)
 end)
 

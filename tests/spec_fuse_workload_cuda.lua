@@ -86,4 +86,22 @@ return rl.scenario {
   end)
 end)
 
+describe("your own streams on CUDA (examples/robot/own_streams.lua: a case's fuse spec)", function()
+  local root = (arg[0]:match("(.*)/[^/]+$") or ".") .. "/.."
+  local tmp = spec.workdir()
+  local code, out = spec.sh(string.format("cd %s && %s -q -o %s examples/robot/own_streams.lua 2>&1", spec.quote(root),
+    spec.quote(spec.binary()), spec.quote(tmp .. "/own")))
+  it("exits 0; the CPU, the fused kernel and one launch per stream verified and timed", function()
+    spec.eq(code, 0, out)
+    local _, path = spec.sh("ls -d " .. spec.quote(tmp .. "/own") .. "/own_streams-* | head -1")
+    local doc = require("robolua.json").decode(spec.read((path:gsub("%s+$", "")) .. "/results.json"))
+    local n = 0
+    for _, r in ipairs(doc.results) do
+      n = n + 1
+      spec.eq(r.status, "ok", r.key .. " " .. r.backend .. ": " .. tostring(r.reason))
+    end
+    spec.eq(n, 6, "2 episode counts x 3 backends")
+  end)
+end)
+
 spec.finish()

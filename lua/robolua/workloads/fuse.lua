@@ -13,7 +13,11 @@
 --   out_dtype    the output's dtype: f32 (default, the engine's), bf16, f16
 --   ragged       false (default): every row full; true: episodes of half to all of duration_s, padded
 --   clock        "relative" (f32 seconds, default), "epoch_f64" (f64 epoch seconds), "epoch_i64" (i64 ns)
--- Inputs: rl.robot_episodes with these parameters and the seed (deterministic on every machine).
+-- Inputs: rl.robot_episodes with these parameters and the seed (deterministic on every machine), or the
+-- scenario's case(config, seed) -> a fuse spec {streams = {{src=, src_times=, src_len=, modes=, name=}, ...},
+-- tgt_times=, tgt_len=} of host tensors: your own recorded streams. With a case, sizes, dtypes and the
+-- byte count come from the tensors it returns (the first seed's), the generator's axes are refused, and
+-- out_dtype is the one axis of this workload that still applies; your own axes are in config.extra.
 -- Backends: cpu (the fused CPU pass), cuda (the fused kernel: one launch), cuda_per_stream (the same
 -- kernel launched once per stream: the baseline one launch per stream costs); a registered backend
 -- runs if it has fuse(self, spec, opts) and bench_fuse(self, spec, opts) methods.
@@ -198,7 +202,14 @@ function M.config(point, def)
         .. "policy_hz and streams", k))
     end
   end
-  if def and def.case then error("case: the fuse workload makes its inputs with rl.robot_episodes (no custom case)", 0) end
+  if def and def.case then -- your own streams: every size comes from them
+    for _, k in ipairs(M.axes) do
+      if k ~= "out_dtype" and point[k] ~= nil then
+        usage.axis(k, "a scenario with a case makes its own streams: only out_dtype (and your own axes) apply")
+      end
+    end
+    return { case = true, out_dtype = choice("out_dtype", point.out_dtype, value_dtypes, "f32") }
+  end
   if point.batch == nil then error("a point of the fuse workload needs the axis batch", 0) end
   local c = {
     batch = positive("batch", point.batch, true),
@@ -243,6 +254,11 @@ function M.config(point, def)
 end
 
 function M.label(c)
+  if c.case then
+    if not c.dim then return "(custom case)" end
+    return string.format("B=%d T=%d D=%d %s%s %s times (custom case)", c.batch, c.target_len, c.dim, c.dtype,
+      c.dtype == c.out_dtype and "" or ("->" .. c.out_dtype), c.time_dtype)
+  end
   local parts = { string.format("B=%d %s %gs@%gHz T=%d D=%d", c.batch, c.streams, c.duration_s, c.policy_hz, c.target_len, c.dim),
     c.dtype == c.out_dtype and c.dtype or (c.dtype .. "->" .. c.out_dtype), c.clock }
   if c.ragged then parts[#parts + 1] = "ragged" end
@@ -252,6 +268,7 @@ end
 -- A name for the configuration's data (no mode, no backend): tools/export_fuse_cases.lua's folders and
 -- the PyTorch peer's JSON use it, so a scenario's report can match the peer's cases to its results.
 function M.case_name(c)
+  if c.case then error("a scenario with a case: its data are its own (tools/export_fuse_cases.lua exports the generator's)", 0) end
   local name = string.format("%s_b%d_%gs_%ghz_%s_%s_%s", c.streams, c.batch, c.duration_s, c.policy_hz, c.dtype,
     c.clock, c.ragged and "ragged" or "dense")
   if c.out_dtype ~= "f32" then name = name .. "_out" .. c.out_dtype end
@@ -259,12 +276,17 @@ function M.case_name(c)
 end
 
 function M.bytes(c)
+  if c.case then
+    if not c.dim then return nil end -- (known once the case has run: the runner asks again)
+    return count({ batch = c.batch, target_len = c.target_len, dim = c.dim, time_dtype = c.time_dtype, lengths = c.lengths,
+      valid_targets = c.valid_targets, per_stream = c.per_stream }, c.out_dtype)
+  end
   return count({ batch = c.batch, target_len = c.target_len, dim = c.dim, time_dtype = c.time_dtype, lengths = c.ragged,
     valid_targets = c.valid_targets, per_stream = c.per_stream }, c.out_dtype)
 end
 
 -- The tensors of an input set, on any device: every stream's values, times and lengths, the targets.
-function M.tensors(set)
+local function all_tensors(set)
   local out = {}
   for _, s in ipairs(set.streams) do
     out[#out + 1] = s.src
@@ -275,15 +297,55 @@ function M.tensors(set)
   out[#out + 1] = set.tgt_len
   return out
 end
+-- ... those the runner closes after the configuration: none of a case's (the user's to keep)
+function M.tensors(set)
+  if set.user_owned then return {} end
+  return all_tensors(set)
+end
 
 -- Copies every tensor of set `from` into the same place of `into` (same shapes), on any devices.
 local function copy_set(into, from)
-  local a, b = M.tensors(into), M.tensors(from)
+  local a, b = all_tensors(into), all_tensors(from)
   for i, t in ipairs(a) do t:copy_from(b[i]) end
   return into
 end
 
+-- A case's spec, checked, its facts in c (the first seed's; a later seed must keep the sizes).
+local function case_inputs(c, seed, def)
+  local t = def.case(c, seed)
+  local what = "case(config, seed)"
+  if type(t) ~= "table" or type(t.streams) ~= "table" or t.tgt_times == nil then
+    error(what .. " must return a fuse spec {streams = {{src=, src_times=, ...}, ...}, tgt_times=[, tgt_len=]} (host tensors)", 0)
+  end
+  for _, k in ipairs { "streams", "tgt_times", "tgt_len" } do
+    if k ~= "streams" and t[k] ~= nil and (type(t[k]) ~= "userdata" or t[k].device ~= "cpu") then
+      error(what .. ": " .. k .. " must be a host tensor", 0)
+    end
+  end
+  for i, st in ipairs(t.streams) do
+    for _, k in ipairs { "src", "src_times", "src_len" } do
+      if (k ~= "src_len" or st[k] ~= nil) and (type(st[k]) ~= "userdata" or st[k].device ~= "cpu") then
+        error(string.format("%s: streams[%d].%s must be a host tensor", what, i, k), 0)
+      end
+    end
+  end
+  local d = describe(t)
+  if c.dim and (d.batch ~= c.batch or d.target_len ~= c.target_len or d.dim ~= c.dim or d.time_dtype ~= c.time_dtype) then
+    error(string.format("%s: seed %s returned [%d, %d, %d] %s times, another seed [%d, %d, %d] %s (every seed of a "
+      .. "configuration has the same sizes)", what, tostring(seed), d.batch, d.target_len, d.dim, d.time_dtype, c.batch,
+      c.target_len, c.dim, c.time_dtype), 0)
+  end
+  if not c.dim then
+    c.batch, c.target_len, c.dim, c.time_dtype = d.batch, d.target_len, d.dim, d.time_dtype
+    c.valid_targets, c.per_stream, c.lengths = d.valid_targets, d.per_stream, d.lengths
+    c.dtype = t.streams[1] and t.streams[1].src.dtype
+  end
+  t.user_owned = true -- a user's case may keep its tensors: the runner never closes them
+  return t
+end
+
 function M.inputs(c, seed, def, reuse)
+  if c.case then return case_inputs(c, seed, def) end
   local e = rl.robot_episodes(episodes_opts(c, seed, c.batch, M.presets[c.streams]))
   if not reuse then return e end
   copy_set(reuse, e)
@@ -317,6 +379,7 @@ M.verification = "f32: |err| <= 1e-6 + 1e-6·|ref| + 8·2^-24·(|a| + |b|) on li
 
 -- One float64 output and its operand sums (below), both refilled for each set.
 function M.reference_bytes(c)
+  if not c.dim then return nil end
   return 2 * c.batch * c.target_len * c.dim * rl.dtypes.f64.size
 end
 
