@@ -13,7 +13,9 @@ local M = {}
 -- "0,1" or "all" -> sorted list of indices, or raises a usage error.
 function M.parse(spec, rl)
   local n, why = rl.cuda.device_count()
-  if n == 0 then definition.usage(nil, "--devices " .. spec .. ": no CUDA device (" .. tostring(why or "none found") .. ")") end
+  if n == 0 then -- (the command is right, this machine cannot run it: exit 1, as for the GPU tools)
+    require("robolua.usage").unavailable("--devices " .. spec .. ": no CUDA device (" .. tostring(why or "none found") .. ")")
+  end
   local list, seen = {}, {}
   if spec == "all" then
     for i = 0, n - 1 do list[#list + 1] = i end
