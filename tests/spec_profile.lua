@@ -157,6 +157,17 @@ describe("metric gates", function()
   end)
 end)
 
+describe("robolua --profile", function()
+  it("ends with a line that says what was launched for the profilers, and when that is no CUDA point", function()
+    local p = io.popen(string.format("%q --profile --backend cpu scenarios/ci.lua 2>&1; echo \"exit=$?\"", bin))
+    local out = p:read("a")
+    p:close()
+    spec.truthy(out:find("exit=0", 1, true), out)
+    spec.truthy(out:find("robolua: --profile: 6 points verified and launched in NVTX ranges, 0 of them CUDA (no CUDA point: "
+      .. "nothing for nsys or ncu to capture)", 1, true), out)
+  end)
+end)
+
 describe("tools/profile.sh", function()
   it("with neither nsys nor ncu it exits 3 and says what is missing", function()
     local p = io.popen(string.format("env -u NSYS -u NCU PATH=/usr/bin:/bin ROBOLUA=%q bash tools/profile.sh scenarios/ci.lua 2>&1; echo \"exit=$?\"", bin))

@@ -14,7 +14,7 @@ M.launches = profile.launches_per_range
 
 function M.run(ctx, configs)
   local d, rl, w, run = ctx.d, ctx.rl, ctx.d.workload, ctx.run
-  local failed = 0
+  local failed, done, cuda = 0, 0, 0
   for ci, cfg in ipairs(configs) do
     local active = {}
     for _, r in ipairs(cfg.records) do if r.status == "ok" then active[#active + 1] = r end end
@@ -47,7 +47,7 @@ function M.run(ctx, configs)
           for _, o in ipairs(outs) do o:close() end
           if not cmp.ok then error(string.format("%d of %d elements wrong", cmp.bad, cmp.count), 0) end
         end)
-        if not ok then failed = failed + 1 end
+        if not ok then failed = failed + 1 else done = done + 1; if r.device == "cuda" then cuda = cuda + 1 end end
         if not run.quiet or not ok then
           io.stderr:write(string.format("[%d/%d] profile %s %s: %s\n", ci, #configs, cfg.key, r.backend,
             ok and "verified" or ("FAILED: " .. tostring(err))))
@@ -58,6 +58,10 @@ function M.run(ctx, configs)
     end
     for _, r in ipairs(cfg.records) do record.finalize(r) end
   end
+  -- the last line, as a measuring run has its verdict (a CPU-only machine profiles no kernel: say so)
+  io.stderr:write(string.format("robolua: --profile: %d point%s verified and launched in NVTX ranges, %d of them CUDA%s%s\n",
+    done, done == 1 and "" or "s", cuda, failed > 0 and string.format("; %d FAILED", failed) or "",
+    cuda == 0 and " (no CUDA point: nothing for nsys or ncu to capture)" or ""))
   return failed > 0 and 1 or 0
 end
 
