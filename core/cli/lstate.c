@@ -3,6 +3,7 @@
 #include "embedded.h"
 #include "bind.h"
 #include "rl_cuda.h"
+#include "interrupt.h"
 #include <lualib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +146,12 @@ static int open_all(lua_State *L) {
 
 static int traceback(lua_State *L) {
   const char *msg = lua_tostring(L, 1);
+  /* a SIGINT/SIGTERM that stopped the code before the CLI's own handler runs (loading the modules): the
+     message alone, as everywhere else an interrupt ends the run, not a traceback of where it landed */
+  if (rl_interrupt_requested() && msg && strlen(msg) >= 11 && strcmp(msg + strlen(msg) - 11, "interrupted") == 0) {
+    lua_pushliteral(L, "interrupted");
+    return 1;
+  }
   if (msg == NULL) {
     if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
     msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
