@@ -15,7 +15,7 @@ local function run_doc(entries, settings)
   local doc = { schema = "robolua.run/1", scenario = "syn", started_utc = "t", results = {},
     settings = settings or { seeds = { 0 }, warmup = 1, repeats = 50 }, env = { git = { commit = "c" }, cuda = { available = false } } }
   for _, e in ipairs(entries) do
-    doc.results[#doc.results + 1] = { key = e[1], backend = e[2], status = e.status or "ok",
+    doc.results[#doc.results + 1] = { key = e[1], backend = e[2], status = e.status or "ok", reason = e.reason,
       seeds = { { seed = 0, samples_ms = e[3] } } }
   end
   return doc
@@ -203,6 +203,30 @@ describe("robolua compare: nothing compared is never a pass", function()
     local code, out = compare(zpath, zpath)
     spec.eq(code, 2, out)
     spec.truthy(out:find("INVALID", 1, true), out)
+  end)
+  it("measured in base, planned but not measured in new (skipped, interrupted, not run): MISSING, exit 1", function()
+    local two = write(run_doc { { "k", "cpu", samples(1.0, 0.01, 50, 1) }, { "k", "cuda", samples(1.0, 0.01, 50, 2) } })
+    local cpu_only = write(run_doc { { "k", "cpu", samples(1.0, 0.01, 50, 3) },
+      { "k", "cuda", {}, status = "skipped", reason = "no usable GPU" } })
+    local code, out = compare(two, cpu_only)
+    spec.eq(code, 1, "a GPU runner without its GPU fails the gate\n" .. out)
+    spec.truthy(out:find("0 broken, 1 missing, 0 invalid.", 1, true), "counted in the summary\n" .. out)
+    spec.truthy(out:find("**missing in new** (measured in base, not in new): k | cuda: skipped: no usable GPU", 1, true),
+      "named with its reason\n" .. out)
+    spec.truthy(not out:find("Only in base", 1, true), "not merely listed\n" .. out)
+    for _, st in ipairs { "interrupted", "not_run" } do
+      local cmp = rl.baseline.compare(cjson.decode(spec.read(two)), run_doc { { "k", "cpu", samples(1.0, 0.01, 50, 3) },
+        { "k", "cuda", {}, status = st, reason = "why" } })
+      spec.eq(cmp.counts.MISSING, 1, st)
+      spec.eq(cmp.counts.BROKEN, 0, st)
+      spec.eq(cmp.missing[1], "k | cuda: " .. st .. ": why", st)
+    end
+  end)
+  it("a configuration absent from the new run's plan is only listed: exit 0", function()
+    local two = write(run_doc { { "k", "cpu", samples(1.0, 0.01, 50, 1) }, { "gone", "cpu", samples(1.0, 0.01, 50, 2) } })
+    local code, out = compare(two, write(run_doc { { "k", "cpu", samples(1.0, 0.01, 50, 3) } }))
+    spec.eq(code, 0, out)
+    spec.truthy(out:find("Only in base: gone | cpu", 1, true) and out:find("0 missing", 1, true), out)
   end)
   it("host CPU, CPU count, ISA, build type and thread counts are flagged", function()
     local x = run_doc { { "k", "cpu", samples(1.0, 0.01, 50, 2) } }

@@ -5,9 +5,12 @@
 --   AMBIGUOUS        |ratio - 1| >= threshold but p >= alpha (re-run, or take more repeats)
 --   SAME             otherwise
 --   BROKEN           measured in the base, but failed (verification, an error) in the new run
+--   MISSING          measured in the base, in the new run's plan but not measured there (skipped, e.g.
+--                    no usable GPU; interrupted; not run after another backend lost the CUDA context)
 --   INVALID          a median of zero or a non-finite ratio: nothing can be said
--- Exit codes: 1 if anything is SLOWER or BROKEN; 2 if nothing could be compared (no record matched,
--- a side has no results, different scenarios, an unreadable schema); 0 otherwise.
+-- A configuration absent from the new run's plan (the scenario changed, another shard) is only listed.
+-- Exit codes: 1 if anything is SLOWER, BROKEN or MISSING; 2 if nothing could be compared (no record
+-- matched, a side has no results, different scenarios, an unreadable schema); 0 otherwise.
 local stats = require "robolua.stats"
 local record = require "robolua.record"
 local M = {}
@@ -67,6 +70,9 @@ function M.environment_diff(base, new)
   return out
 end
 
+-- Statuses of a record that was planned but never measured (record.lua); the others failed or passed.
+local NOT_MEASURED = { skipped = true, interrupted = true, not_run = true }
+
 local function verdict_of(ratio, p, threshold, alpha)
   if ratio ~= ratio or ratio == math.huge or ratio <= 0 then return "INVALID" end
   if math.abs(ratio - 1) < threshold then return "SAME" end
@@ -82,8 +88,8 @@ function M.compare(base, new, opts)
   if type(alpha) ~= "number" or not (alpha > 0 and alpha < 1) then error("compare: alpha must be in (0, 1)", 2) end
   local b_by, b_order = index(base)
   local n_by, n_order = index(new)
-  local out = { rows = {}, only_base = {}, only_new = {}, broken = {}, threshold = threshold, alpha = alpha,
-    counts = { SAME = 0, FASTER = 0, SLOWER = 0, AMBIGUOUS = 0, INVALID = 0, BROKEN = 0 } }
+  local out = { rows = {}, only_base = {}, only_new = {}, broken = {}, missing = {}, threshold = threshold, alpha = alpha,
+    counts = { SAME = 0, FASTER = 0, SLOWER = 0, AMBIGUOUS = 0, INVALID = 0, BROKEN = 0, MISSING = 0 } }
   local log_sum, logs = 0, 0
   for _, id in ipairs(b_order) do
     local b, n = b_by[id], n_by[id]
@@ -91,8 +97,11 @@ function M.compare(base, new, opts)
       if not n then
         out.only_base[#out.only_base + 1] = id
       elseif n.status ~= "ok" then
-        if n.status == "skipped" or n.status == "interrupted" then
-          out.only_base[#out.only_base + 1] = id .. " (new: " .. n.status .. ": " .. tostring(n.reason) .. ")"
+        -- planned in new but not measured there: a gate that passed here would pass a runner that lost its
+        -- GPU or was killed, so this counts like BROKEN, under its own name
+        if NOT_MEASURED[n.status] then
+          out.missing[#out.missing + 1] = id .. ": " .. n.status .. ": " .. tostring(n.reason)
+          out.counts.MISSING = out.counts.MISSING + 1
         else
           out.broken[#out.broken + 1] = id .. ": " .. n.status .. ": " .. tostring(n.reason)
           out.counts.BROKEN = out.counts.BROKEN + 1
@@ -155,12 +164,13 @@ function M.markdown(cmp, base, new)
   if cmp.geomean then lines[#lines + 1] = string.format("| geometric mean | | | | %.3f | | | |", cmp.geomean) end
   lines[#lines + 1] = ""
   local c = cmp.counts
-  lines[#lines + 1] = string.format("%d same, %d faster, %d slower, %d ambiguous, %d broken, %d invalid.", c.SAME, c.FASTER,
-    c.SLOWER, c.AMBIGUOUS, c.BROKEN, c.INVALID)
+  lines[#lines + 1] = string.format("%d same, %d faster, %d slower, %d ambiguous, %d broken, %d missing, %d invalid.", c.SAME,
+    c.FASTER, c.SLOWER, c.AMBIGUOUS, c.BROKEN, c.MISSING, c.INVALID)
   if c.AMBIGUOUS > 0 then
     lines[#lines + 1] = "Ambiguous: a change beyond the threshold that the samples do not establish; re-run both, or with more repeats."
   end
   for _, b in ipairs(cmp.broken) do lines[#lines + 1] = "- **broken in new**: " .. b end
+  for _, m in ipairs(cmp.missing) do lines[#lines + 1] = "- **missing in new** (measured in base, not in new): " .. m end
   if #cmp.only_base > 0 then lines[#lines + 1] = "Only in base: " .. table.concat(cmp.only_base, "; ") end
   if #cmp.only_new > 0 then lines[#lines + 1] = "Only in new: " .. table.concat(cmp.only_new, "; ") end
   if #cmp.rows == 0 then lines[#lines + 1] = "**Nothing was compared: no configuration was measured in both runs.**" end
@@ -176,7 +186,7 @@ function M.run(base, new, opts)
   local cmp = M.compare(base, new, opts)
   local md = M.markdown(cmp, base, new)
   local code = 0
-  if cmp.counts.SLOWER > 0 or cmp.counts.BROKEN > 0 then code = 1 end
+  if cmp.counts.SLOWER > 0 or cmp.counts.BROKEN > 0 or cmp.counts.MISSING > 0 then code = 1 end
   if #cmp.rows == 0 or cmp.counts.INVALID == #cmp.rows then code = 2 end
   return { cmp = cmp, markdown = md, exit_code = code }
 end
