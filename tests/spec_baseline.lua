@@ -228,6 +228,46 @@ describe("robolua compare: nothing compared is never a pass", function()
     spec.eq(code, 0, out)
     spec.truthy(out:find("Only in base: gone | cpu", 1, true) and out:find("0 missing", 1, true), out)
   end)
+  it("a malformed record is one line naming the file and the record, exit 2, never a dropped row", function()
+    local function malformed(edit, want)
+      local doc = run_doc { { "k", "cpu", samples(1.0, 0.01, 50, 3) }, { "j", "cpu", samples(1.0, 0.01, 50, 4) } }
+      edit(doc.results[1])
+      local path = write(doc)
+      for _, order in ipairs { { b, path }, { path, b } } do
+        local code, out = compare(order[1], order[2])
+        spec.eq(code, 2, want .. "\n" .. out)
+        spec.eq(out, "robolua compare: " .. path .. ": result 'k | cpu': " .. want .. "\nexit=2\n", "one line, nothing else")
+      end
+    end
+    local none = cjson.null
+    malformed(function(r) r.seeds[1].samples_ms[3] = none end, "seeds[1].samples_ms[3] is null, expected a number")
+    malformed(function(r) r.seeds[1].samples_ms[2] = "fast" end, 'seeds[1].samples_ms[2] is the string "fast", expected a number')
+    malformed(function(r) r.seeds[1].samples_ms[1] = -0.5 end, "seeds[1].samples_ms[1] is -0.5, expected a finite number >= 0")
+    malformed(function(r) r.seeds = {} end, "status ok but no timed samples (every seed's samples_ms is empty)")
+    malformed(function(r) r.seeds[1].control = true end, "status ok but no timed samples (every seed's samples_ms is empty)")
+    malformed(function(r) r.seeds = none end, "seeds is null, expected an array")
+    malformed(function(r) r.status = "bogus" end,
+      "status is 'bogus', expected one of ok, skipped, failed_verification, error, interrupted, not_run")
+    malformed(function(r) r.seeds = { 7 } end, "seeds[1] is 7, expected an object")
+    local dup = write(run_doc { { "k", "cpu", samples(1.0, 0.01, 50, 3) }, { "k", "cpu", samples(1.0, 0.01, 50, 4) } })
+    local code, out = compare(b, dup)
+    spec.eq(code, 2, out)
+    spec.eq(out, "robolua compare: " .. dup .. ": result 'k | cpu' appears twice (results[1] and results[2])\nexit=2\n")
+  end)
+  it("a malformed record in a run folder is named as its results.json; --devices checks too", function()
+    local doc = run_doc { { "k", "cuda", samples(1.0, 0.01, 50, 3) } }
+    doc.results[1].seeds[1].samples_ms[1] = cjson.null
+    local dir = tmp .. "/malformed_run"
+    os.execute("mkdir -p '" .. dir .. "'")
+    spec.write(dir .. "/results.json", cjson.encode(doc))
+    local want = "robolua compare: " .. dir .. "/results.json: result 'k | cuda': seeds[1].samples_ms[1] is null, expected a number\nexit=2\n"
+    for _, extra in ipairs { "", "--devices" } do
+      local code, out = compare(b, dir, extra)
+      spec.eq(code, 2, extra .. "\n" .. out)
+      spec.eq(out, want, extra)
+    end
+    spec.fails(function() rl.baseline.compare(base, doc) end, "compare: new: result 'k | cuda': seeds[1].samples_ms[1] is null")
+  end)
   it("host CPU, CPU count, ISA, build type and thread counts are flagged", function()
     local x = run_doc { { "k", "cpu", samples(1.0, 0.01, 50, 2) } }
     x.env.host = { cpu_model = "Xeon", logical_cpus = 16, isa = "avx512bw" }

@@ -25,6 +25,59 @@ local function index(doc)
   return by, order
 end
 
+-- The statuses record.lua writes; anything else is a hand edit or another tool's file.
+local STATUSES = { "ok", "skipped", "failed_verification", "error", "interrupted", "not_run" }
+local KNOWN_STATUS = {}
+for _, st in ipairs(STATUSES) do KNOWN_STATUS[st] = true end
+
+-- How a decoded JSON value reads in a message (cjson's null is a userdata).
+local function json_type(v)
+  if type(v) == "userdata" or v == nil then return "null" end
+  if type(v) == "string" then return string.format("the string %q", v) end
+  return type(v) == "table" and "an object or array" or tostring(v)
+end
+
+-- What is wrong with one record, or nil. Samples are what the verdict reads, so each must be a finite
+-- number >= 0 (the schema's bound; a zero median stays a row with the verdict INVALID), and an ok record
+-- must have timed samples (a run never writes one without: record.finalize makes it an error).
+local function record_problem(r)
+  if not KNOWN_STATUS[r.status] then
+    local got = type(r.status) == "string" and "'" .. r.status .. "'" or json_type(r.status)
+    return string.format("status is %s, expected one of %s", got, table.concat(STATUSES, ", "))
+  end
+  if type(r.seeds) ~= "table" then return "seeds is " .. json_type(r.seeds) .. ", expected an array" end
+  local timed = 0
+  for si = 1, #r.seeds do
+    local e = r.seeds[si]
+    if type(e) ~= "table" then return string.format("seeds[%d] is %s, expected an object", si, json_type(e)) end
+    local xs = e.samples_ms
+    if type(xs) ~= "table" then return string.format("seeds[%d].samples_ms is %s, expected an array", si, json_type(xs)) end
+    for i = 1, #xs do
+      local x = xs[i]
+      if type(x) ~= "number" then
+        return string.format("seeds[%d].samples_ms[%d] is %s, expected a number", si, i, json_type(x))
+      elseif x ~= x or x < 0 or x == math.huge then
+        return string.format("seeds[%d].samples_ms[%d] is %s, expected a finite number >= 0", si, i, tostring(x))
+      end
+    end
+    if e.control ~= true then timed = timed + #xs end
+  end
+  if r.status == "ok" and timed == 0 then return "status ok but no timed samples (every seed's samples_ms is empty)" end
+end
+
+-- A loaded run document (record.from_doc's shape) checked for what compare reads: nil when usable, else
+-- one line naming where (a file, or base/new) and the record ("WHERE: result 'KEY | BACKEND': ...").
+function M.check(doc, where)
+  local seen = {}
+  for i, r in ipairs(doc.results) do
+    local id = record.id(r)
+    if seen[id] then return string.format("%s: result '%s' appears twice (results[%d] and results[%d])", where, id, seen[id], i) end
+    seen[id] = i
+    local why = record_problem(r)
+    if why then return string.format("%s: result '%s': %s", where, id, why) end
+  end
+end
+
 local function show(v)
   if v == nil then return "-" end
   if type(v) == "number" then return string.format("%.15g", v) end
@@ -86,6 +139,10 @@ function M.compare(base, new, opts)
   local threshold, alpha = opts.threshold or 0.05, opts.alpha or 0.01
   if type(threshold) ~= "number" or threshold < 0 or threshold ~= threshold then error("compare: threshold must be >= 0", 2) end
   if type(alpha) ~= "number" or not (alpha > 0 and alpha < 1) then error("compare: alpha must be in (0, 1)", 2) end
+  for _, side in ipairs { { base, "base" }, { new, "new" } } do
+    local why = M.check(side[1], side[2])
+    if why then error("compare: " .. why, 0) end
+  end
   local b_by, b_order = index(base)
   local n_by, n_order = index(new)
   local out = { rows = {}, only_base = {}, only_new = {}, broken = {}, missing = {}, threshold = threshold, alpha = alpha,
@@ -177,8 +234,13 @@ function M.markdown(cmp, base, new)
   return table.concat(lines, "\n") .. "\n"
 end
 
--- The whole comparison: {cmp, markdown, exit_code, error}.
+-- The whole comparison: {cmp, markdown, exit_code, error}. opts.base_name, opts.new_name: how a
+-- malformed document is named (its file; default base, new).
 function M.run(base, new, opts)
+  for _, side in ipairs { { base, opts and opts.base_name or "base" }, { new, opts and opts.new_name or "new" } } do
+    local why = M.check(side[1], side[2])
+    if why then return { markdown = "robolua compare: " .. why .. "\n", exit_code = 2, error = why } end
+  end
   if base.scenario ~= new.scenario and not (opts and opts.force) then
     local msg = string.format("the runs are of different scenarios ('%s' and '%s'); --force compares them anyway", tostring(base.scenario), tostring(new.scenario))
     return { markdown = "robolua compare: " .. msg .. "\n", exit_code = 2, error = msg }

@@ -51,22 +51,28 @@ function M.main(args)
   if #paths ~= 2 then
     return fail((#paths < 2 and "needs BASE and NEW" or ("unexpected argument '" .. paths[3] .. "'")) .. "\n" .. USAGE)
   end
-  local docs = {}
+  local docs, names = {}, {}
   for k, p in ipairs(paths) do
     if not files.exists(p) and not files.is_dir(o.out .. "/baselines/" .. p) then
       if p:find("/", 1, true) then return fail(p .. ": no such run folder or results.json") end
       return fail(string.format("%s: no such run folder or results.json, nor a baseline saved as %s/baselines/%s",
         p, o.out, p))
     end
-    local ok, doc = pcall(record.load, resolve(p, o.out))
+    local path = resolve(p, o.out)
+    local ok, doc = pcall(record.load, path)
     if not ok then return fail(tostring(doc)) end
+    -- the file record.load read, so that a malformed record is named where it can be fixed
+    names[k] = files.is_dir(path) and (path:gsub("/+$", "") .. "/results.json") or path
+    local why = compare.check(doc, names[k])
+    if why then return fail(why) end
     docs[k] = doc
   end
   local md, code
   if o.devices then
     md, code = require("robolua.devices_compare").markdown(docs[1], docs[2]), 0
   else
-    local ok, res = pcall(compare.run, docs[1], docs[2], { threshold = o.threshold, alpha = o.alpha, force = o.force })
+    local ok, res = pcall(compare.run, docs[1], docs[2], { threshold = o.threshold, alpha = o.alpha, force = o.force,
+      base_name = names[1], new_name = names[2] })
     if not ok then return fail(tostring(res)) end
     md, code = res.markdown, res.exit_code
   end
