@@ -214,8 +214,10 @@ function M.markdown(cmp, base, new)
   lines[#lines + 1] = "| configuration | backend | base median (ms) | new median (ms) | new / base | p | verdict | note |"
   lines[#lines + 1] = "|---|---|---:|---:|---:|---:|---|---|"
   for _, r in ipairs(cmp.rows) do
-    lines[#lines + 1] = string.format("| %s | %s | %.6g | %.6g | %.3f | %s | %s | %s |", r.key, r.backend, r.base_ms,
-      r.new_ms, r.ratio, r.p < 1e-12 and "<1e-12" or string.format("%.2g", r.p),
+    -- a zero base median makes the ratio NaN (INVALID): "-", not the C library's "-nan"
+    local ratio = r.ratio == r.ratio and r.ratio ~= math.huge and string.format("%.3f", r.ratio) or "-"
+    lines[#lines + 1] = string.format("| %s | %s | %.6g | %.6g | %s | %s | %s | %s |", r.key, r.backend, r.base_ms,
+      r.new_ms, ratio, r.p < 1e-12 and "<1e-12" or string.format("%.2g", r.p),
       r.verdict == "SAME" and r.verdict or "**" .. r.verdict .. "**", r.threads and ("threads " .. r.threads) or "")
   end
   if cmp.geomean then lines[#lines + 1] = string.format("| geometric mean | | | | %.3f | | | |", cmp.geomean) end
