@@ -274,6 +274,22 @@ describe("robolua compare: nothing compared is never a pass", function()
     end
     spec.fails(function() rl.baseline.compare(base, doc) end, "compare: new: result 'k | cuda': seeds[1].samples_ms[1] is null")
   end)
+  it("--devices with nothing to compare exits 2, with a comparison 0", function()
+    local cpu = write(run_doc { { "k", "cpu", samples(1.0, 0.01, 50, 1) } })
+    local code, out = compare(cpu, cpu, "--devices")
+    spec.eq(code, 2, "no CUDA point\n" .. out)
+    spec.truthy(out:find("No device measured CUDA points: nothing to compare.", 1, true), out)
+    -- two devices, but no configuration measured on both
+    local x, y = run_doc { { "k", "cuda", samples(1.0, 0.01, 50, 1) } }, run_doc { { "j", "cuda", samples(1.0, 0.01, 50, 2) } }
+    x.env.cuda, y.env.cuda = { available = true, name = "A" }, { available = true, name = "B" }
+    code, out = compare(write(x), write(y), "--devices")
+    spec.eq(code, 2, "disjoint configurations\n" .. out)
+    spec.truthy(out:find("No configuration was measured on two devices: nothing to compare.", 1, true), out)
+    y.results[1].key = "k"
+    code, out = compare(write(x), write(y), "--devices")
+    spec.eq(code, 0, "one configuration on both devices\n" .. out)
+    spec.truthy(out:find("1 of 1 ratios", 1, true), out)
+  end)
   it("host CPU, CPU count, ISA, build type and thread counts are flagged", function()
     local x = run_doc { { "k", "cpu", samples(1.0, 0.01, 50, 2) } }
     x.env.host = { cpu_model = "Xeon", logical_cpus = 16, isa = "avx512bw" }

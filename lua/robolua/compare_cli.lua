@@ -69,7 +69,9 @@ function M.main(args)
   end
   local md, code
   if o.devices then
-    md, code = require("robolua.devices_compare").markdown(docs[1], docs[2]), 0
+    local compared
+    md, compared = require("robolua.devices_compare").markdown(docs[1], docs[2])
+    code = compared > 0 and 0 or 2
   else
     local ok, res = pcall(compare.run, docs[1], docs[2], { threshold = o.threshold, alpha = o.alpha, force = o.force,
       base_name = names[1], new_name = names[2] })
