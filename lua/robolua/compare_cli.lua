@@ -1,6 +1,6 @@
--- robolua compare BASE NEW [--threshold PCT] [--alpha P] [--markdown FILE] [--force] [--devices]
+-- robolua compare BASE NEW [-o DIR] [--threshold PCT] [--alpha P] [--markdown FILE] [--force] [--devices]
 -- BASE and NEW are run folders, their results.json, or names of baselines saved with
--- --save-baseline (looked up as OUT/baselines/NAME, OUT from -o/--out, default results).
+-- --save-baseline (looked up as DIR/baselines/NAME, DIR from -o/--out after `compare`, default results).
 local record = require "robolua.record"
 local compare = require "robolua.compare"
 local files = require "robolua.files"
@@ -14,8 +14,9 @@ local function resolve(arg, out)
 end
 
 -- (robolua --help shows the same line)
-M.synopsis = "robolua compare BASE NEW [--threshold PCT] [--alpha P] [--markdown FILE] [--force] [--devices]"
-local USAGE = "usage: " .. M.synopsis
+M.synopsis = "robolua compare BASE NEW [-o DIR] [--threshold PCT] [--alpha P] [--markdown FILE] [--force] [--devices]"
+-- -o is the one option whose meaning differs from a run's, so the usage error says it
+local USAGE = "usage: " .. M.synopsis .. "\n  -o, --out DIR  a BASE or NEW that is no path names a baseline saved as DIR/baselines/NAME (default results)"
 
 -- A usage or write error: one line naming the word or the option, exit 2.
 local function fail(msg)
