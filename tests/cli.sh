@@ -9,7 +9,7 @@ check_log="$tmp/out" # every command's output goes there: shown when its exit co
 
 "$bin" --help >"$tmp/out" 2>&1; check "--help exits 0" 0 $?
 contains "--help shows usage" "$tmp/out" "usage: robolua"
-contains "--help shows every compare option" "$tmp/out" "robolua compare BASE NEW [--threshold PCT] [--alpha P] [--markdown FILE] [--force] [--devices]"
+contains "--help shows every compare option" "$tmp/out" "robolua compare BASE NEW [-o DIR] [--threshold PCT] [--alpha P] [--markdown FILE] [--force] [--devices]"
 "$bin" --version >"$tmp/out" 2>&1; check "--version exits 0" 0 $?
 contains "--version names the version" "$tmp/out" "robolua 0."
 "$bin" >"$tmp/out" 2>&1; check "no script is a usage error" 2 $?
@@ -152,6 +152,8 @@ compare_usage "compare --threshold -5" "robolua compare: --threshold: expected a
 compare_usage "compare --alpha 0" "robolua compare: --alpha: expected a number in (0, 1), got '0'" compare "$run" "$run" --alpha 0
 compare_usage "compare with a third run" "robolua compare: unexpected argument 'extra'" compare "$run" "$run" extra
 compare_usage "compare with one run" "robolua compare: needs BASE and NEW" compare "$run"
+contains "compare's usage says where -o looks up named baselines" "$tmp/out" \
+  "-o, --out DIR  a BASE or NEW that is no path names a baseline saved as DIR/baselines/NAME (default results)"
 compare_usage "compare with a missing run" "robolua compare: $tmp/nope: no such run folder or results.json" \
   compare "$run" "$tmp/nope"
 compare_usage "compare with an unknown baseline name" \

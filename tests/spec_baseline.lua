@@ -15,7 +15,7 @@ local function run_doc(entries, settings)
   local doc = { schema = "robolua.run/1", scenario = "syn", started_utc = "t", results = {},
     settings = settings or { seeds = { 0 }, warmup = 1, repeats = 50 }, env = { git = { commit = "c" }, cuda = { available = false } } }
   for _, e in ipairs(entries) do
-    doc.results[#doc.results + 1] = { key = e[1], backend = e[2], status = e.status or "ok",
+    doc.results[#doc.results + 1] = { key = e[1], backend = e[2], status = e.status or "ok", reason = e.reason,
       seeds = { { seed = 0, samples_ms = e[3] } } }
   end
   return doc
@@ -203,6 +203,92 @@ describe("robolua compare: nothing compared is never a pass", function()
     local code, out = compare(zpath, zpath)
     spec.eq(code, 2, out)
     spec.truthy(out:find("INVALID", 1, true), out)
+  end)
+  it("a zero base median is INVALID with no ratio shown (not -nan)", function()
+    local code, out = compare(write(run_doc { { "k", "cuda", { 0, 0, 0 } } }), b)
+    spec.eq(code, 2, out)
+    spec.truthy(out:find("| k | cuda | 0 | 0.99975 | - | ", 1, true) and out:find("**INVALID**", 1, true), out)
+    spec.truthy(not out:find("nan", 1, true), out)
+  end)
+  it("measured in base, planned but not measured in new (skipped, interrupted, not run): MISSING, exit 1", function()
+    local two = write(run_doc { { "k", "cpu", samples(1.0, 0.01, 50, 1) }, { "k", "cuda", samples(1.0, 0.01, 50, 2) } })
+    local cpu_only = write(run_doc { { "k", "cpu", samples(1.0, 0.01, 50, 3) },
+      { "k", "cuda", {}, status = "skipped", reason = "no usable GPU" } })
+    local code, out = compare(two, cpu_only)
+    spec.eq(code, 1, "a GPU runner without its GPU fails the gate\n" .. out)
+    spec.truthy(out:find("0 broken, 1 missing, 0 invalid.", 1, true), "counted in the summary\n" .. out)
+    spec.truthy(out:find("**missing in new** (measured in base, not in new): k | cuda: skipped: no usable GPU", 1, true),
+      "named with its reason\n" .. out)
+    spec.truthy(not out:find("Only in base", 1, true), "not merely listed\n" .. out)
+    for _, st in ipairs { "interrupted", "not_run" } do
+      local cmp = rl.baseline.compare(cjson.decode(spec.read(two)), run_doc { { "k", "cpu", samples(1.0, 0.01, 50, 3) },
+        { "k", "cuda", {}, status = st, reason = "why" } })
+      spec.eq(cmp.counts.MISSING, 1, st)
+      spec.eq(cmp.counts.BROKEN, 0, st)
+      spec.eq(cmp.missing[1], "k | cuda: " .. st .. ": why", st)
+    end
+  end)
+  it("a configuration absent from the new run's plan is only listed: exit 0", function()
+    local two = write(run_doc { { "k", "cpu", samples(1.0, 0.01, 50, 1) }, { "gone", "cpu", samples(1.0, 0.01, 50, 2) } })
+    local code, out = compare(two, write(run_doc { { "k", "cpu", samples(1.0, 0.01, 50, 3) } }))
+    spec.eq(code, 0, out)
+    spec.truthy(out:find("Only in base: gone | cpu", 1, true) and out:find("0 missing", 1, true), out)
+  end)
+  it("a malformed record is one line naming the file and the record, exit 2, never a dropped row", function()
+    local function malformed(edit, want)
+      local doc = run_doc { { "k", "cpu", samples(1.0, 0.01, 50, 3) }, { "j", "cpu", samples(1.0, 0.01, 50, 4) } }
+      edit(doc.results[1])
+      local path = write(doc)
+      for _, order in ipairs { { b, path }, { path, b } } do
+        local code, out = compare(order[1], order[2])
+        spec.eq(code, 2, want .. "\n" .. out)
+        spec.eq(out, "robolua compare: " .. path .. ": result 'k | cpu': " .. want .. "\nexit=2\n", "one line, nothing else")
+      end
+    end
+    local none = cjson.null
+    malformed(function(r) r.seeds[1].samples_ms[3] = none end, "seeds[1].samples_ms[3] is null, expected a number")
+    malformed(function(r) r.seeds[1].samples_ms[2] = "fast" end, 'seeds[1].samples_ms[2] is the string "fast", expected a number')
+    malformed(function(r) r.seeds[1].samples_ms[1] = -0.5 end, "seeds[1].samples_ms[1] is -0.5, expected a finite number >= 0")
+    malformed(function(r) r.seeds = {} end, "status ok but no timed samples (every seed's samples_ms is empty)")
+    malformed(function(r) r.seeds[1].control = true end, "status ok but no timed samples (every seed's samples_ms is empty)")
+    malformed(function(r) r.seeds = none end, "seeds is null, expected an array")
+    malformed(function(r) r.status = "bogus" end,
+      "status is 'bogus', expected one of ok, skipped, failed_verification, error, interrupted, not_run")
+    malformed(function(r) r.seeds = { 7 } end, "seeds[1] is 7, expected an object")
+    local dup = write(run_doc { { "k", "cpu", samples(1.0, 0.01, 50, 3) }, { "k", "cpu", samples(1.0, 0.01, 50, 4) } })
+    local code, out = compare(b, dup)
+    spec.eq(code, 2, out)
+    spec.eq(out, "robolua compare: " .. dup .. ": result 'k | cpu' appears twice (results[1] and results[2])\nexit=2\n")
+  end)
+  it("a malformed record in a run folder is named as its results.json; --devices checks too", function()
+    local doc = run_doc { { "k", "cuda", samples(1.0, 0.01, 50, 3) } }
+    doc.results[1].seeds[1].samples_ms[1] = cjson.null
+    local dir = tmp .. "/malformed_run"
+    os.execute("mkdir -p '" .. dir .. "'")
+    spec.write(dir .. "/results.json", cjson.encode(doc))
+    local want = "robolua compare: " .. dir .. "/results.json: result 'k | cuda': seeds[1].samples_ms[1] is null, expected a number\nexit=2\n"
+    for _, extra in ipairs { "", "--devices" } do
+      local code, out = compare(b, dir, extra)
+      spec.eq(code, 2, extra .. "\n" .. out)
+      spec.eq(out, want, extra)
+    end
+    spec.fails(function() rl.baseline.compare(base, doc) end, "compare: new: result 'k | cuda': seeds[1].samples_ms[1] is null")
+  end)
+  it("--devices with nothing to compare exits 2, with a comparison 0", function()
+    local cpu = write(run_doc { { "k", "cpu", samples(1.0, 0.01, 50, 1) } })
+    local code, out = compare(cpu, cpu, "--devices")
+    spec.eq(code, 2, "no CUDA point\n" .. out)
+    spec.truthy(out:find("No device measured CUDA points: nothing to compare.", 1, true), out)
+    -- two devices, but no configuration measured on both
+    local x, y = run_doc { { "k", "cuda", samples(1.0, 0.01, 50, 1) } }, run_doc { { "j", "cuda", samples(1.0, 0.01, 50, 2) } }
+    x.env.cuda, y.env.cuda = { available = true, name = "A" }, { available = true, name = "B" }
+    code, out = compare(write(x), write(y), "--devices")
+    spec.eq(code, 2, "disjoint configurations\n" .. out)
+    spec.truthy(out:find("No configuration was measured on two devices: nothing to compare.", 1, true), out)
+    y.results[1].key = "k"
+    code, out = compare(write(x), write(y), "--devices")
+    spec.eq(code, 0, "one configuration on both devices\n" .. out)
+    spec.truthy(out:find("1 of 1 ratios", 1, true), out)
   end)
   it("host CPU, CPU count, ISA, build type and thread counts are flagged", function()
     local x = run_doc { { "k", "cpu", samples(1.0, 0.01, 50, 2) } }

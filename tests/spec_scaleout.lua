@@ -167,7 +167,8 @@ describe("device against device", function()
     end
     local doc = { results = { rec(0, 1.0), rec(1, 1.0), rec(0, 2.0), rec(1, 2.5) }, env = {} }
     doc.results[3].key, doc.results[4].key = "shape=64x1000x512", "shape=64x1000x512"
-    local md = require("robolua.devices_compare").markdown(doc)
+    local md, compared = require("robolua.devices_compare").markdown(doc)
+    spec.eq(compared, 2, "ratios compared")
     spec.truthy(md:find("a comparison of devices (not a regression verdict)", 1, true), md)
     spec.truthy(md:find("gpu1 H100 / gpu0 H100", 1, true), md)
     spec.truthy(md:find("| shape=8x250x128 | cuda |", 1, true) and md:find(" 1.000 [", 1, true), md)
@@ -185,13 +186,15 @@ describe("device against device", function()
     end
   end)
   it("says how many devices measured CUDA points when there are fewer than two", function()
-    local md = require("robolua.devices_compare").markdown({ results = {}, env = {} })
+    local md, compared = require("robolua.devices_compare").markdown({ results = {}, env = {} })
     spec.truthy(md:find("No device measured CUDA points: nothing to compare.", 1, true), md)
+    spec.eq(compared, 0, "nothing compared")
     local r = record.new { key = "k", backend = "cuda", device = "cuda", gpu = { index = 0, name = "H100" } }
     record.seed(r, 1, 0)
     record.add_samples(r, 1, { 1, 1.1, 0.9 })
-    md = require("robolua.devices_compare").markdown({ results = { record.finalize(r, {}) }, env = {} })
+    md, compared = require("robolua.devices_compare").markdown({ results = { record.finalize(r, {}) }, env = {} })
     spec.truthy(md:find("Only one device measured CUDA points: nothing to compare.", 1, true), md)
+    spec.eq(compared, 0, "one device: nothing compared")
   end)
 end)
 

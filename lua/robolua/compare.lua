@@ -5,9 +5,12 @@
 --   AMBIGUOUS        |ratio - 1| >= threshold but p >= alpha (re-run, or take more repeats)
 --   SAME             otherwise
 --   BROKEN           measured in the base, but failed (verification, an error) in the new run
+--   MISSING          measured in the base, in the new run's plan but not measured there (skipped, e.g.
+--                    no usable GPU; interrupted; not run after another backend lost the CUDA context)
 --   INVALID          a median of zero or a non-finite ratio: nothing can be said
--- Exit codes: 1 if anything is SLOWER or BROKEN; 2 if nothing could be compared (no record matched,
--- a side has no results, different scenarios, an unreadable schema); 0 otherwise.
+-- A configuration absent from the new run's plan (the scenario changed, another shard) is only listed.
+-- Exit codes: 1 if anything is SLOWER, BROKEN or MISSING; 2 if nothing could be compared (no record
+-- matched, a side has no results, different scenarios, an unreadable schema); 0 otherwise.
 local stats = require "robolua.stats"
 local record = require "robolua.record"
 local M = {}
@@ -20,6 +23,59 @@ local function index(doc)
     order[#order + 1] = id
   end
   return by, order
+end
+
+-- The statuses record.lua writes; anything else is a hand edit or another tool's file.
+local STATUSES = { "ok", "skipped", "failed_verification", "error", "interrupted", "not_run" }
+local KNOWN_STATUS = {}
+for _, st in ipairs(STATUSES) do KNOWN_STATUS[st] = true end
+
+-- How a decoded JSON value reads in a message (cjson's null is a userdata).
+local function json_type(v)
+  if type(v) == "userdata" or v == nil then return "null" end
+  if type(v) == "string" then return string.format("the string %q", v) end
+  return type(v) == "table" and "an object or array" or tostring(v)
+end
+
+-- What is wrong with one record, or nil. Samples are what the verdict reads, so each must be a finite
+-- number >= 0 (the schema's bound; a zero median stays a row with the verdict INVALID), and an ok record
+-- must have timed samples (a run never writes one without: record.finalize makes it an error).
+local function record_problem(r)
+  if not KNOWN_STATUS[r.status] then
+    local got = type(r.status) == "string" and "'" .. r.status .. "'" or json_type(r.status)
+    return string.format("status is %s, expected one of %s", got, table.concat(STATUSES, ", "))
+  end
+  if type(r.seeds) ~= "table" then return "seeds is " .. json_type(r.seeds) .. ", expected an array" end
+  local timed = 0
+  for si = 1, #r.seeds do
+    local e = r.seeds[si]
+    if type(e) ~= "table" then return string.format("seeds[%d] is %s, expected an object", si, json_type(e)) end
+    local xs = e.samples_ms
+    if type(xs) ~= "table" then return string.format("seeds[%d].samples_ms is %s, expected an array", si, json_type(xs)) end
+    for i = 1, #xs do
+      local x = xs[i]
+      if type(x) ~= "number" then
+        return string.format("seeds[%d].samples_ms[%d] is %s, expected a number", si, i, json_type(x))
+      elseif x ~= x or x < 0 or x == math.huge then
+        return string.format("seeds[%d].samples_ms[%d] is %s, expected a finite number >= 0", si, i, tostring(x))
+      end
+    end
+    if e.control ~= true then timed = timed + #xs end
+  end
+  if r.status == "ok" and timed == 0 then return "status ok but no timed samples (every seed's samples_ms is empty)" end
+end
+
+-- A loaded run document (record.from_doc's shape) checked for what compare reads: nil when usable, else
+-- one line naming where (a file, or base/new) and the record ("WHERE: result 'KEY | BACKEND': ...").
+function M.check(doc, where)
+  local seen = {}
+  for i, r in ipairs(doc.results) do
+    local id = record.id(r)
+    if seen[id] then return string.format("%s: result '%s' appears twice (results[%d] and results[%d])", where, id, seen[id], i) end
+    seen[id] = i
+    local why = record_problem(r)
+    if why then return string.format("%s: result '%s': %s", where, id, why) end
+  end
 end
 
 local function show(v)
@@ -67,6 +123,9 @@ function M.environment_diff(base, new)
   return out
 end
 
+-- Statuses of a record that was planned but never measured (record.lua); the others failed or passed.
+local NOT_MEASURED = { skipped = true, interrupted = true, not_run = true }
+
 local function verdict_of(ratio, p, threshold, alpha)
   if ratio ~= ratio or ratio == math.huge or ratio <= 0 then return "INVALID" end
   if math.abs(ratio - 1) < threshold then return "SAME" end
@@ -80,10 +139,14 @@ function M.compare(base, new, opts)
   local threshold, alpha = opts.threshold or 0.05, opts.alpha or 0.01
   if type(threshold) ~= "number" or threshold < 0 or threshold ~= threshold then error("compare: threshold must be >= 0", 2) end
   if type(alpha) ~= "number" or not (alpha > 0 and alpha < 1) then error("compare: alpha must be in (0, 1)", 2) end
+  for _, side in ipairs { { base, "base" }, { new, "new" } } do
+    local why = M.check(side[1], side[2])
+    if why then error("compare: " .. why, 0) end
+  end
   local b_by, b_order = index(base)
   local n_by, n_order = index(new)
-  local out = { rows = {}, only_base = {}, only_new = {}, broken = {}, threshold = threshold, alpha = alpha,
-    counts = { SAME = 0, FASTER = 0, SLOWER = 0, AMBIGUOUS = 0, INVALID = 0, BROKEN = 0 } }
+  local out = { rows = {}, only_base = {}, only_new = {}, broken = {}, missing = {}, threshold = threshold, alpha = alpha,
+    counts = { SAME = 0, FASTER = 0, SLOWER = 0, AMBIGUOUS = 0, INVALID = 0, BROKEN = 0, MISSING = 0 } }
   local log_sum, logs = 0, 0
   for _, id in ipairs(b_order) do
     local b, n = b_by[id], n_by[id]
@@ -91,8 +154,11 @@ function M.compare(base, new, opts)
       if not n then
         out.only_base[#out.only_base + 1] = id
       elseif n.status ~= "ok" then
-        if n.status == "skipped" or n.status == "interrupted" then
-          out.only_base[#out.only_base + 1] = id .. " (new: " .. n.status .. ": " .. tostring(n.reason) .. ")"
+        -- planned in new but not measured there: a gate that passed here would pass a runner that lost its
+        -- GPU or was killed, so this counts like BROKEN, under its own name
+        if NOT_MEASURED[n.status] then
+          out.missing[#out.missing + 1] = id .. ": " .. n.status .. ": " .. tostring(n.reason)
+          out.counts.MISSING = out.counts.MISSING + 1
         else
           out.broken[#out.broken + 1] = id .. ": " .. n.status .. ": " .. tostring(n.reason)
           out.counts.BROKEN = out.counts.BROKEN + 1
@@ -148,27 +214,35 @@ function M.markdown(cmp, base, new)
   lines[#lines + 1] = "| configuration | backend | base median (ms) | new median (ms) | new / base | p | verdict | note |"
   lines[#lines + 1] = "|---|---|---:|---:|---:|---:|---|---|"
   for _, r in ipairs(cmp.rows) do
-    lines[#lines + 1] = string.format("| %s | %s | %.6g | %.6g | %.3f | %s | %s | %s |", r.key, r.backend, r.base_ms,
-      r.new_ms, r.ratio, r.p < 1e-12 and "<1e-12" or string.format("%.2g", r.p),
+    -- a zero base median makes the ratio NaN (INVALID): "-", not the C library's "-nan"
+    local ratio = r.ratio == r.ratio and r.ratio ~= math.huge and string.format("%.3f", r.ratio) or "-"
+    lines[#lines + 1] = string.format("| %s | %s | %.6g | %.6g | %s | %s | %s | %s |", r.key, r.backend, r.base_ms,
+      r.new_ms, ratio, r.p < 1e-12 and "<1e-12" or string.format("%.2g", r.p),
       r.verdict == "SAME" and r.verdict or "**" .. r.verdict .. "**", r.threads and ("threads " .. r.threads) or "")
   end
   if cmp.geomean then lines[#lines + 1] = string.format("| geometric mean | | | | %.3f | | | |", cmp.geomean) end
   lines[#lines + 1] = ""
   local c = cmp.counts
-  lines[#lines + 1] = string.format("%d same, %d faster, %d slower, %d ambiguous, %d broken, %d invalid.", c.SAME, c.FASTER,
-    c.SLOWER, c.AMBIGUOUS, c.BROKEN, c.INVALID)
+  lines[#lines + 1] = string.format("%d same, %d faster, %d slower, %d ambiguous, %d broken, %d missing, %d invalid.", c.SAME,
+    c.FASTER, c.SLOWER, c.AMBIGUOUS, c.BROKEN, c.MISSING, c.INVALID)
   if c.AMBIGUOUS > 0 then
     lines[#lines + 1] = "Ambiguous: a change beyond the threshold that the samples do not establish; re-run both, or with more repeats."
   end
   for _, b in ipairs(cmp.broken) do lines[#lines + 1] = "- **broken in new**: " .. b end
+  for _, m in ipairs(cmp.missing) do lines[#lines + 1] = "- **missing in new** (measured in base, not in new): " .. m end
   if #cmp.only_base > 0 then lines[#lines + 1] = "Only in base: " .. table.concat(cmp.only_base, "; ") end
   if #cmp.only_new > 0 then lines[#lines + 1] = "Only in new: " .. table.concat(cmp.only_new, "; ") end
   if #cmp.rows == 0 then lines[#lines + 1] = "**Nothing was compared: no configuration was measured in both runs.**" end
   return table.concat(lines, "\n") .. "\n"
 end
 
--- The whole comparison: {cmp, markdown, exit_code, error}.
+-- The whole comparison: {cmp, markdown, exit_code, error}. opts.base_name, opts.new_name: how a
+-- malformed document is named (its file; default base, new).
 function M.run(base, new, opts)
+  for _, side in ipairs { { base, opts and opts.base_name or "base" }, { new, opts and opts.new_name or "new" } } do
+    local why = M.check(side[1], side[2])
+    if why then return { markdown = "robolua compare: " .. why .. "\n", exit_code = 2, error = why } end
+  end
   if base.scenario ~= new.scenario and not (opts and opts.force) then
     local msg = string.format("the runs are of different scenarios ('%s' and '%s'); --force compares them anyway", tostring(base.scenario), tostring(new.scenario))
     return { markdown = "robolua compare: " .. msg .. "\n", exit_code = 2, error = msg }
@@ -176,7 +250,7 @@ function M.run(base, new, opts)
   local cmp = M.compare(base, new, opts)
   local md = M.markdown(cmp, base, new)
   local code = 0
-  if cmp.counts.SLOWER > 0 or cmp.counts.BROKEN > 0 then code = 1 end
+  if cmp.counts.SLOWER > 0 or cmp.counts.BROKEN > 0 or cmp.counts.MISSING > 0 then code = 1 end
   if #cmp.rows == 0 or cmp.counts.INVALID == #cmp.rows then code = 2 end
   return { cmp = cmp, markdown = md, exit_code = code }
 end

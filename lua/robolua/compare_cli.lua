@@ -1,6 +1,6 @@
--- robolua compare BASE NEW [--threshold PCT] [--alpha P] [--markdown FILE] [--force] [--devices]
+-- robolua compare BASE NEW [-o DIR] [--threshold PCT] [--alpha P] [--markdown FILE] [--force] [--devices]
 -- BASE and NEW are run folders, their results.json, or names of baselines saved with
--- --save-baseline (looked up as OUT/baselines/NAME, OUT from -o/--out, default results).
+-- --save-baseline (looked up as DIR/baselines/NAME, DIR from -o/--out after `compare`, default results).
 local record = require "robolua.record"
 local compare = require "robolua.compare"
 local files = require "robolua.files"
@@ -14,8 +14,9 @@ local function resolve(arg, out)
 end
 
 -- (robolua --help shows the same line)
-M.synopsis = "robolua compare BASE NEW [--threshold PCT] [--alpha P] [--markdown FILE] [--force] [--devices]"
-local USAGE = "usage: " .. M.synopsis
+M.synopsis = "robolua compare BASE NEW [-o DIR] [--threshold PCT] [--alpha P] [--markdown FILE] [--force] [--devices]"
+-- -o is the one option whose meaning differs from a run's, so the usage error says it
+local USAGE = "usage: " .. M.synopsis .. "\n  -o, --out DIR  a BASE or NEW that is no path names a baseline saved as DIR/baselines/NAME (default results)"
 
 -- A usage or write error: one line naming the word or the option, exit 2.
 local function fail(msg)
@@ -51,22 +52,30 @@ function M.main(args)
   if #paths ~= 2 then
     return fail((#paths < 2 and "needs BASE and NEW" or ("unexpected argument '" .. paths[3] .. "'")) .. "\n" .. USAGE)
   end
-  local docs = {}
+  local docs, names = {}, {}
   for k, p in ipairs(paths) do
     if not files.exists(p) and not files.is_dir(o.out .. "/baselines/" .. p) then
       if p:find("/", 1, true) then return fail(p .. ": no such run folder or results.json") end
       return fail(string.format("%s: no such run folder or results.json, nor a baseline saved as %s/baselines/%s",
         p, o.out, p))
     end
-    local ok, doc = pcall(record.load, resolve(p, o.out))
+    local path = resolve(p, o.out)
+    local ok, doc = pcall(record.load, path)
     if not ok then return fail(tostring(doc)) end
+    -- the file record.load read, so that a malformed record is named where it can be fixed
+    names[k] = files.is_dir(path) and (path:gsub("/+$", "") .. "/results.json") or path
+    local why = compare.check(doc, names[k])
+    if why then return fail(why) end
     docs[k] = doc
   end
   local md, code
   if o.devices then
-    md, code = require("robolua.devices_compare").markdown(docs[1], docs[2]), 0
+    local compared
+    md, compared = require("robolua.devices_compare").markdown(docs[1], docs[2])
+    code = compared > 0 and 0 or 2
   else
-    local ok, res = pcall(compare.run, docs[1], docs[2], { threshold = o.threshold, alpha = o.alpha, force = o.force })
+    local ok, res = pcall(compare.run, docs[1], docs[2], { threshold = o.threshold, alpha = o.alpha, force = o.force,
+      base_name = names[1], new_name = names[2] })
     if not ok then return fail(tostring(res)) end
     md, code = res.markdown, res.exit_code
   end

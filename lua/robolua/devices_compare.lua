@@ -31,6 +31,8 @@ function M.table(docs)
   return devices, rows
 end
 
+-- The Markdown and the number of ratios it could compare (0: nothing compared, which robolua compare
+-- --devices exits 2 on, like a regression comparison that matched nothing).
 function M.markdown(a, b)
   local docs = (a == b or b == nil) and { a } or { a, b }
   local devices, rows = M.table(docs)
@@ -39,7 +41,7 @@ function M.markdown(a, b)
   if #devices < 2 then
     lines[#lines + 1] = #devices == 0 and "\nNo device measured CUDA points: nothing to compare."
       or "\nOnly one device measured CUDA points: nothing to compare."
-    return table.concat(lines, "\n") .. "\n"
+    return table.concat(lines, "\n") .. "\n", 0
   end
   lines[#lines + 1] = "- ratio = device median / " .. devices[1].name .. " median; range: the lowest and highest ratio the two 95% CIs of the medians allow"
   lines[#lines + 1] = ""
@@ -71,8 +73,12 @@ function M.markdown(a, b)
     lines[#lines + 1] = table.concat(cells)
   end
   lines[#lines + 1] = ""
-  lines[#lines + 1] = string.format("%d of %d ratios have 1.0 within the range the CIs allow (the devices agree there within noise); the medians differ by at most %.1f%%.", within, compared, 100 * widest)
-  return table.concat(lines, "\n") .. "\n"
+  if compared == 0 then
+    lines[#lines + 1] = "No configuration was measured on two devices: nothing to compare."
+  else
+    lines[#lines + 1] = string.format("%d of %d ratios have 1.0 within the range the CIs allow (the devices agree there within noise); the medians differ by at most %.1f%%.", within, compared, 100 * widest)
+  end
+  return table.concat(lines, "\n") .. "\n", compared
 end
 
 return M

@@ -222,9 +222,14 @@ function M.from_doc(doc, where)
       return nil, string.format("%s: results[%d] has no key/backend", where, i)
     end
     r.seeds = r.seeds or {}
-    for _, e in ipairs(r.seeds) do
-      e.samples_ms = e.samples_ms or {}
-      e.sm_clock_mhz = e.sm_clock_mhz or {}
+    -- a seeds or seed that is not a table (a hand edit, null) is left for the reader to name: compare.check
+    if type(r.seeds) == "table" then
+      for _, e in ipairs(r.seeds) do
+        if type(e) == "table" then
+          e.samples_ms = e.samples_ms or {}
+          e.sm_clock_mhz = e.sm_clock_mhz or {}
+        end
+      end
     end
     r.device = r.device or (r.backend == "cuda" and "cuda" or "cpu") -- schema 1 had no device field
   end
