@@ -128,6 +128,20 @@ check "robolua compare fast base (names; base's samples are 4x fast's, so SLOWER
 check "robolua compare slow base (names; FASTER): exit 0" 0 $?
 contains "... FASTER" "$tmp/cmp.md" "FASTER"
 
+# a malformed baseline is refused before anything is measured (--dry-run finds it)
+mkdir -p "$out/baselines/broken"
+"$bin" -e "
+  local json, files = require 'robolua.json', require 'robolua.files'
+  local d = json.decode(files.read('$base'))
+  d.results[1].seeds[1].samples_ms[1] = 'fast'
+  files.write('$out/baselines/broken/results.json', json.encode(d))" >"$tmp/log" 2>&1
+"$bin" -q --dry-run -o "$out" --baseline broken "$tmp/bl.lua" >"$tmp/log" 2>&1
+check "--baseline of a malformed baseline: a usage error before measuring (--dry-run, exit 2)" 2 $?
+contains "... naming the record and the sample" "$tmp/log" "--baseline broken: $out/baselines/broken/results.json: result 'shape=4x200x16 dtype=f32 | cpu': seeds[1].samples_ms[1]"
+# different script arguments are flagged (they change what a script measures, not its definition's hash)
+"$bin" -q -o "$out" --baseline base "$tmp/bl.lua" extra-arg >"$tmp/gate.md" 2>"$tmp/log"
+contains "a run with other script arguments than the baseline's is flagged" "$tmp/gate.md" "the script arguments differ: '' -> 'extra-arg'"
+
 # errors: a missing baseline, a name that is not a plain name
 "$bin" -q -o "$out" --baseline nosuch "$tmp/bl.lua" >"$tmp/log" 2>&1
 check "--baseline nosuch: exit 2" 2 $?

@@ -29,7 +29,7 @@ options:
   --devices LIST|all   run the CUDA points on each listed GPU, one worker process per GPU
   --shard I/N|slurm    run shard I of N of the plan (slurm: SLURM_ARRAY_TASK_ID and the array size)
   --save-baseline NAME after the run, store it as OUT/baselines/NAME
-  --baseline NAME      after the run, compare it with OUT/baselines/NAME (exit 1 if SLOWER)
+  --baseline NAME      after the run, compare it with OUT/baselines/NAME (exit 1 if SLOWER, BROKEN or MISSING)
   --threshold PCT      with --baseline: a change smaller than PCT % is SAME (default 5)
   --alpha P            with --baseline: the significance level of SLOWER/FASTER (default 0.01)
   -h, --help           this text

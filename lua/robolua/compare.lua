@@ -207,6 +207,11 @@ function M.markdown(cmp, base, new)
   if #diff > 0 then
     lines[#lines + 1] = "- **warning: the runs were measured differently: " .. table.concat(diff, ", ") .. "** (a change may come from the method, not the code)"
   end
+  local args_base, args_new = table.concat(base.script_args or {}, " "), table.concat(new.script_args or {}, " ")
+  if args_base ~= args_new then -- (arguments change what a script measures without changing its hash)
+    lines[#lines + 1] = string.format("- **warning: the script arguments differ: '%s' -> '%s'** (a change may come from them, not the code)",
+      args_base, args_new)
+  end
   if base.definition_hash and new.definition_hash and base.definition_hash ~= new.definition_hash then
     lines[#lines + 1] = "- warning: the scenario definitions differ (definition hash " .. base.definition_hash .. " -> " .. new.definition_hash .. ")"
   end

@@ -133,6 +133,10 @@ function M.baseline_doc(cli, scenario)
     usage.raise(string.format("%s: no baseline %s/ (--save-baseline %s saves one)", typed, dir, cli.baseline))
   end
   local ok, doc = pcall(record.load, dir .. "/results.json")
+  if ok then -- (a malformed record is refused now, before anything is measured, not after)
+    local problem = require("robolua.compare").check(doc, dir .. "/results.json")
+    if problem then ok, doc = false, problem end
+  end
   if not ok then usage.raise(typed .. ": " .. tostring(doc)) end
   if doc.scenario ~= scenario then
     usage.raise(string.format("%s: a baseline of scenario '%s', not of '%s'", typed, tostring(doc.scenario), tostring(scenario)))
