@@ -124,6 +124,18 @@ fi
 # robolua compare resolves names under -o; direction matters
 "$bin" compare -o "$out" fast base >"$tmp/cmp.md" 2>"$tmp/log"
 check "robolua compare fast base (names; base's samples are 4x fast's, so SLOWER): exit 1" 1 $?
+"$bin" compare -o "$out" fast base --json "$tmp/cmp.json" >"$tmp/cmp.md" 2>"$tmp/log"
+check "robolua compare --json FILE: the same exit (1)" 1 $?
+"$bin" -e "local d = require('robolua.json').decode(require('robolua.files').read('$tmp/cmp.json'))
+  assert(d.schema == 'robolua.compare/1' and d.exit_code == 1 and d.counts.slower == 1, 'counts and exit code')
+  local r = d.rows[1]
+  assert(r.key == 'shape=4x200x16 dtype=f32' and r.backend == 'cpu' and r.verdict == 'SLOWER' and r.ratio > 1, 'the row')
+  assert(type(d.missing) == 'table' and #d.missing == 0 and d.base.scenario == 'bl', 'lists and sides')" >"$tmp/log" 2>&1
+check "... the JSON has the verdicts per configuration, the counts and the exit code" 0 $?
+json_run=$(find "$out" -name compare-fast.json | head -1)
+if [ -n "$json_run" ]; then check "--baseline fast writes compare-fast.json in the run folder" 0 0; else check "--baseline fast writes compare-fast.json" 0 1; fi
+"$bin" compare -o "$out" fast base --devices --json "$tmp/x.json" >"$tmp/log" 2>&1
+check "--json with --devices is a usage error (a device table has no verdicts)" 2 $?
 "$bin" compare -o "$out" slow base >"$tmp/cmp.md" 2>"$tmp/log"
 check "robolua compare slow base (names; FASTER): exit 0" 0 $?
 contains "... FASTER" "$tmp/cmp.md" "FASTER"

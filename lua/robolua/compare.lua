@@ -241,6 +241,33 @@ function M.markdown(cmp, base, new)
   return table.concat(lines, "\n") .. "\n"
 end
 
+-- The comparison as a JSON document for a CI job to read (robolua compare --json FILE; a run's --baseline
+-- writes compare-NAME.json): the per-configuration verdicts the Markdown table shows, the counts, the
+-- exit code and the differences the Markdown warns of. res: M.run's result.
+function M.json_doc(res, base, new)
+  local function side(doc, path)
+    local e = doc.env or {}
+    return { scenario = doc.scenario, path = path, commit = e.git and e.git.commit, started_utc = doc.started_utc,
+      gpu = e.cuda and e.cuda.available and e.cuda.name or nil, script_args = doc.script_args or {} }
+  end
+  local out = { schema = "robolua.compare/1", exit_code = res.exit_code, error = res.error,
+    base = side(base, res.base_name), new = side(new, res.new_name) }
+  local cmp = res.cmp
+  if not cmp then return out end
+  out.threshold_pct, out.alpha, out.geomean_ratio = cmp.threshold * 100, cmp.alpha, cmp.geomean
+  out.counts = {}
+  for verdict, n in pairs(cmp.counts) do out.counts[verdict:lower()] = n end
+  out.rows = {}
+  for i, r in ipairs(cmp.rows) do
+    out.rows[i] = { key = r.key, backend = r.backend, base_median_ms = r.base_ms, new_median_ms = r.new_ms, ratio = r.ratio,
+      p = r.p, verdict = r.verdict, n_base = r.n_base, n_new = r.n_new, threads = r.threads }
+  end
+  out.broken, out.missing, out.only_base, out.only_new = cmp.broken, cmp.missing, cmp.only_base, cmp.only_new
+  out.environment_diff, out.settings_diff = M.environment_diff(base, new), M.settings_diff(base, new)
+  out.definitions_differ = base.definition_hash ~= nil and new.definition_hash ~= nil and base.definition_hash ~= new.definition_hash
+  return out
+end
+
 -- The whole comparison: {cmp, markdown, exit_code, error}. opts.base_name, opts.new_name: how a
 -- malformed document is named (its file; default base, new).
 function M.run(base, new, opts)
@@ -254,10 +281,11 @@ function M.run(base, new, opts)
   end
   local cmp = M.compare(base, new, opts)
   local md = M.markdown(cmp, base, new)
+  local names = { base_name = opts and opts.base_name, new_name = opts and opts.new_name }
   local code = 0
   if cmp.counts.SLOWER > 0 or cmp.counts.BROKEN > 0 or cmp.counts.MISSING > 0 then code = 1 end
   if #cmp.rows == 0 or cmp.counts.INVALID == #cmp.rows then code = 2 end
-  return { cmp = cmp, markdown = md, exit_code = code }
+  return { cmp = cmp, markdown = md, exit_code = code, base_name = names.base_name, new_name = names.new_name }
 end
 
 return M

@@ -11,7 +11,8 @@ M.ARRAY_KEYS = {
   results = true, gates = true, reports = true, seeds = true, samples_ms = true, sm_clock_mhz = true,
   seed_medians = true, control_medians = true, backends = true, shards = true, devices = true, kernels = true,
   warnings = true, missing = true, duplicate = true, only_base = true, only_new = true, rows = true,
-  axes_order = true, points = true, load_avg = true, require = true, script_args = true,
+  axes_order = true, points = true, load_avg = true, require = true, script_args = true, broken = true,
+  environment_diff = true, settings_diff = true,
 }
 
 local escapes = { ['"'] = '\\"', ["\\"] = "\\\\", ["\b"] = "\\b", ["\f"] = "\\f", ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t" }

@@ -167,7 +167,11 @@ local function compare_baseline(run, cli)
     for verdict, n in pairs(res.cmp.counts) do counts[verdict:lower()] = n end
     run.baseline.counts = counts
   end
-  if run.dir then pcall(files.write, run.dir .. "/compare-" .. cli.baseline .. ".md", res.markdown) end
+  if run.dir then
+    pcall(files.write, run.dir .. "/compare-" .. cli.baseline .. ".md", res.markdown)
+    local doc = require("robolua.compare").json_doc(res, M.baseline_doc(cli, run.scenario), run)
+    pcall(files.write, run.dir .. "/compare-" .. cli.baseline .. ".json", require("robolua.json").encode(doc) .. "\n")
+  end
   return res.exit_code, res.markdown
 end
 
