@@ -136,6 +136,8 @@ json_run=$(find "$out" -name compare-fast.json | head -1)
 if [ -n "$json_run" ]; then check "--baseline fast writes compare-fast.json in the run folder" 0 0; else check "--baseline fast writes compare-fast.json" 0 1; fi
 "$bin" compare -o "$out" fast base --devices --json "$tmp/x.json" >"$tmp/log" 2>&1
 check "--json with --devices is a usage error (a device table has no verdicts)" 2 $?
+"$bin" -o "$out" compare fast base >"$tmp/cmp.md" 2>"$tmp/log"
+check "robolua -o DIR compare fast base (-o before the subcommand, as for a run): exit 1" 1 $?
 "$bin" compare -o "$out" slow base >"$tmp/cmp.md" 2>"$tmp/log"
 check "robolua compare slow base (names; FASTER): exit 0" 0 $?
 contains "... FASTER" "$tmp/cmp.md" "FASTER"

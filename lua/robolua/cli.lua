@@ -236,13 +236,17 @@ local subcommands = { compare = "robolua.compare_cli", merge = "robolua.merge", 
 function M.main(argv)
   local rl = require "robolua"
   _G.robolua = rl
-  local sub = subcommands[argv[1] or ""]
+  -- `robolua -o DIR compare ...`: -o written where a run's options go means compare's -o (where named
+  -- baselines are looked up), not an unknown script named compare
+  local first, out_before = 1, nil
+  if (argv[1] == "-o" or argv[1] == "--out") and argv[2] and argv[3] == "compare" then first, out_before = 3, argv[2] end
+  local sub = subcommands[argv[first] or ""]
   if sub then
     local words = {}
     for i = 0, #argv do words[#words + 1] = shell_quote(argv[i]) end
     rl.cli.command, rl.cli.argv0 = table.concat(words, " "), argv[0]
-    local args = {}
-    for i = 2, #argv do args[#args + 1] = argv[i] end
+    local args = out_before and { "-o", out_before } or {}
+    for i = first + 1, #argv do args[#args + 1] = argv[i] end
     local code = 2
     local status = protected(function() code = require(sub).main(args) end)
     return status ~= 0 and status or code
