@@ -445,7 +445,16 @@ describe("bad input", function()
     fails(function() rl.fuse { streams = {}, tgt_times = e.tgt_times } end, "streams", "1 to 8")
     fails(function() rl.fuse { streams = e.streams } end, "tgt_times", "tensor")
     fails(function() rl.fuse(with(nil, "dtype", "f64")) end, "dtype", "f32, bf16 or f16")
-    fails(function() rl.fuse(with(nil, "launch", "twice")) end, "opts.launch", "twice")
+    fails(function() rl.fuse(with(nil, "launch", "twice")) end, "launch: unknown launch 'twice'")
+    -- rl.fuse's options are fields of its spec: errors name them as written there, not as opts.X
+    local ok, err = pcall(rl.fuse, with(nil, "fill", "nan"))
+    spec.truthy(not ok and tostring(err):find("fill: expected a number, got string", 1, true) and not tostring(err):find("opts.", 1, true),
+      tostring(err))
+    ok, err = pcall(rl.fuse, with(nil, "validate", 1))
+    spec.truthy(not ok and tostring(err):find("validate: expected a boolean", 1, true) and not tostring(err):find("opts.", 1, true),
+      tostring(err))
+    ok, err = pcall(rl.bench.fuse, e, { launch = "twice" })
+    spec.truthy(not ok and tostring(err):find("opts.launch: unknown launch", 1, true), "bench.fuse's options are opts: " .. tostring(err))
     fails(function() rl.fuse(with(nil, "out", rl.empty({ 1, 1, 1 }))) end, "out", "expected shape")
     fails(function() rl.fuse(with(1, "src_times", rl.tensor(nil, { 3, 2 }))) end, "streams[1].src_times", "expected shape")
   end)
@@ -460,7 +469,7 @@ describe("bad input", function()
     if rl.cuda.available() then
       fails(function() rl.fuse(with(2, "src", e.streams[2].src:to("cuda"))) end, "streams[2].src", "on cuda", "tgt_times is on cpu")
     else
-      fails(function() rl.fuse(with(nil, "backend", "cuda")) end, "opts.backend", "cuda is not available")
+      fails(function() rl.fuse(with(nil, "backend", "cuda")) end, "backend: cuda is not available")
     end
   end)
   it("the resample form names its own arguments", function()

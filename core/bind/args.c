@@ -126,31 +126,36 @@ void rl_check_keys(lua_State *L, int t, const char *prefix, const char *noun, co
   }
 }
 
-lua_Integer rl_opt_integer(lua_State *L, int t, const char *key, lua_Integer def, lua_Integer min,
-                           lua_Integer max) {
+lua_Integer rl_field_integer(lua_State *L, int t, const char *prefix, const char *key, lua_Integer def, lua_Integer min,
+                             lua_Integer max) {
   push_field(L, t, key);
   lua_Integer v = def;
   if (!lua_isnil(L, -1)) {
     int isint;
     v = lua_tointegerx(L, -1, &isint);
-    if (!isint) luaL_error(L, "opts.%s: expected an integer, got %s", key, value_text(L, -1));
+    if (!isint) luaL_error(L, "%s%s: expected an integer, got %s", prefix, key, value_text(L, -1));
     if (v < min || v > max)
-      luaL_error(L, "opts.%s: %I is out of range [%I, %I]", key, v, min, max);
+      luaL_error(L, "%s%s: %I is out of range [%I, %I]", prefix, key, v, min, max);
   }
   lua_pop(L, 1);
   return v;
 }
+lua_Integer rl_opt_integer(lua_State *L, int t, const char *key, lua_Integer def, lua_Integer min,
+                           lua_Integer max) {
+  return rl_field_integer(L, t, "opts.", key, def, min, max);
+}
 
-double rl_opt_number(lua_State *L, int t, const char *key, double def) {
+double rl_field_number(lua_State *L, int t, const char *prefix, const char *key, double def) {
   push_field(L, t, key);
   double v = def;
   if (!lua_isnil(L, -1)) {
-    if (!lua_isnumber(L, -1)) luaL_error(L, "opts.%s: expected a number, got %s", key, luaL_typename(L, -1));
+    if (!lua_isnumber(L, -1)) luaL_error(L, "%s%s: expected a number, got %s", prefix, key, luaL_typename(L, -1));
     v = lua_tonumber(L, -1);
   }
   lua_pop(L, 1);
   return v;
 }
+double rl_opt_number(lua_State *L, int t, const char *key, double def) { return rl_field_number(L, t, "opts.", key, def); }
 
 double rl_opt_number_in(lua_State *L, int t, const char *key, double def, double min, double max) {
   double v = rl_opt_number(L, t, key, def);
@@ -162,15 +167,18 @@ double rl_opt_number_in(lua_State *L, int t, const char *key, double def, double
   return v;
 }
 
-const char *rl_opt_string(lua_State *L, int t, const char *key, const char *def) {
+const char *rl_field_string(lua_State *L, int t, const char *prefix, const char *key, const char *def) {
   push_field(L, t, key);
   const char *v = def;
   if (!lua_isnil(L, -1)) {
-    if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "opts.%s: expected a string, got %s", key, luaL_typename(L, -1));
+    if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "%s%s: expected a string, got %s", prefix, key, luaL_typename(L, -1));
     v = lua_tostring(L, -1); /* stays alive: the options table holds it */
   }
   lua_pop(L, 1);
   return v;
+}
+const char *rl_opt_string(lua_State *L, int t, const char *key, const char *def) {
+  return rl_field_string(L, t, "opts.", key, def);
 }
 
 rl_timing_mode rl_opt_timing_mode(lua_State *L, int t) {
@@ -198,16 +206,17 @@ void rl_check_timed_backend(lua_State *L, rl_backend b, const rl_timing_opts *o)
     luaL_error(L, "opts.rotate: input rotation exists only for the cuda backend");
 }
 
-int rl_opt_boolean(lua_State *L, int t, const char *key, int def) {
+int rl_field_boolean(lua_State *L, int t, const char *prefix, const char *key, int def) {
   push_field(L, t, key);
   int v = def;
   if (!lua_isnil(L, -1)) {
-    if (!lua_isboolean(L, -1)) luaL_error(L, "opts.%s: expected a boolean, got %s", key, luaL_typename(L, -1));
+    if (!lua_isboolean(L, -1)) luaL_error(L, "%s%s: expected a boolean, got %s", prefix, key, luaL_typename(L, -1));
     v = lua_toboolean(L, -1);
   }
   lua_pop(L, 1);
   return v;
 }
+int rl_opt_boolean(lua_State *L, int t, const char *key, int def) { return rl_field_boolean(L, t, "opts.", key, def); }
 
 void rl_push_array(lua_State *L, const double *v, int n) {
   lua_createtable(L, n, 0);

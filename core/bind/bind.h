@@ -25,6 +25,13 @@ double rl_opt_number(lua_State *L, int t, const char *key, double def);
 double rl_opt_number_in(lua_State *L, int t, const char *key, double def, double min, double max);
 const char *rl_opt_string(lua_State *L, int t, const char *key, const char *def);
 int rl_opt_boolean(lua_State *L, int t, const char *key, int def);
+/* The same readers for a field of another table (a spec), named in errors as <prefix><key>: rl_opt_* are
+   these with "opts." (rl.fuse's options live in its spec, where "opts.fill" would name nothing). */
+lua_Integer rl_field_integer(lua_State *L, int t, const char *prefix, const char *key, lua_Integer def, lua_Integer min,
+                             lua_Integer max);
+double rl_field_number(lua_State *L, int t, const char *prefix, const char *key, double def);
+const char *rl_field_string(lua_State *L, int t, const char *prefix, const char *key, const char *def);
+int rl_field_boolean(lua_State *L, int t, const char *prefix, const char *key, int def);
 /* opts at t is nil or a table, else "<fname>: options must be a table"; with keys (NULL-terminated; NULL:
    unchecked, where another layer checks them), each key is one of them, else "<fname>: opts: unknown
    option K (expected a, b, ...)". */
@@ -104,6 +111,7 @@ typedef struct {
   rl_device device;
   int threads, per_stream, validate, strict;
   int resample_style; /* errors name rl.resample's arguments (src, src_times, opts.modes, ...) */
+  const char *opt_prefix, *spec_prefix; /* how errors name an option and a spec field: "opts." or "" */
   int keep, keep_n;   /* stack index of the table holding the call's temporaries, and its length */
   double *operands;   /* spec.operands (reference only): each element's lerp operand sum, or NULL */
 } rl_fuse_call;

@@ -270,7 +270,7 @@ static void push_output(lua_State *L, rl_fuse_call *c, int spec) {
     luaL_error(L, "%s: the output is f32, bf16 or f16, got %s", c->resample_style ? "opts.dtype" : "dtype", rl_dtype_name(dt));
   if (c->backend == RL_BACKEND_REFERENCE) dt = RL_F64;
   a->out_dtype = dt;
-  a->fill = rl_opt_number(L, spec, "fill", NAN);
+  a->fill = rl_field_number(L, spec, c->spec_prefix, "fill", NAN);
   a->fill_bits = 0;
   rl_store_f64(&a->fill_bits, dt, 0, a->fill);
   const int64_t shape[3] = {a->batch, a->target_len, a->out_dim};
@@ -319,18 +319,22 @@ void rl_check_fuse_call(lua_State *L, int spec, int opts, int resample_style, rl
   rl_check_opts(L, opts, "fuse", NULL); /* (keys: l_fuse.c, per entry point) */
   lua_newtable(L);
   c->keep = lua_gettop(L);
-  const char *backend = rl_opt_string(L, opts, "backend", "cpu");
+  /* how errors name a field: rl.fuse's options are in its spec (fill, not opts.fill); rl.bench.fuse's
+     and rl.resample's are in opts */
+  c->opt_prefix = opts == spec && !resample_style ? "" : "opts.";
+  c->spec_prefix = resample_style ? "opts." : "";
+  const char *backend = rl_field_string(L, opts, c->opt_prefix, "backend", "cpu");
   if (strcmp(backend, "cpu") == 0) c->backend = RL_BACKEND_CPU;
   else if (strcmp(backend, "reference") == 0) c->backend = RL_BACKEND_REFERENCE;
   else if (strcmp(backend, "cuda") == 0) c->backend = RL_BACKEND_CUDA;
-  else luaL_error(L, "opts.backend: unknown backend '%s' (expected cpu, reference or cuda)", backend);
-  c->threads = (int)rl_opt_integer(L, opts, "threads", 0, 0, 4096);
-  const char *launch = rl_opt_string(L, opts, "launch", "fused");
+  else luaL_error(L, "%sbackend: unknown backend '%s' (expected cpu, reference or cuda)", c->opt_prefix, backend);
+  c->threads = (int)rl_field_integer(L, opts, c->opt_prefix, "threads", 0, 0, 4096);
+  const char *launch = rl_field_string(L, opts, c->opt_prefix, "launch", "fused");
   if (strcmp(launch, "fused") == 0) c->per_stream = 0;
   else if (strcmp(launch, "per_stream") == 0) c->per_stream = 1;
-  else luaL_error(L, "opts.launch: unknown launch '%s' (expected \"fused\" or \"per_stream\")", launch);
-  c->validate = rl_opt_boolean(L, spec, "validate", 1);
-  c->strict = rl_opt_boolean(L, spec, "strict", 0);
+  else luaL_error(L, "%slaunch: unknown launch '%s' (expected \"fused\" or \"per_stream\")", c->opt_prefix, launch);
+  c->validate = rl_field_boolean(L, spec, c->spec_prefix, "validate", 1);
+  c->strict = rl_field_boolean(L, spec, c->spec_prefix, "strict", 0);
 
   lua_getfield(L, spec, "tgt_times");
   rl_tensor *tt = rl_check_tensor(L, -1, "tgt_times");
@@ -346,7 +350,7 @@ void rl_check_fuse_call(lua_State *L, int spec, int opts, int resample_style, rl
   c->device = tt->device;
   const rl_device want = c->backend == RL_BACKEND_CUDA ? RL_CUDA : RL_HOST;
   if (c->backend == RL_BACKEND_CUDA && !rl_cuda_available())
-    luaL_error(L, "opts.backend: cuda is not available (%s)", rl_cuda_last_error());
+    luaL_error(L, "%sbackend: cuda is not available (%s)", c->opt_prefix, rl_cuda_last_error());
   if (c->device != want)
     luaL_error(L, "tgt_times: the %s backend needs %s tensors, got %s ones (use t:to(\"%s\"))", backend,
                device_name(want), device_name(c->device), device_name(want));
