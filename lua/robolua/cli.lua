@@ -16,7 +16,7 @@ Runs a Lua 5.4 benchmark scenario inside the robolua engine.
 options:
   -e CODE              run CODE (repeatable, in order) before SCRIPT, or instead of it
   -o, --out DIR        where run folders go (default: results)
-  -q, --quiet          no progress lines (the gate table and the verdict are still printed)
+  -q, --quiet          no progress lines (the gate table, the run folder and the verdict are still printed)
   --report FMT         also print a report to stdout (csv, json, markdown; repeatable)
   --strict             skipped gates, skipped points and INCONCLUSIVE verdicts count as failures
   --require BACKEND    fail (exit 1) unless every point of BACKEND was measured (repeatable)

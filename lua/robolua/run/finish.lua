@@ -258,6 +258,7 @@ function M.finish(run, cli, opts)
   local say = #(cli.report or {}) > 0 and function(s) io.stderr:write(s) end or function(s) io.write(s) end
   if cli.quiet then
     say(md.gates(run, true))
+    if run.dir then say("reports: " .. run.dir .. "/\n") end -- (a CI job needs the folder; its name has a time stamp)
   else
     say(md.render(run, { brief = true }))
     if run.dir then say("\nreports: " .. run.dir .. "/\n") end
