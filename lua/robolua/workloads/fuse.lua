@@ -38,6 +38,7 @@
 local rl = require "robolua.core"
 local backends = require "robolua.backends"
 local usage = require "robolua.usage"
+local fuse_bytes = require "robolua.workloads.fuse_bytes"
 local M = { name = "fuse" }
 
 M.axes = { "batch", "duration_s", "policy_hz", "streams", "dtype", "out_dtype", "ragged", "clock" }
@@ -53,12 +54,8 @@ M.presets = {
   },
 }
 
--- How the minimum bytes are counted (bytes() and min_bytes(); the reports quote it).
-M.bytes_rule = "bytes = the output written once (B x T x sum D, padded targets included) + every valid target "
-  .. "time and every valid source time read once + per stream the source rows valid targets need, read once "
-  .. "(at most 2 per target for linear and slerp channels, 1 for hold and nearest, never more than the row's "
-  .. "valid samples) + the i64 length arrays (ragged); for ragged configurations the mean over the scenario's "
-  .. "seeds of each seed's exact count"
+-- How the minimum bytes are counted (bytes() and min_bytes(); the reports quote it): fuse_bytes.lua.
+M.bytes_rule = fuse_bytes.rule
 
 -- The robot_fusion report's note on the DRAM floor under the same-size copy gate. The figures were
 -- measured on an H100 (kernels/NOTES.md, "What bounds it"); card (the run's CUDA device name, or nil):
@@ -106,74 +103,9 @@ local function choice(name, v, allowed, default)
   return v
 end
 
--- Channels of a stream that need two source rows per target (linear, slerp) and one (hold, nearest).
-local function mode_channels(modes, dim)
-  local one = 0
-  local function add(m, n) if m == "hold" or m == "nearest" then one = one + n end end
-  if type(modes) == "string" then
-    add(modes, dim)
-  elseif type(modes) == "table" then
-    for _, r in ipairs(modes) do add(r[1] or r.mode, r.to - r.from) end
-  end
-  return dim - one, one
-end
-
-local function lengths(t, B, full)
-  if t == nil then
-    local out = {}
-    for b = 1, B do out[b] = full end
-    return out
-  end
-  if type(t) == "table" then return t end
-  local host = t.device == "cpu" and t or t:to("cpu")
-  local out = host:totable()
-  if host ~= t then host:close() end
-  return out
-end
-
--- What the byte count needs of a host or device fuse spec: sizes, dtypes, channel modes and the row
--- sums of its valid lengths. -> {batch, target_len, dim, time_dtype, lengths, valid_targets, per_stream}
-local function describe(spec)
-  local B, T = spec.tgt_times.shape[1], spec.tgt_times.shape[2]
-  local tl = lengths(spec.tgt_len, B, T)
-  local d = { batch = B, target_len = T, dim = 0, time_dtype = spec.tgt_times.dtype, lengths = spec.tgt_len ~= nil,
-    valid_targets = 0, per_stream = {} }
-  for b = 1, B do d.valid_targets = d.valid_targets + tl[b] end
-  for k, s in ipairs(spec.streams) do
-    local S, D = s.src.shape[2], s.src.shape[3]
-    local two, one = mode_channels(s.modes, D)
-    local sl = lengths(s.src_len, B, S)
-    local e = { source_len = S, dim = D, dtype = s.src.dtype, pair_channels = two, single_channels = one,
-      valid_times = 0, pair_rows = 0, single_rows = 0 }
-    for b = 1, B do
-      e.valid_times = e.valid_times + sl[b]
-      e.pair_rows = e.pair_rows + math.min(sl[b], 2 * tl[b])
-      e.single_rows = e.single_rows + math.min(sl[b], tl[b])
-    end
-    local name = s.name or ("stream" .. k)
-    if d.per_stream[name] then error(string.format("streams[%d]: a second stream named '%s' (names key the byte count)", k, name), 0) end
-    d.per_stream[name] = e
-    d.dim = d.dim + D
-    d.lengths = d.lengths or s.src_len ~= nil
-  end
-  return d
-end
-
--- The byte count itself (the only place the formula lives): d as describe() returns it or as config
--- stores it, with the output dtype.
-local function count(d, out_dtype)
-  local ts = rl.dtypes[d.time_dtype].size
-  local n, nstreams = d.batch * d.target_len * d.dim * rl.dtypes[out_dtype].size + d.valid_targets * ts, 0
-  for _, s in pairs(d.per_stream) do
-    nstreams = nstreams + 1
-    n = n + s.valid_times * ts + rl.dtypes[s.dtype].size * (s.pair_channels * s.pair_rows + s.single_channels * s.single_rows)
-  end
-  if d.lengths then n = n + d.batch * (nstreams + 1) * rl.dtypes.i64.size end
-  return math.floor(n + 0.5)
-end
-
 -- The minimum bytes of one concrete fuse spec (e.g. rl.robot_episodes' result; tools/fuse_quick.lua).
-function M.min_bytes(spec, out_dtype) return count(describe(spec), out_dtype or "f32") end
+M.min_bytes = fuse_bytes.min_bytes
+local describe, count = fuse_bytes.describe, fuse_bytes.count
 
 local function episodes_opts(c, seed, batch, streams)
   return { batch = batch, duration_s = c.duration_s, policy_hz = c.policy_hz, seed = seed, clock = c.clock,
@@ -223,6 +155,7 @@ function M.config(point, def)
   }
   if c.ragged == nil then c.ragged = false end
   if type(c.ragged) ~= "boolean" then usage.axis("ragged", "expected true or false, got " .. tostring(c.ragged)) end
+  c.lengths = c.ragged -- (ragged episodes carry length arrays: the count reads them)
   -- one full row: the sizes, dtypes and modes, and any error the engine would raise (an f32 clock
   -- that cannot resolve these times, too many samples) now, at plan time, rather than while measuring
   local probe = rl.robot_episodes(episodes_opts(c, 0, 1, M.presets[c.streams]))
@@ -275,14 +208,11 @@ function M.case_name(c)
   return (name:gsub("%.", "p"))
 end
 
+-- (c carries what the count reads: the sizes, valid_targets, per_stream and lengths, set by config or,
+-- for a case, by its first inputs)
 function M.bytes(c)
-  if c.case then
-    if not c.dim then return nil end -- (known once the case has run: the runner asks again)
-    return count({ batch = c.batch, target_len = c.target_len, dim = c.dim, time_dtype = c.time_dtype, lengths = c.lengths,
-      valid_targets = c.valid_targets, per_stream = c.per_stream }, c.out_dtype)
-  end
-  return count({ batch = c.batch, target_len = c.target_len, dim = c.dim, time_dtype = c.time_dtype, lengths = c.ragged,
-    valid_targets = c.valid_targets, per_stream = c.per_stream }, c.out_dtype)
+  if not c.dim then return nil end -- (a case's: known once it has run; the runner asks again)
+  return count(c, c.out_dtype)
 end
 
 -- The tensors of an input set, on any device: every stream's values, times and lengths, the targets.
