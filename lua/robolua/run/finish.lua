@@ -28,13 +28,24 @@ local function require_gate(backend)
   end }
 end
 
+-- Points of the plan not measured because they were skipped (a backend this machine lacks, a skip rule),
+-- and points planned, the reference backend's aside: a PASS says how much of the plan it stands on.
+-- -> the skipped records' "key backend: reason", and the number of points planned
+local function skipped_points(run)
+  local skipped, planned = {}, 0
+  for _, r in ipairs(run.results) do
+    if r.backend ~= "reference" then
+      planned = planned + 1
+      if r.status == "skipped" then skipped[#skipped + 1] = r.key .. " " .. r.backend .. ": " .. tostring(r.reason) end
+    end
+  end
+  return skipped, planned
+end
+
 -- --strict: every planned point (the reference backend aside) was measured.
 local function strict_points_gate()
   return { name = "every point measured (--strict)", check = function(run)
-    local skipped = {}
-    for _, r in ipairs(run.results) do
-      if r.status == "skipped" and r.backend ~= "reference" then skipped[#skipped + 1] = r.key .. " " .. r.backend .. ": " .. tostring(r.reason) end
-    end
+    local skipped = skipped_points(run)
     if #skipped > 0 then
       return { ok = false, msg = #skipped .. " points skipped: " .. table.concat(skipped, "; ", 1, math.min(#skipped, 3)) }
     end
@@ -42,18 +53,6 @@ local function strict_points_gate()
   end }
 end
 
--- Points of the plan not measured because they were skipped (a backend this machine lacks, a skip rule),
--- and points planned, the reference backend's aside: a PASS says how much of the plan it stands on.
-local function skipped_points(run)
-  local skipped, planned = 0, 0
-  for _, r in ipairs(run.results) do
-    if r.backend ~= "reference" then
-      planned = planned + 1
-      if r.status == "skipped" then skipped = skipped + 1 end
-    end
-  end
-  return skipped, planned
-end
 
 -- Judges every gate: verification first, then the scenario's, then the command line's.
 function M.judge(run, def_gates, cli)
@@ -91,7 +90,7 @@ function M.judge(run, def_gates, cli)
     local notes = {}
     if counts.skip > 0 then notes[#notes + 1] = string.format("%d gate%s skipped", counts.skip, counts.skip > 1 and "s" or "") end
     local skipped, planned = skipped_points(run)
-    if skipped > 0 then notes[#notes + 1] = string.format("%d of %d points skipped", skipped, planned) end
+    if #skipped > 0 then notes[#notes + 1] = string.format("%d of %d points skipped", #skipped, planned) end
     run.verdict = "PASS" .. (#notes > 0 and " (" .. table.concat(notes, ", ") .. ")" or "")
   end
   return counts
@@ -161,15 +160,10 @@ local function compare_baseline(run, cli)
     run.baseline = { name = cli.baseline, exit_code = 2, error = tostring(res) }
     return 2
   end
-  run.baseline = { name = cli.baseline, exit_code = res.exit_code, error = res.error }
-  if res.cmp then
-    local counts = {}
-    for verdict, n in pairs(res.cmp.counts) do counts[verdict:lower()] = n end
-    run.baseline.counts = counts
-  end
+  local doc = compare.json_doc(res, M.baseline_doc(cli, run.scenario), run) -- (its counts: lower-case verdicts)
+  run.baseline = { name = cli.baseline, exit_code = res.exit_code, error = res.error, counts = doc.counts }
   if run.dir then
     pcall(files.write, run.dir .. "/compare-" .. cli.baseline .. ".md", res.markdown)
-    local doc = require("robolua.compare").json_doc(res, M.baseline_doc(cli, run.scenario), run)
     pcall(files.write, run.dir .. "/compare-" .. cli.baseline .. ".json", require("robolua.json").encode(doc) .. "\n")
   end
   return res.exit_code, res.markdown
