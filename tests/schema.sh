@@ -74,6 +74,29 @@ fresh=("$ci_doc" "$edge_doc" "$tmp"/shards/edge-*/results.json "$tmp/merged/resu
   "$tmp/crashed/results.json")
 run_check "${#fresh[@]} documents written now validate (strict)" "$py" "$checker" "$schema" valid --strict "${fresh[@]}"
 
+# 3b. junit.xml (lua/robolua/reports/junit.lua) in each of those folders agrees with its results.json:
+#     counts, one case per gate and per result with the outcome its status maps to, medians as times; the
+#     edge run's every outcome by name; a --baseline run's comparison suite
+junit=tests/junit_check.py
+edge_dir=$(dirname "$edge_doc")
+run_check "the edge run's junit.xml: every gate and point outcome" "$py" "$junit" "$edge_dir" \
+  --expect gates:failure:verified --expect gates:skipped:"custom gate #2" --expect gates:skipped:"custom gate #3" \
+  --expect points:failure:"f32 tag=a [wrong@cpu]" --expect points:error:"f32 tag=a [failing@cpu]" \
+  --expect points:skipped:"[cuda]" --expect points:passed:"f32 tag=a [cpu]"
+for d in "$(dirname "$ci_doc")" "$tmp"/shards/edge-* "$tmp/merged" "$tmp/crashed"; do
+  run_check "junit.xml agrees with results.json in ${d#"$tmp"/}" "$py" "$junit" "$d"
+done
+run_check "a recovered run's junit.xml has the error 'the run finished'" "$py" "$junit" "$tmp/crashed" --expect "gates:error:the run finished"
+mkdir -p "$tmp/edge-cmp" && cp -r "$tmp/edge/baselines" "$tmp/edge-cmp/" # (a folder of its own: one run folder in it)
+"$bin" -q -o "$tmp/edge-cmp" --baseline edge "$tmp/edge.lua" some-arg >"$tmp/edge-cmp.log" 2>&1
+cmp_dir=$(dirname "$(find "$tmp/edge-cmp" -maxdepth 2 -path "$tmp/edge-cmp/edge-*/results.json" | head -1)")
+run_check "a --baseline run's junit.xml has the comparison suite" "$py" "$junit" "$cmp_dir" --expect "baseline:passed:f32 tag=a [cpu]"
+if "$bin" -q --no-write --report junit "$tmp/edge.lua" 2>/dev/null | "$py" -c 'import sys, xml.etree.ElementTree as E; r = E.fromstring(sys.stdin.read()); assert r.tag == "testsuites"'; then
+  ok "--report junit prints the document alone on stdout"
+else
+  bad "--report junit: stdout is not one JUnit document"
+fi
+
 # 4. committed runs: every robolua.run/2 document validates. robolua.run/1 documents (results/dev-2core,
 #    before records had device/point, gates a verdict line, verification its own shape) predate the
 #    schema; record.from_doc reads them into run/2's shape, and they are only listed here.

@@ -17,7 +17,7 @@ options:
   -e CODE              run CODE (repeatable, in order) before SCRIPT, or instead of it
   -o, --out DIR        where run folders go (default: results)
   -q, --quiet          no progress lines (the gate table, the run folder and the verdict are still printed)
-  --report FMT         also print a report to stdout (csv, json, markdown; repeatable)
+  --report FMT         also print a report to stdout (csv, json, junit, markdown; repeatable)
   --strict             skipped gates, skipped points and INCONCLUSIVE verdicts count as failures
   --require BACKEND    fail (exit 1) unless every point of BACKEND was measured (repeatable)
   --profile            verify each point, then launch it 3 times inside NVTX ranges (for nsys/ncu)
@@ -158,9 +158,9 @@ function M.parse(argv)
     end
   end
   if cli.script_index then cli.script = argv[cli.script_index] end
-  local known = { csv = true, json = true, markdown = true, md = true }
+  local known = { csv = true, json = true, junit = true, markdown = true, md = true }
   for _, f in ipairs(cli.report) do
-    if not known[f] then return nil, "--report: unknown format '" .. f .. "' (csv, json, markdown)" end
+    if not known[f] then return nil, "--report: unknown format '" .. f .. "' (csv, json, junit, markdown)" end
   end
   if cli.backend then
     local list = {}

@@ -9,6 +9,7 @@ M.formats = {
   markdown = { module = "robolua.reports.markdown", file = "report.md" },
   md = { module = "robolua.reports.markdown", file = "report.md" },
   html = { module = "robolua.reports.html", file = "report.html" },
+  junit = { module = "robolua.reports.junit", file = "junit.xml" },
 }
 
 local function format_of(name)

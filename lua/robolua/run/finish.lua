@@ -99,25 +99,24 @@ end
 -- Writes every report of the run folder; returns the first error (each report is attempted).
 function M.write_reports(run, list)
   if not run.dir then return nil end
-  local first_error, json_written
+  local first_error
+  local written = {}
   run.report_files = {}
-  for _, rep in ipairs(list or { "csv", "json", "markdown", "html" }) do
+  local function write(rep, always)
     local ok, path = pcall(reports.write, run, rep, run.dir)
     if ok then
       run.report_files[#run.report_files + 1] = path
-      json_written = json_written or rep == "json"
+      written[rep] = true
     else
       first_error = first_error or tostring(path)
-      io.stderr:write("robolua: report failed: " .. tostring(path) .. "\n")
+      io.stderr:write("robolua: " .. (always and "" or "report failed: ") .. tostring(path) .. "\n")
     end
   end
-  -- results.json always exists (compare, merge and recover read it), whatever the report list says
-  local ok, err = true, nil
-  if not json_written then ok, err = pcall(files.write, run.dir .. "/results.json", record.encode(run)) end
-  if not ok then
-    first_error = first_error or tostring(err)
-    io.stderr:write("robolua: " .. tostring(err) .. "\n")
-  end
+  for _, rep in ipairs(list or { "csv", "json", "markdown", "html" }) do write(rep) end
+  -- results.json (compare, merge and recover read it) and junit.xml (a CI reads it) always exist,
+  -- whatever the report list says
+  if not written.json then write("json", true) end
+  if not written.junit then write("junit", true) end
   return first_error
 end
 
@@ -158,10 +157,12 @@ local function compare_baseline(run, cli)
   if not ok then
     io.stderr:write("robolua: " .. tostring(res) .. "\n")
     run.baseline = { name = cli.baseline, exit_code = 2, error = tostring(res) }
+    run.comparison = nil
     return 2
   end
   local doc = compare.json_doc(res, M.baseline_doc(cli, run.scenario), run) -- (its counts: lower-case verdicts)
   run.baseline = { name = cli.baseline, exit_code = res.exit_code, error = res.error, counts = doc.counts }
+  run.comparison = doc -- (the per-configuration verdicts, for junit.xml; results.json keeps only the counts)
   if run.dir then
     pcall(files.write, run.dir .. "/compare-" .. cli.baseline .. ".md", res.markdown)
     pcall(files.write, run.dir .. "/compare-" .. cli.baseline .. ".json", require("robolua.json").encode(doc) .. "\n")
@@ -235,6 +236,7 @@ end
 function M.finish(run, cli, opts)
   local counts = M.judge(run, opts.def_gates, cli)
   local bcode, comparison = compare_baseline(run, cli)
+  run.script_error = opts.script_error -- (for junit.xml; not a field of results.json)
   local report_error = M.write_reports(run, opts.reports)
   for _, f in ipairs(cli.report or {}) do
     local ok, text = pcall(reports.render, f, run)

@@ -1,0 +1,144 @@
+-- JUnit XML report (junit.xml): the run's verdict in the form CI systems read (GitLab's
+-- `artifacts:reports:junit`, Jenkins' junit step, GitHub test-report actions). Three test suites:
+--   gates     one test case per gate: fail -> <failure>, error -> <error>, skip and inconclusive ->
+--             <skipped> (an INCONCLUSIVE verdict exits 0, so a CI must not count it as a failure;
+--             --strict has already turned both into failures); and an <error> case "the run finished"
+--             for an interrupted run or a scenario that raised (both exit 2)
+--   points    one test case per measured configuration and backend: a result that failed verification ->
+--             <failure>, one that raised -> <error>, skipped or never run -> <skipped>; an ok result's
+--             time attribute is its median in seconds, so a CI's per-test duration trend charts it
+--   baseline  with --baseline NAME: one test case per compared configuration, SLOWER, BROKEN and MISSING
+--             -> <failure> (what makes the exit code 1), INVALID -> <skipped>; a comparison that could
+--             not run -> one <error>
+-- The document is written whatever the report list says (finish.lua), like results.json.
+local fmt = require "robolua.fmt"
+local M = {}
+
+-- XML 1.0 text: the five special characters escaped, and the control characters XML 1.0 cannot hold at
+-- all (a C0 byte other than tab, newline and carriage return) replaced by '?'.
+local function xml(s)
+  s = tostring(s == nil and "" or s)
+  s = s:gsub("[%z\1-\8\11\12\14-\31]", "?")
+  return (s:gsub("[&<>\"']", { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&apos;" }))
+end
+
+-- One test case: {name, time (s, optional), kind (nil: passed; "failure", "error", "skipped"), message,
+-- out (text for <system-out>)}.
+local function case_xml(classname, c)
+  local head = string.format('    <testcase classname="%s" name="%s"%s', xml(classname), xml(c.name),
+    c.time and string.format(' time="%.9f"', c.time) or "")
+  local body = {}
+  if c.kind == "skipped" then
+    body[#body + 1] = string.format('      <skipped message="%s"/>', xml(c.message))
+  elseif c.kind then
+    body[#body + 1] = string.format('      <%s message="%s">%s</%s>', c.kind, xml(c.message), xml(c.message), c.kind)
+  end
+  if c.out and c.out ~= c.message then body[#body + 1] = "      <system-out>" .. xml(c.out) .. "</system-out>" end
+  if #body == 0 then return head .. "/>" end
+  return head .. ">\n" .. table.concat(body, "\n") .. "\n    </testcase>"
+end
+
+local function suite_xml(name, classname, cases, attrs)
+  local n = { failure = 0, error = 0, skipped = 0 }
+  local lines = {}
+  for i, c in ipairs(cases) do
+    if c.kind then n[c.kind] = n[c.kind] + 1 end
+    lines[i] = case_xml(classname, c)
+  end
+  local open = string.format('  <testsuite name="%s" tests="%d" failures="%d" errors="%d" skipped="%d"%s>', xml(name),
+    #cases, n.failure, n.error, n.skipped, attrs or "")
+  return open .. "\n" .. table.concat(lines, "\n") .. (#lines > 0 and "\n" or "") .. "  </testsuite>", n, #cases
+end
+
+local gate_kind = { pass = nil, fail = "failure", error = "error", skip = "skipped", inconclusive = "skipped" }
+
+local function gate_cases(run)
+  local cases = {}
+  -- what exits 2 without a gate saying so: an interrupted run, or a scenario script that raised
+  if run.interrupted or run.script_error then
+    local why = run.script_error and ("the scenario raised: " .. tostring(run.script_error)) or "interrupted: the results are partial"
+    cases[1] = { name = "the run finished", kind = "error", message = why }
+  end
+  for _, g in ipairs(run.gates or {}) do
+    local kind = gate_kind[g.status]
+    local msg = g.status == "inconclusive" and ("inconclusive: " .. tostring(g.msg)) or g.msg
+    cases[#cases + 1] = { name = g.name, kind = kind, message = kind and msg or nil, out = msg }
+  end
+  return cases
+end
+
+-- A measured result in one line: median, 95% CI, samples, bandwidth, % of the copy.
+local function result_line(r)
+  local s = r.stats
+  local parts = { string.format("median %s ms, %g%% CI [%s, %s] ms, %d samples", fmt.ms(s.median), 100 * (s.ci_level or 0.95),
+    fmt.ms(s.ci_lo), fmt.ms(s.ci_hi), s.n) }
+  if r.gbps then parts[#parts + 1] = string.format("%.1f GB/s", r.gbps) end
+  if r.copy_same_pct then parts[#parts + 1] = string.format("%.1f%% of a same-size copy", r.copy_same_pct)
+  elseif r.roofline_pct then parts[#parts + 1] = string.format("%.1f%% of the copy bandwidth", r.roofline_pct) end
+  return table.concat(parts, ", ")
+end
+
+local point_kind = { failed_verification = "failure", error = "error", skipped = "skipped", interrupted = "skipped",
+  not_run = "skipped" }
+
+local function point_cases(run)
+  local cases = {}
+  for _, r in ipairs(run.results or {}) do
+    local name = string.format("%s [%s%s]", r.key, r.backend, r.device and r.device ~= r.backend and ("@" .. r.device) or "")
+    if r.status == "ok" and r.stats then
+      cases[#cases + 1] = { name = name, time = r.stats.median / 1e3, out = result_line(r) }
+    else
+      local kind = point_kind[r.status] or "error"
+      cases[#cases + 1] = { name = name, kind = kind, message = r.status .. (r.reason and (": " .. tostring(r.reason)) or "") }
+    end
+  end
+  return cases
+end
+
+local row_kind = { SLOWER = "failure", INVALID = "skipped" }
+
+local function baseline_cases(run)
+  local b, doc = run.baseline, run.comparison
+  if not b then return nil end
+  local cases = {}
+  if not doc or not doc.rows then
+    cases[1] = { name = "comparison with baseline " .. b.name, kind = "error",
+      message = tostring(b.error or (doc and doc.error) or "the comparison did not run") }
+    return cases
+  end
+  for _, r in ipairs(doc.rows) do
+    local kind = row_kind[r.verdict]
+    local line = string.format("%s: new / base median %.3f (%s -> %s ms), p = %.3g", r.verdict, r.ratio or 0 / 0,
+      fmt.ms(r.base_median_ms), fmt.ms(r.new_median_ms), r.p or 0 / 0)
+    cases[#cases + 1] = { name = string.format("%s [%s]", r.key, r.backend), kind = kind, message = kind and line or nil, out = line }
+  end
+  for _, id in ipairs(doc.broken or {}) do cases[#cases + 1] = { name = id, kind = "failure", message = "BROKEN: " .. id } end
+  for _, id in ipairs(doc.missing or {}) do cases[#cases + 1] = { name = id, kind = "failure", message = "MISSING: " .. id } end
+  return cases
+end
+
+function M.render(run)
+  local scenario = tostring(run.scenario or "scenario")
+  local stamp = run.started_utc and string.format(' timestamp="%s"', xml(tostring(run.started_utc):gsub("Z$", ""))) or ""
+  local host = run.env and run.env.host and run.env.host.hostname
+  local attrs = stamp .. (host and string.format(' hostname="%s"', xml(host)) or "")
+  local suites = {
+    { scenario .. ": gates", "robolua." .. scenario .. ".gates", gate_cases(run) },
+    { scenario .. ": points", "robolua." .. scenario .. ".points", point_cases(run) },
+  }
+  local bcases = baseline_cases(run)
+  if bcases then
+    suites[#suites + 1] = { scenario .. ": baseline " .. run.baseline.name, "robolua." .. scenario .. ".baseline", bcases }
+  end
+  local body, total = {}, { tests = 0, failure = 0, error = 0, skipped = 0 }
+  for i, s in ipairs(suites) do
+    local text, n, tests = suite_xml(s[1], s[2], s[3], attrs)
+    body[i] = text
+    total.tests = total.tests + tests
+    for k, v in pairs(n) do total[k] = total[k] + v end
+  end
+  return string.format('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="robolua %s" tests="%d" failures="%d" errors="%d" skipped="%d">\n%s\n</testsuites>\n',
+    xml(scenario), total.tests, total.failure, total.error, total.skipped, table.concat(body, "\n"))
+end
+
+return M
