@@ -136,6 +136,18 @@ json_run=$(find "$out" -name compare-fast.json | head -1)
 if [ -n "$json_run" ]; then check "--baseline fast writes compare-fast.json in the run folder" 0 0; else check "--baseline fast writes compare-fast.json" 0 1; fi
 "$bin" compare -o "$out" fast base --devices --json "$tmp/x.json" >"$tmp/log" 2>&1
 check "--json with --devices is a usage error (a device table has no verdicts)" 2 $?
+"$bin" compare -o "$out" fast base --junit "$tmp/cmp.xml" >"$tmp/cmp.md" 2>"$tmp/log"
+check "robolua compare --junit FILE: the same exit (1)" 1 $?
+contains "... the JUnit suite counts the SLOWER row as a failure" "$tmp/cmp.xml" 'tests="1" failures="1" errors="0" skipped="0"'
+contains "... and names it" "$tmp/cmp.xml" '<testcase classname="robolua.bl.compare" name="shape=4x200x16 dtype=f32 [cpu]">'
+contains "... with the verdict as the failure's message" "$tmp/cmp.xml" '<failure message="SLOWER: new / base median'
+"$bin" compare -o "$out" slow base --junit "$tmp/cmp.xml" >"$tmp/cmp.md" 2>"$tmp/log"
+contains "a FASTER row is a passing case" "$tmp/cmp.xml" 'tests="1" failures="0" errors="0" skipped="0"'
+"$bin" compare -o "$out" fast base --devices --junit "$tmp/x.xml" >"$tmp/log" 2>&1
+check "--junit with --devices is a usage error" 2 $?
+"$bin" compare -o "$out" fast base --junit "$tmp/no/such/dir/x.xml" >"$tmp/log" 2>&1
+check "--junit into a folder that does not exist: exit 2" 2 $?
+contains "... naming the option" "$tmp/log" "robolua compare: --junit: "
 "$bin" -o "$out" compare fast base >"$tmp/cmp.md" 2>"$tmp/log"
 check "robolua -o DIR compare fast base (-o before the subcommand, as for a run): exit 1" 1 $?
 "$bin" compare -o "$out" slow base >"$tmp/cmp.md" 2>"$tmp/log"

@@ -9,7 +9,7 @@ check_log="$tmp/out" # every command's output goes there: shown when its exit co
 
 "$bin" --help >"$tmp/out" 2>&1; check "--help exits 0" 0 $?
 contains "--help shows usage" "$tmp/out" "usage: robolua"
-contains "--help shows every compare option" "$tmp/out" "robolua compare BASE NEW [-o DIR] [--threshold PCT] [--alpha P] [--markdown FILE] [--json FILE] [--force] [--devices]"
+contains "--help shows every compare option" "$tmp/out" "robolua compare BASE NEW [-o DIR] [--threshold PCT] [--alpha P] [--markdown FILE] [--json FILE] [--junit FILE] [--force] [--devices]"
 "$bin" --version >"$tmp/out" 2>&1; check "--version exits 0" 0 $?
 contains "--version names the version" "$tmp/out" "robolua 0."
 "$bin" >"$tmp/out" 2>&1; check "no script is a usage error" 2 $?

@@ -1,4 +1,4 @@
--- robolua compare BASE NEW [-o DIR] [--threshold PCT] [--alpha P] [--markdown FILE] [--json FILE] [--force] [--devices]
+-- robolua compare BASE NEW [-o DIR] [--threshold PCT] [--alpha P] [--markdown FILE] [--json FILE] [--junit FILE] [--force] [--devices]
 -- BASE and NEW are run folders, their results.json, or names of baselines saved with
 -- --save-baseline (looked up as DIR/baselines/NAME, DIR from -o/--out after `compare`, default results).
 local record = require "robolua.record"
@@ -14,7 +14,7 @@ local function resolve(arg, out)
 end
 
 -- (robolua --help shows the same line)
-M.synopsis = "robolua compare BASE NEW [-o DIR] [--threshold PCT] [--alpha P] [--markdown FILE] [--json FILE] [--force] [--devices]"
+M.synopsis = "robolua compare BASE NEW [-o DIR] [--threshold PCT] [--alpha P] [--markdown FILE] [--json FILE] [--junit FILE] [--force] [--devices]"
 -- -o is the one option whose meaning differs from a run's, so the usage error says it
 local USAGE = "usage: " .. M.synopsis .. "\n  -o, --out DIR  a BASE or NEW that is no path names a baseline saved as DIR/baselines/NAME (default results)"
 
@@ -30,14 +30,14 @@ function M.main(args)
   local i = 1
   while args[i] do
     local a = args[i]
-    if a == "--threshold" or a == "--alpha" or a == "--markdown" or a == "--json" or a == "-o" or a == "--out" then
+    if a == "--threshold" or a == "--alpha" or a == "--markdown" or a == "--json" or a == "--junit" or a == "-o" or a == "--out" then
       local v = args[i + 1]
       if not v then return fail(a .. " needs a value") end
       if a == "--threshold" or a == "--alpha" then
         local n, range = require("robolua.cli").compare_option(a:sub(3), v)
         if not n then return fail(string.format("%s: expected %s, got '%s'", a, range, v)) end
         o[a:sub(3)] = n
-      elseif a == "--markdown" then o.markdown = v elseif a == "--json" then o.json = v else o.out = v end
+      elseif a == "--markdown" or a == "--json" or a == "--junit" then o[a:sub(3)] = v else o.out = v end
       i = i + 2
     elseif a == "--force" or a == "--devices" then
       o[a:sub(3)] = true
@@ -70,7 +70,9 @@ function M.main(args)
   end
   local md, code, json_doc
   if o.devices then
-    if o.json then return fail("--json: --devices writes a table of devices, not verdicts (use --markdown)") end
+    for _, opt in ipairs { "json", "junit" } do
+      if o[opt] then return fail("--" .. opt .. ": --devices writes a table of devices, not verdicts (use --markdown)") end
+    end
     local compared
     md, compared = require("robolua.devices_compare").markdown(docs[1], docs[2])
     code = compared > 0 and 0 or 2
@@ -89,6 +91,10 @@ function M.main(args)
   if o.json then
     local ok, err = pcall(files.write, o.json, require("robolua.json").encode(json_doc) .. "\n")
     if not ok then return fail("--json: " .. tostring(err)) end
+  end
+  if o.junit then
+    local ok, err = pcall(files.write, o.junit, require("robolua.reports.junit").render_comparison(json_doc))
+    if not ok then return fail("--junit: " .. tostring(err)) end
   end
   return code
 end

@@ -9,7 +9,7 @@
 --             time attribute is its median in seconds, so a CI's per-test duration trend charts it
 --   baseline  with --baseline NAME: one test case per compared configuration, SLOWER, BROKEN and MISSING
 --             -> <failure> (what makes the exit code 1), INVALID -> <skipped>; a comparison that could
---             not run -> one <error>
+--             not run -> one <error>. `robolua compare --junit FILE` writes this suite alone.
 -- The document is written whatever the report list says (finish.lua), like results.json.
 local fmt = require "robolua.fmt"
 local M = {}
@@ -97,15 +97,12 @@ end
 
 local row_kind = { SLOWER = "failure", INVALID = "skipped" }
 
-local function baseline_cases(run)
-  local b, doc = run.baseline, run.comparison
-  if not b then return nil end
-  local cases = {}
+-- A comparison's cases (doc: compare.json_doc's document, or nil when the comparison could not run).
+local function comparison_cases(name, doc, err)
   if not doc or not doc.rows then
-    cases[1] = { name = "comparison with baseline " .. b.name, kind = "error",
-      message = tostring(b.error or (doc and doc.error) or "the comparison did not run") }
-    return cases
+    return { { name = "comparison with " .. name, kind = "error", message = tostring(err or (doc and doc.error) or "the comparison did not run") } }
   end
+  local cases = {}
   for _, r in ipairs(doc.rows) do
     local kind = row_kind[r.verdict]
     local line = string.format("%s: new / base median %.3f (%s -> %s ms), p = %.3g", r.verdict, r.ratio or 0 / 0,
@@ -117,19 +114,8 @@ local function baseline_cases(run)
   return cases
 end
 
-function M.render(run)
-  local scenario = tostring(run.scenario or "scenario")
-  local stamp = run.started_utc and string.format(' timestamp="%s"', xml(tostring(run.started_utc):gsub("Z$", ""))) or ""
-  local host = run.env and run.env.host and run.env.host.hostname
-  local attrs = stamp .. (host and string.format(' hostname="%s"', xml(host)) or "")
-  local suites = {
-    { scenario .. ": gates", "robolua." .. scenario .. ".gates", gate_cases(run) },
-    { scenario .. ": points", "robolua." .. scenario .. ".points", point_cases(run) },
-  }
-  local bcases = baseline_cases(run)
-  if bcases then
-    suites[#suites + 1] = { scenario .. ": baseline " .. run.baseline.name, "robolua." .. scenario .. ".baseline", bcases }
-  end
+-- suites: {{name, classname, cases}, ...} -> the whole document
+local function document(title, suites, attrs)
   local body, total = {}, { tests = 0, failure = 0, error = 0, skipped = 0 }
   for i, s in ipairs(suites) do
     local text, n, tests = suite_xml(s[1], s[2], s[3], attrs)
@@ -137,8 +123,35 @@ function M.render(run)
     total.tests = total.tests + tests
     for k, v in pairs(n) do total[k] = total[k] + v end
   end
-  return string.format('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="robolua %s" tests="%d" failures="%d" errors="%d" skipped="%d">\n%s\n</testsuites>\n',
-    xml(scenario), total.tests, total.failure, total.error, total.skipped, table.concat(body, "\n"))
+  return string.format('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="%s" tests="%d" failures="%d" errors="%d" skipped="%d">\n%s\n</testsuites>\n',
+    xml(title), total.tests, total.failure, total.error, total.skipped, table.concat(body, "\n"))
+end
+
+local function stamp_attrs(started_utc, host)
+  return (started_utc and string.format(' timestamp="%s"', xml((tostring(started_utc):gsub("Z$", "")))) or "") ..
+    (host and string.format(' hostname="%s"', xml(host)) or "")
+end
+
+function M.render(run)
+  local scenario = tostring(run.scenario or "scenario")
+  local suites = {
+    { scenario .. ": gates", "robolua." .. scenario .. ".gates", gate_cases(run) },
+    { scenario .. ": points", "robolua." .. scenario .. ".points", point_cases(run) },
+  }
+  local b = run.baseline
+  if b then
+    suites[#suites + 1] = { scenario .. ": baseline " .. b.name, "robolua." .. scenario .. ".baseline",
+      comparison_cases("baseline " .. b.name, run.comparison, b.error) }
+  end
+  return document("robolua " .. scenario, suites, stamp_attrs(run.started_utc, run.env and run.env.host and run.env.host.hostname))
+end
+
+-- robolua compare --junit FILE: the comparison alone, one suite (doc: compare.json_doc's document).
+function M.render_comparison(doc)
+  local scenario = tostring(doc.new and doc.new.scenario or "scenario")
+  local title = string.format("compare %s -> %s", tostring(doc.base and doc.base.path or "base"), tostring(doc.new and doc.new.path or "new"))
+  return document("robolua " .. title, { { scenario .. ": " .. title, "robolua." .. scenario .. ".compare",
+    comparison_cases(title, doc, doc.error) } }, stamp_attrs(doc.new and doc.new.started_utc))
 end
 
 return M
