@@ -95,6 +95,39 @@ printf 'return robolua.scenario { name = "modes", seeds = { 0 }, warmup = 0, rep
 "$bin" -q --dry-run -a mode=hott "$tmp/modes.lua" >"$tmp/out" 2>&1; check "-a mode= a mode the runner lacks exits 2" 2 $?
 contains "-a mode= a mode the runner lacks is named as typed" "$tmp/out" \
   "robolua: -a mode=hott: point shape=2x20x4 dtype=f32 mode=hott: axis mode: unknown mode 'hott' (hot, cold, graph)"
+# scenario definitions that would lose seeds, values or gates, or weaken a gate, in silence: usage errors
+# naming the scenario's line and the key, before anything is measured (--dry-run), no traceback
+tiny_axes='{ shape = { { 2, 20, 4 } }, dtype = { "f32" }, backend = { "cpu" } }'
+def_usage() { # NAME MESSAGE FIELDS: a scenario with FIELDS (and AXES, default tiny_axes) exits 2 with MESSAGE
+  printf 'local rl = require "robolua"\nreturn rl.scenario { name = "defs", warmup = 0, repeats = 2, roofline = false,
+  axes = %s,\n  %s }\n' "${AXES:-$tiny_axes}" "$3" >"$tmp/defs.lua"
+  "$bin" -q --dry-run "$tmp/defs.lua" >"$tmp/out" 2>&1; check "$1: exit 2" 2 $?
+  contains "$1: at the scenario's line" "$tmp/out" "robolua: $tmp/defs.lua:"
+  contains "$1: named" "$tmp/out" ": $2"
+  lacks "$1: no traceback" "$tmp/out" "stack traceback"
+}
+def_usage "a nil in seeds" "scenario: seeds[2] is nil (a nil in a list ends it: the values after it would be dropped)" "seeds = { 0, nil, 2 }"
+def_usage "a nil in gates" "scenario: gates[2] is nil" "gates = { rl.gate.verified(), nil, rl.gate.variance { max_pct = 5 } }"
+AXES='{ shape = { { 2, 20, 4 } }, dtype = { "f32", nil, "bf16" }, backend = { "cpu" } }' \
+  def_usage "a nil in an axis" "scenario: axes.dtype[2] is nil" "seeds = { 0 }"
+def_usage "a key in seeds that is no index" "scenario: seeds: unexpected key 'x' in a list" "seeds = { 0, x = 1 }"
+def_usage "a misspelt gate option" "gate.variance: unknown key 'maxpct' (did you mean 'max_pct'?)" "gates = { rl.gate.variance { maxpct = 50 } }"
+def_usage "a gate option of the wrong kind" "gate.variance: max_pct: expected a finite number >= 0, got '5'" \
+  "gates = { rl.gate.variance { max_pct = '5' } }"
+def_usage "a NaN gate threshold" "gate.roofline: min_pct: expected a finite number >= 0, got " "gates = { rl.gate.roofline { min_pct = 0 / 0 } }"
+def_usage "a gate's where not a function" "gate.latency: where: expected a function(config, record) -> boolean, got 5" \
+  "gates = { rl.gate.latency { max_ms = 1, where = 5 } }"
+def_usage "a gate's required option missing" "gate.latency: max_ms is required (a finite number > 0)" "gates = { rl.gate.latency { backend = 'cpu' } }"
+def_usage "a gate naming a backend the scenario lacks" \
+  "scenario: gates[1] (latency: median <= 1 ms (gpu)): backend: the scenario has no backend 'gpu' (did you mean 'cpu'?) (axes.backend: cpu)" \
+  "gates = { rl.gate.latency { max_ms = 1, backend = 'gpu' } }"
+def_usage "speedup_base naming a backend the scenario lacks" "scenario: speedup_base: the scenario has no backend 'nosuch'" "speedup_base = 'nosuch'"
+printf 'local rl = require "robolua"\nreturn rl.scenario { name = "defs", warmup = 0, repeats = 2, roofline = false,
+  axes = { shape = { { 2, 20, 4 } }, dtype = { "f32" }, backend = { "cpu", "cuda" } },
+  gates = { rl.gate.speedup { base = "cpu", cand = "cuda", min = 1 }, rl.gate.variance(), rl.gate.throttle { max_pct = 5 } } }\n' >"$tmp/defs.lua"
+"$bin" -q --dry-run --backend cpu "$tmp/defs.lua" >"$tmp/out" 2>&1
+check "gates naming the scenario's backends are valid, also with --backend leaving one out" 0 $?
+
 long=$(printf 'x%.0s' $(seq 1 300))
 run_usage "--save-baseline of a name too long for a folder" "--save-baseline: the name is 300 characters long, at most 128" \
   --save-baseline "$long"

@@ -7,7 +7,56 @@
 -- ({status = "pass"|"fail"|"skip"|"inconclusive", msg =} and {skipped = true} are accepted too.)
 -- run.results holds one record per (configuration, backend): its fields are listed in record.lua and
 -- in the README ("The run and result records"). A gate that raises an error is a script error (exit 2).
+local usage = require "robolua.usage"
 local M = {}
+
+-- A gate constructor's options, checked where the scenario calls it (a usage error naming that line):
+-- spec maps each accepted key to its kind; a misspelt key, a missing required one or a value of the
+-- wrong kind is an error naming gate.NAME and the key, never a default taken in silence. The backends a
+-- gate names are kept in gate.backends, so that the plan can refuse one the scenario does not have.
+local kinds = {
+  backend = { "a backend name (a string)", function(v) return type(v) == "string" and v ~= "" end },
+  where = { "a function(config, record) -> boolean", function(v) return type(v) == "function" end },
+  pct = { "a finite number >= 0", function(v) return type(v) == "number" and v >= 0 and v < math.huge end },
+  positive = { "a finite number > 0", function(v) return type(v) == "number" and v > 0 and v < math.huge end },
+  share = { "a percentage in (0, 100]", function(v) return type(v) == "number" and v > 0 and v <= 100 end },
+  alpha = { "a number in (0, 1)", function(v) return type(v) == "number" and v > 0 and v < 1 end },
+  label = { "a string", function(v) return type(v) == "string" end },
+  against = { "nil or \"same_size\"", function(v) return v == "same_size" end },
+}
+local function options(gate, o, spec, required)
+  -- a usage error (exit 2, no traceback) that names the scenario's line: the caller of gate.NAME
+  local function refuse(msg)
+    local at = debug.getinfo(4, "Sl") -- (1 refuse, 2 options, 3 gate.NAME, 4 its caller)
+    usage.raise(string.format("%sgate.%s: %s", at and at.currentline > 0 and (at.short_src .. ":" .. at.currentline .. ": ") or "", gate, msg))
+  end
+  if o == nil and not required then return {} end
+  if type(o) ~= "table" then refuse("expected an options table, got " .. type(o)) end
+  local keys = {}
+  for k in pairs(spec) do keys[#keys + 1] = k end
+  table.sort(keys)
+  local unknown = usage.unknown_key(o, keys)
+  if unknown then refuse(unknown) end
+  for _, k in ipairs(required or {}) do
+    if o[k] == nil then refuse(string.format("%s is required (%s)", k, kinds[spec[k]][1])) end
+  end
+  for k, kind in pairs(spec) do
+    local v = o[k]
+    if v ~= nil and not kinds[kind][2](v) then
+      refuse(string.format("%s: expected %s, got %s", k, kinds[kind][1], type(v) == "string" and ("'" .. v .. "'") or tostring(v)))
+    end
+  end
+  return o
+end
+
+-- gate.backends: the backends named by o's keys (in that order), for the plan's check.
+local function naming(gate, o, ...)
+  gate.backends = {}
+  for _, k in ipairs { ... } do
+    if o[k] then gate.backends[#gate.backends + 1] = { key = k, name = o[k] } end
+  end
+  return gate
+end
 
 local function ok_results(run, backend, where)
   local out = {}
@@ -72,9 +121,9 @@ local function var(xs)
   return s / (#xs - 1)
 end
 function M.variance(o)
-  o = o or {}
+  o = options("variance", o, { max_pct = "pct", alpha = "alpha", backend = "backend", where = "where" })
   local max_pct, alpha = o.max_pct or 5, o.alpha or 0.01
-  return { name = string.format("variance: per-seed median spread <= %g%%%s", max_pct, o.backend and (" (" .. o.backend .. ")") or ""),
+  return naming({ name = string.format("variance: per-seed median spread <= %g%%%s", max_pct, o.backend and (" (" .. o.backend .. ")") or ""),
     check = function(run)
       local rs = ok_results(run, o.backend, o.where)
       if #rs == 0 then return { skip = true, msg = skip_msg(run, o.backend) } end
@@ -106,12 +155,12 @@ function M.variance(o)
       if #noisy > 0 then return { inconclusive = true, msg = "too noisy to judge: " .. fmt_list(noisy) } end
       return { ok = true, msg = string.format("worst %.2f%% over %d results%s", worst, #rs,
         floors > 0 and ", each with its noise floor within the envelope" or " (no controls: noise floor not measured)") }
-    end }
+    end }, o, "backend")
 end
 
 -- The ranking of backends by per-seed median is the same under every seed, for every config.
 function M.ordering(o)
-  o = o or {}
+  o = options("ordering", o, { where = "where" })
   return { name = "ordering: same backend ranking under every seed", check = function(run)
     local by_config, keys = {}, {}
     for _, r in ipairs(ok_results(run, nil, o.where)) do
@@ -144,9 +193,9 @@ end
 
 -- median(base) / median(cand) >= min for every config measured on both.
 function M.speedup(o)
-  assert(type(o) == "table" and o.base and o.cand, "gate.speedup{base=, cand=, min=}")
+  o = options("speedup", o, { base = "backend", cand = "backend", min = "positive", where = "where" }, { "base", "cand" })
   local min = o.min or 1
-  return { name = string.format("speedup: %s vs %s >= %gx", o.cand, o.base, min), check = function(run)
+  return naming({ name = string.format("speedup: %s vs %s >= %gx", o.cand, o.base, min), check = function(run)
     local base = {}
     for _, r in ipairs(ok_results(run, o.base, o.where)) do base[r.key] = r end
     local pairs_n, bad, worst = 0, {}, math.huge
@@ -162,13 +211,13 @@ function M.speedup(o)
     if pairs_n == 0 then return { skip = true, msg = skip_msg(run, o.cand) } end
     if #bad > 0 then return { ok = false, msg = fmt_list(bad) } end
     return { ok = true, msg = string.format("lowest %.2fx over %d configurations", worst, pairs_n) }
-  end }
+  end }, o, "base", "cand")
 end
 
 -- Median latency at most max_ms (per backend, optional where(config)).
 function M.latency(o)
-  assert(type(o) == "table" and o.max_ms, "gate.latency{backend=, max_ms=, where=}")
-  return { name = string.format("latency: median <= %g ms%s", o.max_ms, o.backend and (" (" .. o.backend .. ")") or ""),
+  o = options("latency", o, { max_ms = "positive", backend = "backend", where = "where" }, { "max_ms" })
+  return naming({ name = string.format("latency: median <= %g ms%s", o.max_ms, o.backend and (" (" .. o.backend .. ")") or ""),
     check = function(run)
       local rs = ok_results(run, o.backend, o.where)
       if #rs == 0 then return { skip = true, msg = skip_msg(run, o.backend) } end
@@ -178,13 +227,13 @@ function M.latency(o)
       end
       if #bad > 0 then return { ok = false, msg = fmt_list(bad) } end
       return { ok = true, msg = #rs .. " results" }
-    end }
+    end }, o, "backend")
 end
 
 -- Effective bandwidth at least min_gbps.
 function M.throughput(o)
-  assert(type(o) == "table" and o.min_gbps, "gate.throughput{backend=, min_gbps=, where=}")
-  return { name = string.format("throughput: >= %g GB/s%s", o.min_gbps, o.backend and (" (" .. o.backend .. ")") or ""),
+  o = options("throughput", o, { min_gbps = "positive", backend = "backend", where = "where" }, { "min_gbps" })
+  return naming({ name = string.format("throughput: >= %g GB/s%s", o.min_gbps, o.backend and (" (" .. o.backend .. ")") or ""),
     check = function(run)
       local rs = ok_results(run, o.backend, o.where)
       if #rs == 0 then return { skip = true, msg = skip_msg(run, o.backend) } end
@@ -194,19 +243,18 @@ function M.throughput(o)
       end
       if #bad > 0 then return { ok = false, msg = fmt_list(bad) } end
       return { ok = true, msg = #rs .. " results" }
-    end }
+    end }, o, "backend")
 end
 
 -- Effective bandwidth as % of the copy bandwidth measured in the same run on the same device: the
 -- large-buffer copy (default), or with against = "same_size" a copy of each result's own bytes timed
 -- the same way (CUDA results).
 function M.roofline(o)
-  o = o or {}
+  o = options("roofline", o, { min_pct = "pct", against = "against", backend = "backend", label = "label", where = "where" })
   local min_pct = o.min_pct or 80
   local same = o.against == "same_size"
-  if o.against ~= nil and not same then error("gate.roofline: against must be nil or \"same_size\"", 2) end
   local field = same and "copy_same_pct" or "roofline_pct"
-  return { name = string.format("roofline: >= %g%% of %s%s%s", min_pct,
+  return naming({ name = string.format("roofline: >= %g%% of %s%s%s", min_pct,
       same and "a same-size copy timed the same way" or "same-run copy bandwidth",
       o.backend and (" (" .. o.backend .. ")") or "", o.label and (" " .. o.label) or ""),
     check = function(run)
@@ -222,15 +270,15 @@ function M.roofline(o)
       end
       if #bad > 0 then return { ok = false, msg = fmt_list(bad) } end
       return { ok = true, msg = string.format("lowest %.1f%% over %d results", worst, #rs) }
-    end }
+    end }, o, "backend")
 end
 
 -- Samples taken below threshold_pct (default 90) of the device's maximum SM clock at most max_pct %
 -- of a record's samples (default 0): a throttled GPU makes a slow number that is not the kernel's.
 function M.throttle(o)
-  o = o or {}
+  o = options("throttle", o, { max_pct = "pct", threshold_pct = "share", backend = "backend", where = "where" })
   local max_pct = o.max_pct or 0
-  return { name = string.format("throttle: <= %g%% of samples below %g%% of the max SM clock", max_pct, o.threshold_pct or 90),
+  return naming({ name = string.format("throttle: <= %g%% of samples below %g%% of the max SM clock", max_pct, o.threshold_pct or 90),
     check = function(run)
       local rs, bad, judged = ok_results(run, o.backend, o.where), {}, 0
       for _, r in ipairs(rs) do
@@ -244,7 +292,7 @@ function M.throttle(o)
       if judged == 0 then return { skip = true, msg = "no SM clock readings (no GPU or no NVML)" } end
       if #bad > 0 then return { ok = false, msg = fmt_list(bad) } end
       return { ok = true, msg = judged .. " results, no throttled samples beyond the limit" }
-    end }
+    end }, o, "backend")
 end
 
 -- Normalises a user gate (function or table) and runs it. status: pass | fail | skip | inconclusive |

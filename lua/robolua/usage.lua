@@ -11,7 +11,8 @@
 -- did_you_mean(word, candidates) is the nearest candidate by edit distance, or nil if none is close.
 -- unknown_key(t, keys): "unknown key 'k' (did you mean 'x'? | known: a, b)" for the first key of table t
 -- that is none of keys, else nil; check_keys(what, t, keys, level) raises it as "<what>: ..." (at level,
--- as for error()): a misspelt key is never ignored.
+-- as for error()): a misspelt key is never ignored. list_problem(t): why t is not a plain list (a hole,
+-- a key that is no index), or nil.
 local M = {}
 
 local mt = { __tostring = function(e) return e.message end }
@@ -58,6 +59,19 @@ function M.unknown_key(t, keys)
       return string.format("unknown key '%s'%s", tostring(k),
         hint and (" (did you mean '" .. hint .. "'?)") or (" (known: " .. table.concat(keys, ", ") .. ")"))
     end
+  end
+end
+
+-- What makes t no plain list, or nil: a key that is not an index 1..n, or a hole (a nil in a table
+-- constructor, {0, nil, 2}, ends the list for # and ipairs, so the values after it would be dropped).
+function M.list_problem(t)
+  local n, max = 0, 0
+  for k in pairs(t) do
+    if math.type(k) ~= "integer" or k < 1 then return string.format("unexpected key '%s' in a list", tostring(k)) end
+    n, max = n + 1, math.max(max, k)
+  end
+  for i = 1, max do
+    if t[i] == nil then return string.format("[%d] is nil (a nil in a list ends it: the values after it would be dropped)", i) end
   end
 end
 

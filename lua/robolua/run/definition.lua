@@ -56,6 +56,14 @@ function M.check(def, where)
   for _, k in ipairs { "gates", "reports", "zip" } do
     if def[k] ~= nil and type(def[k]) ~= "table" then usage(where, k .. " must be a list") end
   end
+  for _, k in ipairs { "gates", "reports", "zip", "seeds" } do
+    local problem = type(def[k]) == "table" and usage_error.list_problem(def[k])
+    if problem then usage(where, k .. problem:gsub("^unexpected", ": unexpected")) end
+  end
+  for name, values in pairs(type(def.axes) == "table" and def.axes or {}) do
+    local problem = type(values) == "table" and usage_error.list_problem(values)
+    if problem then usage(where, "axes." .. tostring(name) .. problem:gsub("^unexpected", ": unexpected")) end
+  end
   if def.seeds ~= nil then
     if type(def.seeds) ~= "table" or #def.seeds == 0 then usage(where, "seeds must be a non-empty list of integers") end
     local seen = {}

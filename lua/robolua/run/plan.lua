@@ -80,6 +80,24 @@ local function backend_list(d, axes, cli)
     for _, b in ipairs(list) do if keep[b] then out[#out + 1] = b end end
     list = out
   end
+  -- a gate or speedup_base naming a backend the scenario has not (a typo, "gpu" for "cuda") would only
+  -- ever be SKIPPED, and the run pass without it: refused against the scenario's own backend list (a
+  -- backend that -a or --backend leaves out is skipped by the gate, as the user asked)
+  local declared, names = {}, as_list(d.def.axes and d.def.axes.backend or { "cpu" })
+  for _, b in ipairs(names) do declared[b] = true end
+  local function named(what, b)
+    if not declared[b] then
+      local hint = definition.did_you_mean(b, names)
+      definition.usage(d.where, string.format("%s: the scenario has no backend '%s'%s (axes.backend: %s)", what, b,
+        hint and (" (did you mean '" .. hint .. "'?)") or "", table.concat(names, ", ")))
+    end
+  end
+  if d.def.speedup_base ~= nil then named("speedup_base", tostring(d.def.speedup_base)) end
+  for i, g in ipairs(d.def.gates or {}) do
+    for _, b in ipairs(type(g) == "table" and type(g.backends) == "table" and g.backends or {}) do
+      named(string.format("gates[%d] (%s): %s", i, tostring(g.name), b.key), b.name)
+    end
+  end
   -- --require of a backend the run has not: it could only fail, after measuring everything else
   for _, b in ipairs(cli.require or {}) do
     local present = false
