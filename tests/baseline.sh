@@ -164,6 +164,29 @@ mkdir -p "$out/baselines/broken"
 "$bin" -q --dry-run -o "$out" --baseline broken "$tmp/bl.lua" >"$tmp/log" 2>&1
 check "--baseline of a malformed baseline: a usage error before measuring (--dry-run, exit 2)" 2 $?
 contains "... naming the record and the sample" "$tmp/log" "--baseline broken: $out/baselines/broken/results.json: result 'shape=4x200x16 dtype=f32 | cpu': seeds[1].samples_ms[1]"
+# hand-edited documents: compare and merge refuse each one naming the field, instead of failing inside a
+# report (they did: a string gpu, a string script_args, no env) or merging records compare then refuses
+corrupt() { # NAME LUA MESSAGE: base's document changed by LUA (d is the document) must be refused by both
+  mkdir -p "$tmp/corrupt/$1"
+  "$bin" -e "local json, files = require 'robolua.json', require 'robolua.files'
+    local d = json.decode(files.read('$base')); $2
+    files.write('$tmp/corrupt/$1/results.json', json.encode(d))" >"$tmp/log" 2>&1
+  "$bin" compare "$base" "$tmp/corrupt/$1" >"$tmp/log" 2>&1
+  check "compare refuses a document with $1 (exit 2)" 2 $?
+  contains "... naming the file" "$tmp/log" "robolua compare: $tmp/corrupt/$1/results.json: "
+  contains "... and the field" "$tmp/log" "$3"
+  lacks "... without a traceback" "$tmp/log" "stack traceback"
+  "$bin" merge "$tmp/merged-$1" "$tmp/corrupt/$1" >"$tmp/log" 2>&1
+  check "merge refuses it too (exit 2)" 2 $?
+  contains "... naming the field" "$tmp/log" "$3"
+}
+corrupt "a string gpu" "d.results[1].gpu = 'x'" "results[1].gpu is string, expected an object with an integer index"
+corrupt "a string script_args" "d.script_args = 'x'" "script_args is string, expected an array"
+corrupt "no env" "d.env = nil" "env is missing, expected an object"
+corrupt "samples as an object" "d.results[1].seeds[1].samples_ms = { a = 1 }" "results[1].seeds[1].samples_ms: unexpected key 'a' in a list"
+corrupt "an unknown status" "d.results[1].status = 'weird'" "status is 'weird', expected one of"
+corrupt "a negative sample" "d.results[1].seeds[1].samples_ms[1] = -1" "seeds[1].samples_ms[1] is -1, expected a finite number >= 0"
+
 # different script arguments are flagged (they change what a script measures, not its definition's hash)
 "$bin" -q -o "$out" --baseline base "$tmp/bl.lua" extra-arg >"$tmp/gate.md" 2>"$tmp/log"
 contains "a run with other script arguments than the baseline's is flagged" "$tmp/gate.md" "the script arguments differ: '' -> 'extra-arg'"

@@ -127,6 +127,9 @@ function M.main(args)
     local okd, doc = pcall(reload.load_run, dir)
     if not okd then return usage(tostring(doc)) end
     if doc.recovered then io.stderr:write("robolua merge: " .. dir .. ": no results.json; recovered from its journal\n") end
+    -- the records compare reads: a merge must not write a document that compare then refuses
+    local why = require("robolua.compare").check(doc, dir .. (doc.recovered and "/journal.jsonl" or "/results.json"))
+    if why then return usage(why) end
     docs[i] = doc
   end
   local bad = M.mismatches(docs)

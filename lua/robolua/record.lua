@@ -217,9 +217,39 @@ function M.from_doc(doc, where)
   if type(doc.results) ~= "table" then return nil, where .. ": no results array" end
   doc.settings = doc.settings or {}
   doc.gates = doc.gates or {}
+  -- what every reader indexes without looking (the reports, compare, merge): a hand-edited or truncated
+  -- document is refused here, naming the field, rather than failing inside a report
+  local list_problem = require("robolua.usage").list_problem
+  local function shape(v, what, kind)
+    if kind == "list" then
+      if type(v) ~= "table" then return what .. " is " .. (v == nil and "missing" or type(v)) .. ", expected an array" end
+      local p = list_problem(v)
+      return p and (what .. p:gsub("^unexpected", ": unexpected"))
+    end
+    if type(v) ~= "table" then return what .. " is " .. (v == nil and "missing" or type(v)) .. ", expected an object" end
+  end
+  local problem = shape(doc.results, "results", "list") or shape(doc.gates, "gates", "list") or shape(doc.env, "env")
+    or shape(doc.env.git, "env.git") or shape(doc.env.host, "env.host")
+    or (doc.env.cuda ~= nil and shape(doc.env.cuda, "env.cuda")) or (doc.script_args ~= nil and shape(doc.script_args, "script_args", "list"))
+  if problem then return nil, where .. ": " .. problem end
+  for i, a in ipairs(doc.script_args or {}) do
+    if type(a) ~= "string" then return nil, string.format("%s: script_args[%d] is %s, expected a string", where, i, type(a)) end
+  end
+  doc.env.cuda = doc.env.cuda or { available = false, reason = "not recorded" }
   for i, r in ipairs(doc.results) do
     if type(r) ~= "table" or type(r.key) ~= "string" or type(r.backend) ~= "string" then
       return nil, string.format("%s: results[%d] has no key/backend", where, i)
+    end
+    if r.gpu ~= nil and not (type(r.gpu) == "table" and math.type(r.gpu.index) == "integer") then
+      return nil, string.format("%s: results[%d].gpu is %s, expected an object with an integer index", where, i, type(r.gpu))
+    end
+    for _, k in ipairs { "seeds", "config" } do
+      local p = r[k] ~= nil and shape(r[k], string.format("results[%d].%s", i, k), k == "seeds" and "list" or nil)
+      if p then return nil, where .. ": " .. p end
+    end
+    for si, e in ipairs(type(r.seeds) == "table" and r.seeds or {}) do
+      local p = type(e) == "table" and e.samples_ms ~= nil and shape(e.samples_ms, string.format("results[%d].seeds[%d].samples_ms", i, si), "list")
+      if p then return nil, where .. ": " .. p end
     end
     r.seeds = r.seeds or {}
     -- a seeds or seed that is not a table (a hand edit, null) is left for the reader to name: compare.check
