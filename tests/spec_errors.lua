@@ -151,6 +151,11 @@ describe("rl.trajectories", function()
   it("bad jitter", function() fails(function() rl.trajectories { batch = 1, source_len = 4, dim = 1, jitter = 0.7 } end, "jitter") end)
   it("bad dtype", function() fails(function() rl.trajectories { batch = 1, source_len = 4, dim = 1, dtype = "q8" } end, "dtype", "q8") end)
   it("not a table", function() fails(function() rl.trajectories(5) end, "table") end)
+  it("an integer dtype (the generator wrote all zeros)", function()
+    for _, d in ipairs { "i32", "i64" } do
+      fails(function() rl.trajectories { batch = 1, source_len = 4, dim = 2, dtype = d } end, "dtype", "f32, f64, bf16 or f16", d)
+    end
+  end)
 end)
 
 describe("rl.compare and timing", function()

@@ -56,6 +56,9 @@ static int l_trajectories(lua_State *L) {
   lua_getfield(L, 1, "dtype");
   p.dtype = rl_check_dtype(L, -1, "trajectories: dtype", RL_F32);
   lua_pop(L, 1);
+  /* the generator writes floating-point trajectories: an integer dtype would come back all zeros */
+  if (rl_dtype_is_integer(p.dtype))
+    return luaL_error(L, "trajectories: dtype: values are f32, f64, bf16 or f16, got %s", rl_dtype_name(p.dtype));
   p.seed = (uint64_t)rl_opt_integer(L, 1, "seed", 0, LUA_MININTEGER, LUA_MAXINTEGER);
   const char *timing = rl_opt_string(L, 1, "timing", "jitter");
   if (strcmp(timing, "uniform") == 0) p.timing = RL_TIMING_UNIFORM;
