@@ -128,6 +128,11 @@ printf 'local rl = require "robolua"\nreturn rl.scenario { name = "defs", warmup
 "$bin" -q --dry-run --backend cpu "$tmp/defs.lua" >"$tmp/out" 2>&1
 check "gates naming the scenario's backends are valid, also with --backend leaving one out" 0 $?
 
+for spec in a,b -1 0,,1 0,; do
+  run_usage "--devices $spec (malformed: the command's fault on any machine, exit 2 not 1)" \
+    "--devices: '$spec' is not 'all' or a list of device indices (0,1,...)" --devices "$spec"
+done
+
 long=$(printf 'x%.0s' $(seq 1 300))
 run_usage "--save-baseline of a name too long for a folder" "--save-baseline: the name is 300 characters long, at most 128" \
   --save-baseline "$long"
