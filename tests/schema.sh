@@ -61,17 +61,30 @@ else
   bad "script_args is not an array"
 fi
 
-# a recovered run: the edge run's folder copied without results.json (as a crash leaves it), rebuilt by
-# robolua recover from plan.json and journal.jsonl
+# a recovered run: the edge run's folder copied without results.json and with only the journal's first
+# line (as a crash in the first point leaves it), rebuilt by robolua recover from plan.json and the journal
 cp -r "$(dirname "$edge_doc")" "$tmp/crashed"
 rm "$tmp/crashed/results.json"
+head -n 1 "$(dirname "$edge_doc")/journal.jsonl" >"$tmp/crashed/journal.jsonl"
 "$bin" recover "$tmp/crashed" >"$tmp/recover.log" 2>&1
 code=$?
 if [ "$code" = 2 ] && [ -f "$tmp/crashed/results.json" ]; then ok "robolua recover rebuilds the run (exit 2: partial)"; else bad "recover: exit $code"; cat "$tmp/recover.log"; fi
+# a journal with every point's record lost only the reports: the recovery is the run (exit 1: its
+# verification gate fails, as the run's did), not partial; an unreadable results.json is set aside
+cp -r "$(dirname "$edge_doc")" "$tmp/complete"
+: >"$tmp/complete/results.json"
+"$bin" recover "$tmp/complete" >"$tmp/recover.log" 2>&1
+code=$?
+if [ "$code" = 1 ] && [ -s "$tmp/complete/results.json" ] && [ -f "$tmp/complete/results.json.unreadable" ] &&
+  ! grep -q "interrupted" "$tmp/recover.log"; then
+  ok "recover of a complete journal beside an emptied results.json: set aside, the run rebuilt whole (exit 1, its gate)"
+else
+  bad "recover of a complete journal: exit $code"; cat "$tmp/recover.log"
+fi
 
 # 3. documents written now validate against the schema without its legacy allowances
 fresh=("$ci_doc" "$edge_doc" "$tmp"/shards/edge-*/results.json "$tmp/merged/results.json" "$tmp/edge/baselines/edge/results.json"
-  "$tmp/crashed/results.json")
+  "$tmp/crashed/results.json" "$tmp/complete/results.json")
 run_check "${#fresh[@]} documents written now validate (strict)" "$py" "$checker" "$schema" valid --strict "${fresh[@]}"
 
 # 3b. junit.xml (lua/robolua/reports/junit.lua) in each of those folders agrees with its results.json:
@@ -83,7 +96,7 @@ run_check "the edge run's junit.xml: every gate and point outcome" "$py" "$junit
   --expect gates:failure:verified --expect gates:skipped:"custom gate #2" --expect gates:skipped:"custom gate #3" \
   --expect points:failure:"f32 tag=a [wrong@cpu]" --expect points:error:"f32 tag=a [failing@cpu]" \
   --expect points:skipped:"[cuda]" --expect points:passed:"f32 tag=a [cpu]"
-for d in "$(dirname "$ci_doc")" "$tmp"/shards/edge-* "$tmp/merged" "$tmp/crashed"; do
+for d in "$(dirname "$ci_doc")" "$tmp"/shards/edge-* "$tmp/merged" "$tmp/crashed" "$tmp/complete"; do
   run_check "junit.xml agrees with results.json in ${d#"$tmp"/}" "$py" "$junit" "$d"
 done
 run_check "a recovered run's junit.xml has the error 'the run finished'" "$py" "$junit" "$tmp/crashed" --expect "gates:error:the run finished"

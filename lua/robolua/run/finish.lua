@@ -223,7 +223,9 @@ local function final_line(run, cli, code, counts)
   if cli.save_baseline and unfit_baseline(run, counts) then extra[#extra + 1] = "baseline " .. cli.save_baseline .. " not saved" end
   local line = "robolua: " .. run.verdict .. (run.interrupted and " (interrupted: results are partial)" or "")
   if #extra > 0 then line = line .. "; " .. table.concat(extra, "; ") end
-  if code ~= 0 and run.verdict:match("^PASS") and #extra == 0 then line = line .. "; exit " .. code .. " (see the errors above)" end
+  if code ~= 0 and run.verdict:match("^PASS") and #extra == 0 and not run.interrupted then
+    line = line .. "; exit " .. code .. " (see the errors above)"
+  end
   return line .. "\n"
 end
 

@@ -10,6 +10,15 @@ function M.main(args)
   local dir = args[1]
   if not dir or args[2] then io.stderr:write("usage: robolua recover DIR\n"); return 2 end
   dir = dir:gsub("/+$", "")
+  -- a results.json that cannot be read (truncated, emptied, not JSON: a crash while it was written, a hand
+  -- edit) is set aside, not the end of the recovery: the journal and plan.json hold the samples
+  local files = require "robolua.files"
+  if files.exists(dir .. "/results.json") and files.exists(dir .. "/plan.json") and not pcall(require("robolua.record").load, dir) then
+    local aside = dir .. "/results.json.unreadable"
+    local moved, merr = os.rename(dir .. "/results.json", aside)
+    if not moved then io.stderr:write("robolua recover: " .. tostring(merr) .. "\n"); return 2 end
+    io.stderr:write("robolua recover: " .. dir .. "/results.json cannot be read; moved to " .. aside .. ", recovering from the journal\n")
+  end
   local ok, doc, recovered = pcall(reload.load_run, dir) -- (its errors name the folder or the file)
   if not ok then io.stderr:write("robolua recover: " .. tostring(doc) .. "\n"); return 2 end
   if not recovered then

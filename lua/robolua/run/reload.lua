@@ -18,6 +18,7 @@ function M.load_run(dir)
   local ok, why = record.from_doc(doc, dir .. "/plan.json")
   if not ok then error(why, 0) end
   local j = journal.read(dir .. "/journal.jsonl")
+  local partial = false -- (a journal that holds every planned point's record lost only the reports)
   for i, r in ipairs(doc.results) do
     local id = record.id(r)
     if j.records[id] then
@@ -26,12 +27,14 @@ function M.load_run(dir)
       for si, s in pairs(j.samples[id]) do r.seeds[si] = s end
       if r.status == "ok" then
         record.set_status(r, "interrupted", "recovered from the journal: the run stopped before this point finished")
+        partial = true
       end
     elseif r.status == "ok" then
       record.set_status(r, "interrupted", "not measured: the run stopped before this point")
+      partial = true
     end
   end
-  doc.interrupted = true
+  doc.interrupted = partial or nil
   doc.recovered = { journal_lines = j.lines, torn_lines = j.torn }
   return doc, true
 end
