@@ -79,6 +79,22 @@ describe("rl.workload", function()
     spec.fails(function()
       rl.workload { name = "x", inputs = print, output = print, reference = print, backends = {}, toleranse = { atol = 1 } }
     end, "rl.workload: unknown key 'toleranse'", "did you mean 'tolerance'")
+    -- a tolerance rl.compare would refuse at every point (each point an ERROR, the run a FAIL as if the
+    -- kernel were wrong) is refused here, before anything runs
+    local function with(t)
+      return function() rl.workload { name = "x", inputs = print, output = print, reference = print, backends = {}, tolerance = t } end
+    end
+    spec.fails(with { rtl = 1 }, "workload.tolerance: unknown key 'rtl'", "did you mean 'rtol'")
+    spec.fails(with { rtol = -1 }, "workload.tolerance.rtol: expected a finite number >= 0, got -1")
+    spec.fails(with { atol = "1" }, "workload.tolerance.atol: expected a finite number >= 0")
+    spec.fails(with(5), "workload.tolerance: expected a table")
+    spec.fails(function() make { c = { device = "cpu", rn = print } } end, "workload.backends.c: unknown key 'rn'")
+    spec.fails(function()
+      rl.workload { name = "x", axes = "n", inputs = print, output = print, reference = print, backends = {} }
+    end, "workload.axes: expected a table")
+    spec.fails(function()
+      rl.workload { name = "x", axes = { "n", 5 }, inputs = print, output = print, reference = print, backends = {} }
+    end, "workload.axes[2]: expected an axis name")
   end)
   it("an unknown backend in the axes is a usage error before anything runs", function()
     rl.cli.no_write, rl.cli.quiet = true, true

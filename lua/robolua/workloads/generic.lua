@@ -47,9 +47,31 @@ function M.new(spec)
   need(spec, "name", "string")
   for _, k in ipairs { "inputs", "output", "reference" } do need(spec, k, "function") end
   need(spec, "backends", "table")
+  local usage = require "robolua.usage"
+  if spec.axes ~= nil then
+    need(spec, "axes", "table")
+    local problem = usage.list_problem(spec.axes)
+    if problem then error("workload.axes" .. problem:gsub("^unexpected", ": unexpected"), 2) end
+    for i, a in ipairs(spec.axes) do
+      if type(a) ~= "string" then error(string.format("workload.axes[%d]: expected an axis name (a string), got %s", i, type(a)), 2) end
+    end
+  end
+  -- the tolerance is rl.compare's: checked here, before anything is measured, so that a misspelt or
+  -- negative one is the scenario's error (exit 2), not every point's verification failing as if the
+  -- kernel were wrong
+  if spec.tolerance ~= nil then
+    need(spec, "tolerance", "table")
+    usage.check_keys("workload.tolerance", spec.tolerance, { "atol", "orel", "rtol", "ulps" }, 2)
+    for k, v in pairs(spec.tolerance) do
+      if type(v) ~= "number" or not (v >= 0 and v < math.huge) then
+        error(string.format("workload.tolerance.%s: expected a finite number >= 0, got %s", k, tostring(v)), 2)
+      end
+    end
+  end
   for name, b in pairs(spec.backends) do
     local where = "workload.backends." .. tostring(name)
     if type(b) ~= "table" or (b.device ~= "cpu" and b.device ~= "cuda") then error(where .. ": expected {device = \"cpu\"|\"cuda\", ...}", 2) end
+    usage.check_keys(where, b, b.device == "cuda" and { "device", "kernel", "launch" } or { "device", "run" }, 2)
     if b.device == "cuda" and (type(b.launch) ~= "function" or b.kernel == nil) then
       error(where .. ": a CUDA backend needs kernel = (from rl.cuda.module{...}:kernel, or a function returning one: compiled on first use) and launch = function(inputs, out, point)", 2)
     end
