@@ -182,7 +182,8 @@ corrupt() { # NAME LUA MESSAGE: base's document changed by LUA (d is the documen
 }
 corrupt "a string gpu" "d.results[1].gpu = 'x'" "results[1].gpu is string, expected an object with an integer index"
 corrupt "a string script_args" "d.script_args = 'x'" "script_args is string, expected an array"
-corrupt "no env" "d.env = nil" "env is missing, expected an object"
+corrupt "a string env" "d.env = 'x'" "env is string, expected an object"
+corrupt "a string env.host" "d.env.host = 'x'" "env.host is string, expected an object"
 corrupt "samples as an object" "d.results[1].seeds[1].samples_ms = { a = 1 }" "results[1].seeds[1].samples_ms: unexpected key 'a' in a list"
 corrupt "an unknown status" "d.results[1].status = 'weird'" "status is 'weird', expected one of"
 corrupt "a negative sample" "d.results[1].seeds[1].samples_ms[1] = -1" "seeds[1].samples_ms[1] is -1, expected a finite number >= 0"

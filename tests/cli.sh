@@ -128,7 +128,7 @@ printf 'local rl = require "robolua"\nreturn rl.scenario { name = "defs", warmup
 "$bin" -q --dry-run --backend cpu "$tmp/defs.lua" >"$tmp/out" 2>&1
 check "gates naming the scenario's backends are valid, also with --backend leaving one out" 0 $?
 
-for spec in a,b -1 0,,1 0,; do
+for spec in a,b -1 0,,1 '0,'; do
   run_usage "--devices $spec (malformed: the command's fault on any machine, exit 2 not 1)" \
     "--devices: '$spec' is not 'all' or a list of device indices (0,1,...)" --devices "$spec"
 done

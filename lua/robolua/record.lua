@@ -228,14 +228,22 @@ function M.from_doc(doc, where)
     end
     if type(v) ~= "table" then return what .. " is " .. (v == nil and "missing" or type(v)) .. ", expected an object" end
   end
-  local problem = shape(doc.results, "results", "list") or shape(doc.gates, "gates", "list") or shape(doc.env, "env")
-    or shape(doc.env.git, "env.git") or shape(doc.env.host, "env.host")
-    or (doc.env.cuda ~= nil and shape(doc.env.cuda, "env.cuda")) or (doc.script_args ~= nil and shape(doc.script_args, "script_args", "list"))
+  local function present(v, what, kind) return v ~= nil and shape(v, what, kind) end
+  local problem = shape(doc.results, "results", "list") or shape(doc.gates, "gates", "list") or present(doc.env, "env")
+    or present(doc.script_args, "script_args", "list")
   if problem then return nil, where .. ": " .. problem end
+  -- a document without its environment (one a tool or a test wrote, or a hand edit) reads as unknown
+  doc.env = doc.env or {}
+  problem = present(doc.env.git, "env.git") or present(doc.env.host, "env.host") or present(doc.env.cuda, "env.cuda")
+  if problem then return nil, where .. ": " .. problem end
+  doc.env.git = doc.env.git or {}
+  doc.env.git.commit = doc.env.git.commit or "unknown"
+  doc.env.host = doc.env.host or {}
+  doc.env.host.cpu_model, doc.env.host.logical_cpus = doc.env.host.cpu_model or "unknown", doc.env.host.logical_cpus or 0
+  doc.env.cuda = doc.env.cuda or { available = false, reason = "not recorded" }
   for i, a in ipairs(doc.script_args or {}) do
     if type(a) ~= "string" then return nil, string.format("%s: script_args[%d] is %s, expected a string", where, i, type(a)) end
   end
-  doc.env.cuda = doc.env.cuda or { available = false, reason = "not recorded" }
   for i, r in ipairs(doc.results) do
     if type(r) ~= "table" or type(r.key) ~= "string" or type(r.backend) ~= "string" then
       return nil, string.format("%s: results[%d] has no key/backend", where, i)
@@ -243,12 +251,13 @@ function M.from_doc(doc, where)
     if r.gpu ~= nil and not (type(r.gpu) == "table" and math.type(r.gpu.index) == "integer") then
       return nil, string.format("%s: results[%d].gpu is %s, expected an object with an integer index", where, i, type(r.gpu))
     end
-    for _, k in ipairs { "seeds", "config" } do
-      local p = r[k] ~= nil and shape(r[k], string.format("results[%d].%s", i, k), k == "seeds" and "list" or nil)
-      if p then return nil, where .. ": " .. p end
-    end
+    -- (seeds or samples that are no array at all, e.g. null, are compare.check's to name; an object where
+    -- an array belongs reads as an empty array unless refused here)
+    local p = r.config ~= nil and shape(r.config, string.format("results[%d].config", i))
+      or type(r.seeds) == "table" and shape(r.seeds, string.format("results[%d].seeds", i), "list")
+    if p then return nil, where .. ": " .. p end
     for si, e in ipairs(type(r.seeds) == "table" and r.seeds or {}) do
-      local p = type(e) == "table" and e.samples_ms ~= nil and shape(e.samples_ms, string.format("results[%d].seeds[%d].samples_ms", i, si), "list")
+      p = type(e) == "table" and type(e.samples_ms) == "table" and shape(e.samples_ms, string.format("results[%d].seeds[%d].samples_ms", i, si), "list")
       if p then return nil, where .. ": " .. p end
     end
     r.seeds = r.seeds or {}
