@@ -90,6 +90,13 @@ run_usage "-a an axis typo" "-a dtpye=f32: the scenario has no axis 'dtpye' (did
   -a dtpye=f32
 run_usage "-a a value the workload refuses" \
   "-a dtype=bf17: point shape=2x20x4 dtype=bf17: axis dtype: unknown or unsupported dtype 'bf17' (f32, bf16, f16)" -a dtype=bf17
+run_usage "-a a shape part the workload refuses" \
+  "-a shape=0x20x4: point shape=0x20x4 dtype=f32: axis shape: B (batch) expected a positive integer, got 0" -a shape=0x20x4
+run_usage "-a a value listed twice" "-a dtype=f32,f32: the value f32 is listed twice" -a dtype=f32,f32
+run_usage "-a an unknown backend" "-a backend=gpu: unknown backend 'gpu' (did you mean 'cpu'?)" -a backend=gpu
+run_usage "-a an empty value" "-a backend=cpu,,: an empty value in the list" -a backend=cpu,,
+run_usage "-a a size beyond an integer" "-a shape=99999999999999999999x2x2: 99999999999999999999 is not an integer this machine can hold" \
+  -a shape=99999999999999999999x2x2
 printf 'return robolua.scenario { name = "modes", seeds = { 0 }, warmup = 0, repeats = 2, roofline = false,
   axes = { shape = { { 2, 20, 4 } }, dtype = { "f32" }, mode = { "hot" }, backend = { "cpu" } } }\n' >"$tmp/modes.lua"
 "$bin" -q --dry-run -a mode=hott "$tmp/modes.lua" >"$tmp/out" 2>&1; check "-a mode= a mode the runner lacks exits 2" 2 $?

@@ -63,10 +63,17 @@ local function parse_axis(spec)
   local name, values = spec:match("^([%w_]+)=(.+)$")
   if not name then return nil, "-a/--axis: expected NAME=V1,V2,..., got '" .. spec .. "'" end
   local list = {}
+  if values:find(",,", 1, true) or values:match(",$") or values:match("^,") then
+    return nil, string.format("-a %s: an empty value in the list", spec)
+  end
   for v in values:gmatch("[^,]+") do
     if v:match("^%d+x%d+x%d+[x%d]*$") then
       local t = {}
-      for n in v:gmatch("%d+") do t[#t + 1] = math.tointeger(tonumber(n)) end
+      for n in v:gmatch("%d+") do
+        local i = math.tointeger(tonumber(n))
+        if not i then return nil, string.format("-a %s: %s is not an integer this machine can hold (at most %d)", spec, n, math.maxinteger) end
+        t[#t + 1] = i
+      end
       list[#list + 1] = t
     elseif v == "true" or v == "false" then
       list[#list + 1] = v == "true"

@@ -29,6 +29,13 @@ local function refuse_option(cli, key, name, fallback, lacks, names)
     name, hint and ("did you mean '" .. hint .. "'? ") or "", table.concat(names, ", ")))
 end
 
+-- A problem with axis name's values: named as typed on the command line when -a gave them (the
+-- scenario's line is not where the mistake is), else as the scenario's axes.NAME.
+local function axis_usage(d, cli, name, msg)
+  if cli.axis and cli.axis[name] then usage.raise(require("robolua.cli").typed(cli, "axis", name, "-a " .. name) .. ": " .. msg) end
+  definition.usage(d.where, "axes." .. name .. ": " .. msg)
+end
+
 -- The axes after command-line overrides (-a NAME=...): values replace the scenario's.
 local function final_axes(d, cli)
   local axes, names = {}, {}
@@ -43,7 +50,7 @@ local function final_axes(d, cli)
     local seen = {}
     for _, v in ipairs(as_list(values)) do
       local t = value_text(v)
-      if seen[t] then definition.usage(d.where, string.format("axes.%s: the value %s is listed twice", name, t)) end
+      if seen[t] then axis_usage(d, cli, name, string.format("the value %s is listed twice", t)) end
       seen[t] = true
     end
   end
@@ -63,8 +70,10 @@ local function backend_list(d, axes, cli)
       local known = backends.names()
       for k in pairs(d.workload.backends or {}) do known[#known + 1] = k end
       local hint = type(b) == "string" and definition.did_you_mean(b, known)
-      definition.usage(d.where, string.format("axes.backend[%d]: unknown backend '%s'%s (known: %s)", i, tostring(b),
-        hint and (" (did you mean '" .. hint .. "'?)") or "", table.concat(known, ", ")))
+      local msg = string.format("unknown backend '%s'%s (known: %s)", tostring(b), hint and (" (did you mean '" .. hint .. "'?)") or "",
+        table.concat(known, ", "))
+      if cli.axis and cli.axis.backend then axis_usage(d, cli, "backend", msg) end
+      definition.usage(d.where, string.format("axes.backend[%d]: %s", i, msg))
     end
   end
   if cli.backend then

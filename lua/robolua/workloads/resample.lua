@@ -30,12 +30,16 @@ M.verification = "f32: |err| <= 1e-6 + 1e-6·|ref| + 8·2^-24·(|a| + |b|), a an
 
 M.axes = { "shape", "batch", "source_len", "target_len", "dim", "dtype", "timing" }
 
-local function check_size(name, v)
+-- A size must be a positive integer; one that came from the shape axis is that axis's error (so that
+-- -a shape=0x250x128 is named as typed), saying which of its parts.
+local function check_size(name, v, from_shape)
   if v ~= nil and (math.type(v) ~= "integer" or v < 1) then
+    if from_shape then usage.axis("shape", string.format("%s (%s) expected a positive integer, got %s", from_shape, name, tostring(v))) end
     usage.axis(name, "expected a positive integer, got " .. tostring(v))
   end
   return v
 end
+local shape_part = { batch = "B", source_len = "S", dim = "D", target_len = "T" }
 
 function M.config(point, def)
   local c = {}
@@ -46,7 +50,7 @@ function M.config(point, def)
   end
   for _, k in ipairs { "batch", "source_len", "dim", "target_len" } do
     if point[k] ~= nil then c[k] = point[k] end
-    check_size(k == "source_len" and "source_len" or k, c[k])
+    check_size(k, c[k], point[k] == nil and shape ~= nil and shape_part[k])
   end
   local custom = def and def.case
   if not custom then
