@@ -128,6 +128,8 @@ def_usage "a gate's required option missing" "gate.latency: max_ms is required (
 def_usage "a gate naming a backend the scenario lacks" \
   "scenario: gates[1] (latency: median <= 1 ms (gpu)): backend: the scenario has no backend 'gpu' (did you mean 'cpu'?) (axes.backend: cpu)" \
   "gates = { rl.gate.latency { max_ms = 1, backend = 'gpu' } }"
+def_usage "a misspelt stopping rule key" "scenario: stop: unknown key 'precison_pct' (did you mean 'precision_pct'?)" \
+  "seeds = { 0 }, stop = { precison_pct = 1 }"
 def_usage "speedup_base naming a backend the scenario lacks" "scenario: speedup_base: the scenario has no backend 'nosuch'" "speedup_base = 'nosuch'"
 printf 'local rl = require "robolua"\nreturn rl.scenario { name = "defs", warmup = 0, repeats = 2, roofline = false,
   axes = { shape = { { 2, 20, 4 } }, dtype = { "f32" }, backend = { "cpu", "cuda" } },
@@ -135,6 +137,9 @@ printf 'local rl = require "robolua"\nreturn rl.scenario { name = "defs", warmup
 "$bin" -q --dry-run --backend cpu "$tmp/defs.lua" >"$tmp/out" 2>&1
 check "gates naming the scenario's backends are valid, also with --backend leaving one out" 0 $?
 
+SLURM_ARRAY_TASK_ID=abc SLURM_ARRAY_TASK_COUNT=2 "$bin" -q --dry-run --shard slurm "$tmp/tiny.lua" >"$tmp/out" 2>&1
+check "--shard slurm with a task id that is no integer exits 2" 2 $?
+contains "... naming the variable and its value" "$tmp/out" "robolua: --shard slurm: SLURM_ARRAY_TASK_ID is 'abc', not an integer"
 for spec in a,b -1 0,,1 '0,'; do
   run_usage "--devices $spec (malformed: the command's fault on any machine, exit 2 not 1)" \
     "--devices: '$spec' is not 'all' or a list of device indices (0,1,...)" --devices "$spec"

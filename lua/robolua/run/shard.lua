@@ -8,11 +8,16 @@ local M = {}
 function M.parse(spec, env)
   env = env or os.getenv
   if spec == "slurm" then
-    local id, count = tonumber(env("SLURM_ARRAY_TASK_ID") or ""), tonumber(env("SLURM_ARRAY_TASK_COUNT") or "")
-    local min = tonumber(env("SLURM_ARRAY_TASK_MIN") or "0")
-    if not id or not count then
+    local raw = {}
+    for _, k in ipairs { "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT", "SLURM_ARRAY_TASK_MIN" } do raw[k] = env(k) end
+    if not raw.SLURM_ARRAY_TASK_ID or not raw.SLURM_ARRAY_TASK_COUNT then
       return nil, "--shard slurm: SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT are not set (not inside a Slurm job array?)"
     end
+    for k, v in pairs(raw) do
+      if not math.tointeger(tonumber(v)) then return nil, string.format("--shard slurm: %s is '%s', not an integer", k, v) end
+    end
+    local id, count = tonumber(raw.SLURM_ARRAY_TASK_ID), tonumber(raw.SLURM_ARRAY_TASK_COUNT)
+    local min = tonumber(raw.SLURM_ARRAY_TASK_MIN or "0")
     return M.check(math.tointeger(id - (min or 0)), math.tointeger(count), spec)
   end
   local i, n = tostring(spec):match("^(%d+)/(%d+)$")

@@ -17,6 +17,8 @@ local function max_repeats_of(o, repeats)
 end
 
 function M.precision(o, repeats)
+  local unknown = require("robolua.usage").unknown_key(o, { "max_repeats", "max_seconds", "precision_pct" })
+  if unknown then error("stop: " .. unknown, 0) end
   if type(o.precision_pct) ~= "number" or not (o.precision_pct > 0) then error("stop.precision_pct must be a positive number", 0) end
   local max_repeats = max_repeats_of(o, repeats)
   local max_seconds = o.max_seconds or 60
