@@ -137,6 +137,10 @@ printf 'local rl = require "robolua"\nreturn rl.scenario { name = "defs", warmup
 "$bin" -q --dry-run --backend cpu "$tmp/defs.lua" >"$tmp/out" 2>&1
 check "gates naming the scenario's backends are valid, also with --backend leaving one out" 0 $?
 
+printf 'return robolua.scenario { name = "noaxes", seeds = { 0 }, warmup = 0, repeats = 2, roofline = false,
+  case = function() error("no data here") end }\n' >"$tmp/noaxes.lua"
+"$bin" -q -o "$tmp/res" "$tmp/noaxes.lua" >"$tmp/out" 2>&1; check "a case that raises in a scenario without axes exits 2" 2 $?
+contains "... and its point is named even without axes" "$tmp/out" "robolua: the point (the scenario has no axes): $tmp/noaxes.lua:2: no data here"
 SLURM_ARRAY_TASK_ID=abc SLURM_ARRAY_TASK_COUNT=2 "$bin" -q --dry-run --shard slurm "$tmp/tiny.lua" >"$tmp/out" 2>&1
 check "--shard slurm with a task id that is no integer exits 2" 2 $?
 contains "... naming the variable and its value" "$tmp/out" "robolua: --shard slurm: SLURM_ARRAY_TASK_ID is 'abc', not an integer"

@@ -52,6 +52,10 @@ rl_dtype rl_check_dtype(lua_State *L, int idx, const char *name, rl_dtype def) {
     luaL_error(L, "%s: expected a dtype name (f32, bf16, f16, f64, i64, i32), got %s", name, luaL_typename(L, idx));
     return def;
   }
+  size_t len = 0;
+  lua_tolstring(L, idx, &len);
+  /* a name with an embedded NUL ("f32\0junk") would parse as its first part */
+  if (strlen(s) != len) luaL_error(L, "%s: unknown dtype: the name holds a NUL byte (expected f32, bf16, f16, f64, i64 or i32)", name);
   int d = rl_dtype_parse(s);
   if (d < 0) luaL_error(L, "%s: unknown dtype '%s' (expected f32, bf16, f16, f64, i64 or i32)", name, s);
   return (rl_dtype)d;

@@ -169,7 +169,7 @@ function M.run(def)
       if why == "interrupted" or rl.core.interrupted() then stopped = true end
       if why == "script_error" then
         script_error = script_error or msg
-        progress.note(ctx.progress, "robolua: " .. cfg.key .. ": " .. tostring(msg))
+        progress.note(ctx.progress, "robolua: " .. (cfg.key ~= "" and cfg.key or "the point (the scenario has no axes)") .. ": " .. tostring(msg))
       end
     end
     local ctxf = { roofline = run.roofline, sm_clock_max_mhz = run.env.cuda and run.env.cuda.sm_clock_mhz_max,
