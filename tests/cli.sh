@@ -141,6 +141,10 @@ printf 'return robolua.scenario { name = "noaxes", seeds = { 0 }, warmup = 0, re
   case = function() error("no data here") end }\n' >"$tmp/noaxes.lua"
 "$bin" -q -o "$tmp/res" "$tmp/noaxes.lua" >"$tmp/out" 2>&1; check "a case that raises in a scenario without axes exits 2" 2 $?
 contains "... and its point is named even without axes" "$tmp/out" "robolua: the point (the scenario has no axes): $tmp/noaxes.lua:2: no data here"
+"$bin" -q --dry-run --backend cpu,cpu "$tmp/tiny.lua" >"$tmp/out" 2>&1; check "--backend with a backend twice exits 2" 2 $?
+contains "... naming it" "$tmp/out" "robolua: --backend: backend 'cpu' listed twice"
+"$bin" compare --threshold 5 --threshold 10 a b >"$tmp/out" 2>&1; check "compare with an option twice exits 2" 2 $?
+contains "... naming it" "$tmp/out" "robolua compare: --threshold given twice"
 SLURM_ARRAY_TASK_ID=abc SLURM_ARRAY_TASK_COUNT=2 "$bin" -q --dry-run --shard slurm "$tmp/tiny.lua" >"$tmp/out" 2>&1
 check "--shard slurm with a task id that is no integer exits 2" 2 $?
 contains "... naming the variable and its value" "$tmp/out" "robolua: --shard slurm: SLURM_ARRAY_TASK_ID is 'abc', not an integer"

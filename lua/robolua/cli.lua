@@ -170,8 +170,12 @@ function M.parse(argv)
     if not known[f] then return nil, "--report: unknown format '" .. f .. "' (csv, json, junit, markdown)" end
   end
   if cli.backend then
-    local list = {}
-    for b in cli.backend:gmatch("[^,%s]+") do list[#list + 1] = b end
+    local list, seen = {}, {}
+    for b in cli.backend:gmatch("[^,%s]+") do
+      if seen[b] then return nil, "--backend: backend '" .. b .. "' listed twice" end
+      seen[b] = true
+      list[#list + 1] = b
+    end
     if #list == 0 then return nil, "--backend: no backend named" end
     cli.backend = list
   end

@@ -33,6 +33,9 @@ function M.main(args)
     if a == "--threshold" or a == "--alpha" or a == "--markdown" or a == "--json" or a == "--junit" or a == "-o" or a == "--out" then
       local v = args[i + 1]
       if not v then return fail(a .. " needs a value") end
+      local name = (a == "-o" or a == "--out") and "out" or a:sub(3)
+      if o["given_" .. name] then return fail(a .. " given twice") end
+      o["given_" .. name] = true
       if a == "--threshold" or a == "--alpha" then
         local n, range = require("robolua.cli").compare_option(a:sub(3), v)
         if not n then return fail(string.format("%s: expected %s, got '%s'", a, range, v)) end
