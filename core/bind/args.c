@@ -19,7 +19,7 @@ const char *rl_push_number_text(lua_State *L, double v) {
 
 /* How a wrong value reads in a message: a number by its value (1.5, 1e+300, NaN, -inf; integers
    exactly), anything else by its type. Pushes a string for numbers: call it on the way to an error. */
-static const char *value_text(lua_State *L, int idx) {
+const char *rl_value_text(lua_State *L, int idx) {
   idx = lua_absindex(L, idx);
   if (lua_isinteger(L, idx)) return lua_pushfstring(L, "%I", lua_tointeger(L, idx));
   if (lua_type(L, idx) == LUA_TNUMBER) return rl_push_number_text(L, lua_tonumber(L, idx));
@@ -37,7 +37,7 @@ int rl_check_shape(lua_State *L, int idx, const char *name, int64_t *shape) {
     lua_geti(L, idx, i);
     int isint;
     lua_Integer v = lua_tointegerx(L, -1, &isint);
-    if (!isint) return luaL_error(L, "%s[%I]: expected an integer size, got %s", name, i, value_text(L, -1));
+    if (!isint) return luaL_error(L, "%s[%I]: expected an integer size, got %s", name, i, rl_value_text(L, -1));
     if (v < 1) return luaL_error(L, "%s[%I]: sizes must be positive, got %I", name, i, v);
     shape[i - 1] = v;
     lua_pop(L, 1);
@@ -137,7 +137,7 @@ lua_Integer rl_field_integer(lua_State *L, int t, const char *prefix, const char
   if (!lua_isnil(L, -1)) {
     int isint;
     v = lua_tointegerx(L, -1, &isint);
-    if (!isint) luaL_error(L, "%s%s: expected an integer, got %s", prefix, key, value_text(L, -1));
+    if (!isint) luaL_error(L, "%s%s: expected an integer, got %s", prefix, key, rl_value_text(L, -1));
     if (v < min || v > max)
       luaL_error(L, "%s%s: %I is out of range [%I, %I]", prefix, key, v, min, max);
   }

@@ -15,6 +15,8 @@ rl_tensor *rl_push_tensor(lua_State *L, rl_device dev, rl_dtype dtype, int ndim,
 /* Reads a shape array at idx into shape[]; returns ndim. Errors name `name`. */
 int rl_check_shape(lua_State *L, int idx, const char *name, int64_t *shape);
 rl_dtype rl_check_dtype(lua_State *L, int idx, const char *name, rl_dtype def);
+/* How a wrong value reads in an error message: a number by its value, anything else by its type. */
+const char *rl_value_text(lua_State *L, int idx);
 rl_device rl_check_device(lua_State *L, int idx, const char *name);
 
 /* Option-table readers: opts at index `t` may be nil. Errors name "opts.<key>". */

@@ -56,7 +56,7 @@ static const int64_t *read_lengths(lua_State *L, rl_fuse_call *c, const char *na
       lua_geti(L, v, b + 1);
       int isint;
       host[b] = (int64_t)lua_tointegerx(L, -1, &isint);
-      if (!isint) luaL_error(L, "%s[%I]: expected an integer length, got %s", name, (lua_Integer)b + 1, luaL_typename(L, -1));
+      if (!isint) luaL_error(L, "%s[%I]: expected an integer length, got %s", name, (lua_Integer)b + 1, rl_value_text(L, -1));
       lua_pop(L, 1);
     }
     rl_tensor *t = rl_push_tensor(L, c->device, RL_I64, 1, &B);

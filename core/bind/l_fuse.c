@@ -133,7 +133,7 @@ static int l_mask(lua_State *L) {
       lua_geti(L, 1, b + 1);
       int isint;
       len[b] = (int64_t)lua_tointegerx(L, -1, &isint);
-      if (!isint) return luaL_error(L, "lengths[%I]: expected an integer, got %s", (lua_Integer)b + 1, luaL_typename(L, -1));
+      if (!isint) return luaL_error(L, "lengths[%I]: expected an integer, got %s", (lua_Integer)b + 1, rl_value_text(L, -1));
       if (len[b] < 0 || len[b] > T) /* (a length past T is a wrong T or a wrong length, as in rl.fuse) */
         return luaL_error(L, "lengths[%I]: %I is outside [0, T] = [0, %I]", (lua_Integer)b + 1, (lua_Integer)len[b], T);
       lua_pop(L, 1);
