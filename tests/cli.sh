@@ -128,6 +128,8 @@ def_usage "a gate's required option missing" "gate.latency: max_ms is required (
 def_usage "a gate naming a backend the scenario lacks" \
   "scenario: gates[1] (latency: median <= 1 ms (gpu)): backend: the scenario has no backend 'gpu' (did you mean 'cpu'?) (axes.backend: cpu)" \
   "gates = { rl.gate.latency { max_ms = 1, backend = 'gpu' } }"
+def_usage "an Nsight gate's option out of its set" "rl.profile.gate_dram: against: expected \"copy\" or \"peak\", got 'cpy'" \
+  "gates = { rl.profile.gate_dram { against = 'cpy' } }"
 def_usage "a misspelt stopping rule key" "scenario: stop: unknown key 'precison_pct' (did you mean 'precision_pct'?)" \
   "seeds = { 0 }, stop = { precison_pct = 1 }"
 def_usage "speedup_base naming a backend the scenario lacks" "scenario: speedup_base: the scenario has no backend 'nosuch'" "speedup_base = 'nosuch'"
@@ -136,6 +138,10 @@ printf 'local rl = require "robolua"\nreturn rl.scenario { name = "defs", warmup
   gates = { rl.gate.speedup { base = "cpu", cand = "cuda", min = 1 }, rl.gate.variance(), rl.gate.throttle { max_pct = 5 } } }\n' >"$tmp/defs.lua"
 "$bin" -q --dry-run --backend cpu "$tmp/defs.lua" >"$tmp/out" 2>&1
 check "gates naming the scenario's backends are valid, also with --backend leaving one out" 0 $?
+printf 'return robolua.scenario { name = "defs", warmup = 0, repeats = 2, roofline = false, speedup_base = "cpu",
+  axes = { shape = { { 2, 20, 4 } }, dtype = { "f32" }, backend = { "cuda" } } }\n' >"$tmp/defs.lua"
+"$bin" -q --dry-run "$tmp/defs.lua" >"$tmp/out" 2>&1
+check "speedup_base written out as its default is valid on a scenario without a cpu backend (as when left out)" 0 $?
 
 printf 'return robolua.scenario { name = "noaxes", seeds = { 0 }, warmup = 0, repeats = 2, roofline = false,
   case = function() error("no data here") end }\n' >"$tmp/noaxes.lua"

@@ -9,7 +9,7 @@ usage: junit_check.py RUN_DIR [--expect SUITE:KIND:SUBSTRING ...]
   interrupted), each with the outcome its status maps to; the points suite one case per result, an ok
   result with its median (seconds) as the time attribute;
 - each --expect names a suite ("gates", "points", "baseline"), an outcome ("passed", "failure", "error",
-  "skipped") and a substring of a case's name that must have that outcome.
+  "skipped", or "any": the case exists) and a substring of a case's name that must have that outcome.
 Prints one line per problem and exits 1 if there is any.
 """
 import json
@@ -65,7 +65,10 @@ def main(argv):
     if [c.get("name") for c in gates] != [g["name"] for g in doc["gates"]]:
         problems.append("the gates suite's cases are not results.json's gates in order")
     for case, gate in zip(gates, doc["gates"]):
-        if outcome(case) != GATE[gate["status"]]:
+        want = GATE[gate["status"]]
+        if doc.get("shard") and not doc.get("merge") and want == "failure":
+            want = "skipped"  # a shard's failures are provisional (robolua merge judges the sweep)
+        if outcome(case) != want:
             problems.append("gate '%s': %s in junit.xml, %s in results.json" % (gate["name"], outcome(case), gate["status"]))
     finished = [c for c in suites.get("gates", []) if c.get("name") == "the run finished"]
     if bool(doc.get("interrupted")) and not finished:
@@ -79,13 +82,15 @@ def main(argv):
             problems.append("point case '%s' is not result '%s %s'" % (case.get("name"), r["key"], r["backend"]))
         if outcome(case) != POINT[r["status"]]:
             problems.append("point '%s': %s in junit.xml, %s in results.json" % (case.get("name"), outcome(case), r["status"]))
-        if r["status"] == "ok" and abs(float(case.get("time", "nan")) - r["stats"]["median"] / 1e3) > 1e-9:
+        if r["status"] == "ok" and case.get("time") is None:
+            problems.append("point '%s': measured, but no time attribute" % case.get("name"))
+        elif r["status"] == "ok" and abs(float(case.get("time")) - r["stats"]["median"] / 1e3) > 1e-9:
             problems.append("point '%s': time %s is not its median %g ms" % (case.get("name"), case.get("time"), r["stats"]["median"]))
 
     if doc.get("baseline") and "baseline" not in suites:
         problems.append("results.json has a baseline comparison and junit.xml no baseline suite")
     for suite, kind, text in expects:
-        hits = [c for c in suites.get(suite, []) if text in c.get("name") and outcome(c) == kind]
+        hits = [c for c in suites.get(suite, []) if text in c.get("name") and kind in (outcome(c), "any")]
         if not hits:
             problems.append("no %s case in suite %s whose name holds '%s'" % (kind, suite, text))
     for p in problems:

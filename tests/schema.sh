@@ -69,6 +69,27 @@ head -n 1 "$(dirname "$edge_doc")/journal.jsonl" >"$tmp/crashed/journal.jsonl"
 "$bin" recover "$tmp/crashed" >"$tmp/recover.log" 2>&1
 code=$?
 if [ "$code" = 2 ] && [ -f "$tmp/crashed/results.json" ]; then ok "robolua recover rebuilds the run (exit 2: partial)"; else bad "recover: exit $code"; cat "$tmp/recover.log"; fi
+# a run stopped by a first SIGINT journals its unmeasured points as interrupted records: still partial
+cp -r "$(dirname "$edge_doc")" "$tmp/stopped"
+rm "$tmp/stopped/results.json"
+"$py" - "$tmp/stopped/journal.jsonl" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+for i, line in enumerate(lines):
+    d = json.loads(line)
+    if d.get("t") == "record" and d["record"]["status"] == "ok":
+        d["record"]["status"], d["record"]["reason"] = "interrupted", "not measured: the run was interrupted"
+        lines[i] = json.dumps(d)
+        break
+open(sys.argv[1], "w").write("\n".join(lines) + "\n")
+PY
+"$bin" recover "$tmp/stopped" >"$tmp/recover.log" 2>&1
+code=$?
+if [ "$code" = 2 ] && grep -q "interrupted: results are partial" "$tmp/recover.log"; then
+  ok "recover of a journal with an interrupted record: partial (exit 2)"
+else
+  bad "recover of a journal with an interrupted record: exit $code"; cat "$tmp/recover.log"
+fi
 # a journal with every point's record lost only the reports: the recovery is the run (exit 1: its
 # verification gate fails, as the run's did), not partial; an unreadable results.json is set aside
 cp -r "$(dirname "$edge_doc")" "$tmp/complete"
@@ -96,14 +117,14 @@ run_check "the edge run's junit.xml: every gate and point outcome" "$py" "$junit
   --expect gates:failure:verified --expect gates:skipped:"custom gate #2" --expect gates:skipped:"custom gate #3" \
   --expect points:failure:"f32 tag=a [wrong@cpu]" --expect points:error:"f32 tag=a [failing@cpu]" \
   --expect points:skipped:"[cuda]" --expect points:passed:"f32 tag=a [cpu]"
-for d in "$(dirname "$ci_doc")" "$tmp"/shards/edge-* "$tmp/merged" "$tmp/crashed" "$tmp/complete"; do
+for d in "$(dirname "$ci_doc")" "$tmp"/shards/edge-* "$tmp/merged" "$tmp/crashed" "$tmp/complete" "$tmp/stopped"; do
   run_check "junit.xml agrees with results.json in ${d#"$tmp"/}" "$py" "$junit" "$d"
 done
 run_check "a recovered run's junit.xml has the error 'the run finished'" "$py" "$junit" "$tmp/crashed" --expect "gates:error:the run finished"
 mkdir -p "$tmp/edge-cmp" && cp -r "$tmp/edge/baselines" "$tmp/edge-cmp/" # (a folder of its own: one run folder in it)
 "$bin" -q -o "$tmp/edge-cmp" --baseline edge "$tmp/edge.lua" some-arg >"$tmp/edge-cmp.log" 2>&1
 cmp_dir=$(dirname "$(find "$tmp/edge-cmp" -maxdepth 2 -path "$tmp/edge-cmp/edge-*/results.json" | head -1)")
-run_check "a --baseline run's junit.xml has the comparison suite" "$py" "$junit" "$cmp_dir" --expect "baseline:passed:f32 tag=a [cpu]"
+run_check "a --baseline run's junit.xml has the comparison suite (the verdict depends on the machine's noise)" "$py" "$junit" "$cmp_dir" --expect "baseline:any:f32 tag=a [cpu]"
 if "$bin" -q --no-write --report junit "$tmp/edge.lua" 2>/dev/null | "$py" -c 'import sys, xml.etree.ElementTree as E; r = E.fromstring(sys.stdin.read()); assert r.tag == "testsuites"'; then
   ok "--report junit prints the document alone on stdout"
 else

@@ -84,9 +84,9 @@ describe("rl.workload", function()
     local function with(t)
       return function() rl.workload { name = "x", inputs = print, output = print, reference = print, backends = {}, tolerance = t } end
     end
-    spec.fails(with { rtl = 1 }, "workload.tolerance: unknown key 'rtl'", "did you mean 'rtol'")
-    spec.fails(with { rtol = -1 }, "workload.tolerance.rtol: expected a finite number >= 0, got -1")
-    spec.fails(with { atol = "1" }, "workload.tolerance.atol: expected a finite number >= 0")
+    spec.fails(with { rtl = 1 }, "workload.tolerance: opts: unknown option rtl", "expected rtol, atol")
+    spec.fails(with { rtol = -1 }, "workload.tolerance: opts.rtol: must be a finite number >= 0, got -1")
+    spec.fails(with { atol = {} }, "workload.tolerance: opts.atol")
     spec.fails(with(5), "workload.tolerance: expected a table")
     spec.fails(function() make { c = { device = "cpu", rn = print } } end, "workload.backends.c: unknown key 'rn'")
     spec.fails(function()

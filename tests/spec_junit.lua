@@ -51,7 +51,7 @@ describe("junit.xml", function()
     spec.truthy(x:find('name="k4 [mine@cpu]"', 1, true), x)
     -- an ok point: passed, its median (ms) as seconds, its numbers in system-out
     spec.truthy(x:find('name="k1 [cpu]" time="0.002500000">', 1, true), x)
-    spec.truthy(x:find("<system-out>median 2.500 ms, 95% CI [2.250, 2.750] ms, 30 samples, 12.5 GB/s</system-out>", 1, true), x)
+    spec.truthy(x:find("<system-out>median 2.500 ms, 95% CI of the mean [2.250, 2.750] ms, 30 samples, 12.5 GB/s</system-out>", 1, true), x)
     -- a failure's text is its message once, not again as system-out
     spec.truthy(x:find('<failure message="too slow">too slow</failure>\n    </testcase>', 1, true), x)
     spec.truthy(not x:find("the run finished", 1, true), "a run that finished has no such case")
@@ -68,6 +68,29 @@ describe("junit.xml", function()
     spec.truthy(not x:find("[%z\1-\8\11\12\14-\31]"), "no raw control character")
     local raw = x:gsub("<%?xml[^>]*>", ""):gsub("</?[%a][^<>]*>", "") -- every tag removed: no < or > may be left
     spec.truthy(not raw:find("[<>]"), raw)
+  end)
+
+  it("text that is not valid UTF-8 is repaired (one bad byte would make the file unparseable)", function()
+    local x = junit.render(run_of { gates = { { name = "caf\233", status = "fail", msg = "bad \255 byte" } } })
+    spec.truthy(utf8.len(x), "the document is valid UTF-8")
+    spec.truthy(x:find('name="caf\u{FFFD}"', 1, true), x)
+  end)
+
+  it("a shard's failed gate is provisional: skipped, not a failed test (the shard exits 0)", function()
+    local x = junit.render(run_of { shard = { index = 1, count = 2 }, gates = { { name = "g", status = "fail", msg = "slow" } } })
+    spec.eq(attr(x, "<testsuites", "failures"), "0")
+    spec.truthy(x:find('<skipped message="provisional (shard 1 of 2; robolua merge judges the whole sweep): slow"/>', 1, true), x)
+    -- a merged run's gates are the verdict
+    x = junit.render(run_of { shard = { index = 1, count = 2 }, merge = { count = 2 }, gates = { { name = "g", status = "fail", msg = "slow" } } })
+    spec.eq(attr(x, "<testsuites", "failures"), "1")
+  end)
+
+  it("a point measured on two GPUs (--devices) gives two names", function()
+    local a, b = ok_result("k", 1), ok_result("k", 1)
+    a.backend, a.device, a.gpu = "cuda", "cuda", { index = 0 }
+    b.backend, b.device, b.gpu = "cuda", "cuda", { index = 1 }
+    local x = junit.render(run_of { results = { a, b } })
+    spec.truthy(x:find('name="k [cuda@gpu0]"', 1, true) and x:find('name="k [cuda@gpu1]"', 1, true), x)
   end)
 
   it("an interrupted run, or a scenario that raised, is an error case", function()
@@ -98,6 +121,12 @@ describe("junit.xml", function()
     x = junit.render(run_of { baseline = { name = "main", exit_code = 2, error = "no baseline results/baselines/main/" } })
     spec.eq(attr(x, '<testsuite name="s: baseline main"', "errors"), "1")
     spec.truthy(x:find('<error message="no baseline results/baselines/main/"', 1, true), x)
+    -- nothing compared (exit 2): an error case, never a green suite; an INVALID row shows '-', not nan
+    x = junit.render(run_of { baseline = { name = "main", exit_code = 2 }, comparison = { exit_code = 2, rows = {
+      { key = "d", backend = "cpu", verdict = "INVALID", ratio = 0 / 0, base_median_ms = 0, new_median_ms = 1 } } } })
+    spec.eq(attr(x, '<testsuite name="s: baseline main"', "errors"), "1")
+    spec.truthy(x:find("<error message=\"nothing was compared", 1, true), x)
+    spec.truthy(x:find("INVALID: new / base median - (", 1, true) and not x:find("nan", 1, true), x)
     -- no --baseline: no such suite
     spec.truthy(not junit.render(run_of {}):find("baseline", 1, true))
   end)

@@ -30,12 +30,7 @@ local STATUSES = { "ok", "skipped", "failed_verification", "error", "interrupted
 local KNOWN_STATUS = {}
 for _, st in ipairs(STATUSES) do KNOWN_STATUS[st] = true end
 
--- How a decoded JSON value reads in a message (cjson's null is a userdata).
-local function json_type(v)
-  if type(v) == "userdata" or v == nil then return "null" end
-  if type(v) == "string" then return string.format("the string %q", v) end
-  return type(v) == "table" and "an object or array" or tostring(v)
-end
+local json_type = require("robolua.json").type_name
 
 -- What is wrong with one record, or nil. Samples are what the verdict reads, so each must be a finite
 -- number >= 0 (the schema's bound; a zero median stays a row with the verdict INVALID), and an ok record

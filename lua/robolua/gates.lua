@@ -23,12 +23,13 @@ local kinds = {
   alpha = { "a number in (0, 1)", function(v) return type(v) == "number" and v > 0 and v < 1 end },
   label = { "a string", function(v) return type(v) == "string" end },
   against = { "nil or \"same_size\"", function(v) return v == "same_size" end },
+  dram_against = { "\"copy\" or \"peak\"", function(v) return v == "copy" or v == "peak" end },
 }
 local function options(gate, o, spec, required)
   -- a usage error (exit 2, no traceback) that names the scenario's line: the caller of gate.NAME
   local function refuse(msg)
     local at = debug.getinfo(4, "Sl") -- (1 refuse, 2 options, 3 gate.NAME, 4 its caller)
-    usage.raise(string.format("%sgate.%s: %s", at and at.currentline > 0 and (at.short_src .. ":" .. at.currentline .. ": ") or "", gate, msg))
+    usage.raise(string.format("%s%s: %s", at and at.currentline > 0 and (at.short_src .. ":" .. at.currentline .. ": ") or "", gate, msg))
   end
   if o == nil and not required then return {} end
   if type(o) ~= "table" then refuse("expected an options table, got " .. type(o)) end
@@ -48,6 +49,8 @@ local function options(gate, o, spec, required)
   end
   return o
 end
+
+M.options = options -- (rl.profile's gates check theirs the same way)
 
 -- gate.backends: the backends named by o's keys (in that order), for the plan's check.
 local function naming(gate, o, ...)
@@ -121,7 +124,7 @@ local function var(xs)
   return s / (#xs - 1)
 end
 function M.variance(o)
-  o = options("variance", o, { max_pct = "pct", alpha = "alpha", backend = "backend", where = "where" })
+  o = options("gate.variance", o, { max_pct = "pct", alpha = "alpha", backend = "backend", where = "where" })
   local max_pct, alpha = o.max_pct or 5, o.alpha or 0.01
   return naming({ name = string.format("variance: per-seed median spread <= %g%%%s", max_pct, o.backend and (" (" .. o.backend .. ")") or ""),
     check = function(run)
@@ -160,7 +163,7 @@ end
 
 -- The ranking of backends by per-seed median is the same under every seed, for every config.
 function M.ordering(o)
-  o = options("ordering", o, { where = "where" })
+  o = options("gate.ordering", o, { where = "where" })
   return { name = "ordering: same backend ranking under every seed", check = function(run)
     local by_config, keys = {}, {}
     for _, r in ipairs(ok_results(run, nil, o.where)) do
@@ -193,7 +196,7 @@ end
 
 -- median(base) / median(cand) >= min for every config measured on both.
 function M.speedup(o)
-  o = options("speedup", o, { base = "backend", cand = "backend", min = "positive", where = "where" }, { "base", "cand" })
+  o = options("gate.speedup", o, { base = "backend", cand = "backend", min = "positive", where = "where" }, { "base", "cand" })
   local min = o.min or 1
   return naming({ name = string.format("speedup: %s vs %s >= %gx", o.cand, o.base, min), check = function(run)
     local base = {}
@@ -216,7 +219,7 @@ end
 
 -- Median latency at most max_ms (per backend, optional where(config)).
 function M.latency(o)
-  o = options("latency", o, { max_ms = "positive", backend = "backend", where = "where" }, { "max_ms" })
+  o = options("gate.latency", o, { max_ms = "positive", backend = "backend", where = "where" }, { "max_ms" })
   return naming({ name = string.format("latency: median <= %g ms%s", o.max_ms, o.backend and (" (" .. o.backend .. ")") or ""),
     check = function(run)
       local rs = ok_results(run, o.backend, o.where)
@@ -232,7 +235,7 @@ end
 
 -- Effective bandwidth at least min_gbps.
 function M.throughput(o)
-  o = options("throughput", o, { min_gbps = "positive", backend = "backend", where = "where" }, { "min_gbps" })
+  o = options("gate.throughput", o, { min_gbps = "positive", backend = "backend", where = "where" }, { "min_gbps" })
   return naming({ name = string.format("throughput: >= %g GB/s%s", o.min_gbps, o.backend and (" (" .. o.backend .. ")") or ""),
     check = function(run)
       local rs = ok_results(run, o.backend, o.where)
@@ -250,7 +253,7 @@ end
 -- large-buffer copy (default), or with against = "same_size" a copy of each result's own bytes timed
 -- the same way (CUDA results).
 function M.roofline(o)
-  o = options("roofline", o, { min_pct = "pct", against = "against", backend = "backend", label = "label", where = "where" })
+  o = options("gate.roofline", o, { min_pct = "pct", against = "against", backend = "backend", label = "label", where = "where" })
   local min_pct = o.min_pct or 80
   local same = o.against == "same_size"
   local field = same and "copy_same_pct" or "roofline_pct"
@@ -276,7 +279,7 @@ end
 -- Samples taken below threshold_pct (default 90) of the device's maximum SM clock at most max_pct %
 -- of a record's samples (default 0): a throttled GPU makes a slow number that is not the kernel's.
 function M.throttle(o)
-  o = options("throttle", o, { max_pct = "pct", threshold_pct = "share", backend = "backend", where = "where" })
+  o = options("gate.throttle", o, { max_pct = "pct", threshold_pct = "share", backend = "backend", where = "where" })
   local max_pct = o.max_pct or 0
   return naming({ name = string.format("throttle: <= %g%% of samples below %g%% of the max SM clock", max_pct, o.threshold_pct or 90),
     check = function(run)

@@ -35,6 +35,15 @@ local function clean_utf8(s)
   return table.concat(out)
 end
 
+M.clean_utf8 = clean_utf8
+
+-- How a decoded JSON value reads in a message: cjson's null is a userdata, an absent key nil.
+function M.type_name(v)
+  if type(v) == "userdata" or v == nil then return "null" end
+  if type(v) == "string" then return string.format("the string %q", v) end
+  return type(v) == "table" and "an object or array" or tostring(v)
+end
+
 local function encode_string(s)
   s = clean_utf8(s)
   return '"' .. s:gsub('[%c"\\]', function(c) return escapes[c] or string.format("\\u%04x", c:byte()) end) .. '"'

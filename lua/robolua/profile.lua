@@ -227,10 +227,9 @@ end
 -- same-size copy kernel reached in the same profile (against = "copy", the default: reachable at every
 -- size) or of the datasheet peak (against = "peak", where even a copy may not get there).
 function M.gate_dram(o)
-  o = o or {}
+  o = require("robolua.gates").options("rl.profile.gate_dram", o, { min_pct = "pct", against = "dram_against", label = "label", where = "where" })
   local min_pct = o.min_pct or (o.against == "peak" and 80 or 90)
   local peak = o.against == "peak"
-  if o.against ~= nil and o.against ~= "peak" and o.against ~= "copy" then error("gate_dram: against must be \"copy\" or \"peak\"", 2) end
   return profile_gate(string.format("ncu: DRAM throughput >= %g%% of %s%s", min_pct,
     peak and "peak" or "a same-size copy kernel's (same profile)", o.label and (" " .. o.label) or ""), function(run)
     local bad, n, worst, info = {}, 0, math.huge, {}
@@ -262,7 +261,8 @@ end
 -- the gap between back-to-back launches that ncu's window leaves out, so a small excess is expected; an
 -- event time well below the kernel's own duration would mean the timer misses work.
 function M.gate_timer(o)
-  o = o or {}
+  o = require("robolua.gates").options("rl.profile.gate_timer", o, { max_under_pct = "pct", max_over_pct = "pct",
+    max_diff_pct = "pct", label = "label", where = "where" })
   local under = o.max_under_pct or o.max_diff_pct or 10
   local over = o.max_over_pct or o.max_diff_pct or 10
   return profile_gate(string.format("ncu: event-timed median within -%g%%/+%g%% of ncu's kernel duration%s", under, over,

@@ -221,12 +221,12 @@ function M.from_doc(doc, where)
   -- document is refused here, naming the field, rather than failing inside a report
   local list_problem = require("robolua.usage").list_problem
   local function shape(v, what, kind)
+    local got = v == nil and "missing" or type(v) == "userdata" and "null" or type(v)
     if kind == "list" then
-      if type(v) ~= "table" then return what .. " is " .. (v == nil and "missing" or type(v)) .. ", expected an array" end
-      local p = list_problem(v)
-      return p and (what .. p:gsub("^unexpected", ": unexpected"))
+      if type(v) ~= "table" then return what .. " is " .. got .. ", expected an array" end
+      return list_problem(v, what)
     end
-    if type(v) ~= "table" then return what .. " is " .. (v == nil and "missing" or type(v)) .. ", expected an object" end
+    if type(v) ~= "table" then return what .. " is " .. got .. ", expected an object" end
   end
   local function present(v, what, kind) return v ~= nil and shape(v, what, kind) end
   local problem = shape(doc.results, "results", "list") or shape(doc.gates, "gates", "list") or present(doc.env, "env")

@@ -11,8 +11,8 @@
 -- did_you_mean(word, candidates) is the nearest candidate by edit distance, or nil if none is close.
 -- unknown_key(t, keys): "unknown key 'k' (did you mean 'x'? | known: a, b)" for the first key of table t
 -- that is none of keys, else nil; check_keys(what, t, keys, level) raises it as "<what>: ..." (at level,
--- as for error()): a misspelt key is never ignored. list_problem(t): why t is not a plain list (a hole,
--- a key that is no index), or nil.
+-- as for error()): a misspelt key is never ignored. list_problem(t, what): why t is not a plain list
+-- (a hole, a key that is no index), naming it what, or nil.
 local M = {}
 
 local mt = { __tostring = function(e) return e.message end }
@@ -62,16 +62,16 @@ function M.unknown_key(t, keys)
   end
 end
 
--- What makes t no plain list, or nil: a key that is not an index 1..n, or a hole (a nil in a table
--- constructor, {0, nil, 2}, ends the list for # and ipairs, so the values after it would be dropped).
-function M.list_problem(t)
+-- What makes t (named what) no plain list, or nil: a key that is not an index 1..n, or a hole (a nil in a
+-- table constructor, {0, nil, 2}, ends the list for # and ipairs, so the values after it would be dropped).
+function M.list_problem(t, what)
   local n, max = 0, 0
   for k in pairs(t) do
-    if math.type(k) ~= "integer" or k < 1 then return string.format("unexpected key '%s' in a list", tostring(k)) end
+    if math.type(k) ~= "integer" or k < 1 then return string.format("%s: unexpected key '%s' in a list", what, tostring(k)) end
     n, max = n + 1, math.max(max, k)
   end
   for i = 1, max do
-    if t[i] == nil then return string.format("[%d] is nil (a nil in a list ends it: the values after it would be dropped)", i) end
+    if t[i] == nil then return string.format("%s[%d] is nil (a nil in a list ends it: the values after it would be dropped)", what, i) end
   end
 end
 

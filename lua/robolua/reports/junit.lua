@@ -12,12 +12,14 @@
 --             not run -> one <error>. `robolua compare --junit FILE` writes this suite alone.
 -- The document is written whatever the report list says (finish.lua), like results.json.
 local fmt = require "robolua.fmt"
+local clean_utf8 = require("robolua.json").clean_utf8
 local M = {}
 
--- XML 1.0 text: the five special characters escaped, and the control characters XML 1.0 cannot hold at
--- all (a C0 byte other than tab, newline and carriage return) replaced by '?'.
+-- XML 1.0 text: valid UTF-8 (a bad byte becomes U+FFFD, as in results.json), the five special characters
+-- escaped, and the control characters XML 1.0 cannot hold at all (a C0 byte other than tab, newline and
+-- carriage return) replaced by '?'.
 local function xml(s)
-  s = tostring(s == nil and "" or s)
+  s = clean_utf8(tostring(s == nil and "" or s)) -- (one bad byte makes the whole file unparseable)
   s = s:gsub("[%z\1-\8\11\12\14-\31]", "?")
   return (s:gsub("[&<>\"']", { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&apos;" }))
 end
@@ -59,9 +61,16 @@ local function gate_cases(run)
     local why = run.script_error and ("the scenario raised: " .. tostring(run.script_error)) or "interrupted: the results are partial"
     cases[1] = { name = "the run finished", kind = "error", message = why }
   end
+  -- a shard's gates see part of the sweep: a failure there is provisional (the shard exits 0; robolua
+  -- merge judges the whole sweep), so it is reported as skipped, not as a failed test
+  local shard = run.shard and not run.merge and run.shard
   for _, g in ipairs(run.gates or {}) do
     local kind = gate_kind[g.status]
     local msg = g.status == "inconclusive" and ("inconclusive: " .. tostring(g.msg)) or g.msg
+    if shard and kind == "failure" then
+      kind, msg = "skipped", string.format("provisional (shard %d of %d; robolua merge judges the whole sweep): %s",
+        shard.index, shard.count, tostring(g.msg))
+    end
     cases[#cases + 1] = { name = g.name, kind = kind, message = kind and msg or nil, out = msg }
   end
   return cases
@@ -70,7 +79,7 @@ end
 -- A measured result in one line: median, 95% CI, samples, bandwidth, % of the copy.
 local function result_line(r)
   local s = r.stats
-  local parts = { string.format("median %s ms, %g%% CI [%s, %s] ms, %d samples", fmt.ms(s.median), 100 * (s.ci_level or 0.95),
+  local parts = { string.format("median %s ms, %g%% CI of the mean [%s, %s] ms, %d samples", fmt.ms(s.median), 100 * (s.ci_level or 0.95),
     fmt.ms(s.ci_lo), fmt.ms(s.ci_hi), s.n) }
   if r.gbps then parts[#parts + 1] = string.format("%.1f GB/s", r.gbps) end
   if r.copy_same_pct then parts[#parts + 1] = string.format("%.1f%% of a same-size copy", r.copy_same_pct)
@@ -84,7 +93,9 @@ local point_kind = { failed_verification = "failure", error = "error", skipped =
 local function point_cases(run)
   local cases = {}
   for _, r in ipairs(run.results or {}) do
-    local name = string.format("%s [%s%s]", r.key, r.backend, r.device and r.device ~= r.backend and ("@" .. r.device) or "")
+    -- (a --devices run measures a point on each GPU: the index keeps the names apart, as record.id does)
+    local where = r.gpu and ("@gpu" .. tostring(r.gpu.index)) or r.device and r.device ~= r.backend and ("@" .. r.device) or ""
+    local name = string.format("%s [%s%s]", r.key, r.backend, where)
     if r.status == "ok" and r.stats then
       cases[#cases + 1] = { name = name, time = r.stats.median / 1e3, out = result_line(r) }
     else
@@ -103,10 +114,15 @@ local function comparison_cases(name, doc, err)
     return { { name = "comparison with " .. name, kind = "error", message = tostring(err or (doc and doc.error) or "the comparison did not run") } }
   end
   local cases = {}
+  if doc.exit_code == 2 then -- nothing was compared (no configuration matched, every row INVALID): exit 2
+    cases[1] = { name = "comparison with " .. name, kind = "error",
+      message = "nothing was compared: no configuration of the run matched one of the other, or every row is INVALID" }
+  end
+  local function num(fmt_, v) return (type(v) == "number" and v == v) and string.format(fmt_, v) or "-" end
   for _, r in ipairs(doc.rows) do
     local kind = row_kind[r.verdict]
-    local line = string.format("%s: new / base median %.3f (%s -> %s ms), p = %.3g", r.verdict, r.ratio or 0 / 0,
-      fmt.ms(r.base_median_ms), fmt.ms(r.new_median_ms), r.p or 0 / 0)
+    local line = string.format("%s: new / base median %s (%s -> %s ms), p = %s", r.verdict, num("%.3f", r.ratio),
+      fmt.ms(r.base_median_ms), fmt.ms(r.new_median_ms), num("%.3g", r.p))
     cases[#cases + 1] = { name = string.format("%s [%s]", r.key, r.backend), kind = kind, message = kind and line or nil, out = line }
   end
   for _, id in ipairs(doc.broken or {}) do cases[#cases + 1] = { name = id, kind = "failure", message = "BROKEN: " .. id } end

@@ -38,6 +38,9 @@ M.where_defined = where_defined
 
 local function is_int(v, min) return math.type(v) == "integer" and v >= (min or -math.huge) end
 
+-- Speedups are against the CPU unless the scenario says (plan.lua refuses a named base it lacks).
+M.DEFAULT_SPEEDUP_BASE = "cpu"
+
 -- def (the table given to rl.scenario) -> a checked copy with defaults; where: "file:line" of the call.
 function M.check(def, where)
   if type(def) ~= "table" then usage(where, "expected a table {name=, axes=, ...}") end
@@ -57,12 +60,12 @@ function M.check(def, where)
     if def[k] ~= nil and type(def[k]) ~= "table" then usage(where, k .. " must be a list") end
   end
   for _, k in ipairs { "gates", "reports", "zip", "seeds" } do
-    local problem = type(def[k]) == "table" and usage_error.list_problem(def[k])
-    if problem then usage(where, k .. problem:gsub("^unexpected", ": unexpected")) end
+    local problem = type(def[k]) == "table" and usage_error.list_problem(def[k], k)
+    if problem then usage(where, problem) end
   end
   for name, values in pairs(type(def.axes) == "table" and def.axes or {}) do
-    local problem = type(values) == "table" and usage_error.list_problem(values)
-    if problem then usage(where, "axes." .. tostring(name) .. problem:gsub("^unexpected", ": unexpected")) end
+    local problem = type(values) == "table" and usage_error.list_problem(values, "axes." .. tostring(name))
+    if problem then usage(where, problem) end
   end
   if def.seeds ~= nil then
     if type(def.seeds) ~= "table" or #def.seeds == 0 then usage(where, "seeds must be a non-empty list of integers") end
@@ -148,7 +151,7 @@ function M.check(def, where)
     pin = def.pin == true,
     max_load = def.max_load or 0.5,
     same_size_copy = def.same_size_copy ~= false,
-    speedup_base = def.speedup_base or "cpu",
+    speedup_base = def.speedup_base or M.DEFAULT_SPEEDUP_BASE,
   }
 end
 

@@ -19,6 +19,9 @@ M.runner_axes = { mode = true, threads = true, backend = true }
 
 local function as_list(v) return type(v) == "table" and v or { v } end
 
+-- A scenario without a backend axis runs on the CPU.
+local DEFAULT_BACKENDS = { "cpu" }
+
 local function value_text(v) return type(v) == "table" and table.concat(v, "x") or tostring(v) end
 
 -- A command-line option naming something the run has not: a usage error naming the option as typed,
@@ -64,7 +67,7 @@ end
 M.backend_of = backend_of
 
 local function backend_list(d, axes, cli)
-  local list = as_list(axes.backend or { "cpu" })
+  local list = as_list(axes.backend or DEFAULT_BACKENDS)
   for i, b in ipairs(list) do
     if not backend_of(d.workload, b) then
       local known = backends.names()
@@ -92,7 +95,7 @@ local function backend_list(d, axes, cli)
   -- a gate or speedup_base naming a backend the scenario has not (a typo, "gpu" for "cuda") would only
   -- ever be SKIPPED, and the run pass without it: refused against the scenario's own backend list (a
   -- backend that -a or --backend leaves out is skipped by the gate, as the user asked)
-  local declared, names = {}, as_list(d.def.axes and d.def.axes.backend or { "cpu" })
+  local declared, names = {}, as_list(d.def.axes and d.def.axes.backend or DEFAULT_BACKENDS)
   for _, b in ipairs(names) do declared[b] = true end
   local function named(what, b)
     if not declared[b] then
@@ -101,7 +104,8 @@ local function backend_list(d, axes, cli)
         hint and (" (did you mean '" .. hint .. "'?)") or "", table.concat(names, ", ")))
     end
   end
-  if d.def.speedup_base ~= nil then named("speedup_base", tostring(d.def.speedup_base)) end
+  -- (the default written out is the default: no speedup is computed when the run has no such backend)
+  if d.def.speedup_base ~= nil and d.def.speedup_base ~= definition.DEFAULT_SPEEDUP_BASE then named("speedup_base", tostring(d.def.speedup_base)) end
   for i, g in ipairs(d.def.gates or {}) do
     for _, b in ipairs(type(g) == "table" and type(g.backends) == "table" and g.backends or {}) do
       named(string.format("gates[%d] (%s): %s", i, tostring(g.name), b.key), b.name)

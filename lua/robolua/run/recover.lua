@@ -12,8 +12,10 @@ function M.main(args)
   dir = dir:gsub("/+$", "")
   -- a results.json that cannot be read (truncated, emptied, not JSON: a crash while it was written, a hand
   -- edit) is set aside, not the end of the recovery: the journal and plan.json hold the samples
+  -- (only a file that is no JSON at all: a valid document the checks refuse is the user's to fix, kept)
   local files = require "robolua.files"
-  if files.exists(dir .. "/results.json") and files.exists(dir .. "/plan.json") and not pcall(require("robolua.record").load, dir) then
+  local text = files.exists(dir .. "/results.json") and files.exists(dir .. "/plan.json") and files.read(dir .. "/results.json")
+  if text and not require("robolua.json").decode(text) then
     local aside = dir .. "/results.json.unreadable"
     local moved, merr = os.rename(dir .. "/results.json", aside)
     if not moved then io.stderr:write("robolua recover: " .. tostring(merr) .. "\n"); return 2 end

@@ -23,6 +23,8 @@ function M.load_run(dir)
     local id = record.id(r)
     if j.records[id] then
       doc.results[i] = j.records[id]
+      -- (a first SIGINT journals the points it stopped as interrupted records: the run is still partial)
+      partial = partial or j.records[id].status == "interrupted"
     elseif j.samples[id] then
       for si, s in pairs(j.samples[id]) do r.seeds[si] = s end
       if r.status == "ok" then
