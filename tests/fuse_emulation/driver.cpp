@@ -341,7 +341,12 @@ int main() {
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     for (const Kernel &k : always) failed += check(cases[i], k), n++;
     if (i % 3 == 0 || cases[i].unsorted || cases[i].long_row || cases[i].duration_s > 1)
-      for (const Kernel &k : some) failed += check(cases[i], k), n++;
+      for (const Kernel &k : some) {
+        // (one target a block on 40 s rows: 4000 blocks each refining its search alone, half the run's time
+        // and more under the sanitizers; the budget overflow it adds there is {16, 40}'s too)
+        if (cases[i].long_row && k.targets == 1) continue;
+        failed += check(cases[i], k), n++;
+      }
   }
   printf("%d passed, %d failed\n", n - failed, failed);
   return failed != 0;
