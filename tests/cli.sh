@@ -130,6 +130,8 @@ def_usage "a gate naming a backend the scenario lacks" \
   "gates = { rl.gate.latency { max_ms = 1, backend = 'gpu' } }"
 def_usage "an Nsight gate's option out of its set" "rl.profile.gate_dram: against: expected \"copy\" or \"peak\", got 'cpy'" \
   "gates = { rl.profile.gate_dram { against = 'cpy' } }"
+def_usage "a skip function that raises" "scenario: point shape=2x20x4 dtype=f32: skip(point) raised: $tmp/defs.lua:4: no skip today" \
+  "seeds = { 0 }, skip = function(p) error('no skip today') end"
 def_usage "a misspelt stopping rule key" "scenario: stop: unknown key 'precison_pct' (did you mean 'precision_pct'?)" \
   "seeds = { 0 }, stop = { precison_pct = 1 }"
 def_usage "speedup_base naming a backend the scenario lacks" "scenario: speedup_base: the scenario has no backend 'nosuch'" "speedup_base = 'nosuch'"

@@ -180,7 +180,8 @@ function M.build(d, cli, cuda)
     local skip_reason
     if d.def.skip then
       local oks, why = pcall(d.def.skip, p)
-      if not oks then error(why, 0) end
+      -- (as a raising filter is: the scenario's error naming the point, before anything is measured)
+      if not oks then definition.usage(d.where, string.format("point %s: skip(point) raised: %s", key, tostring(why))) end
       skip_reason = why
     end
     local bytes = d.def.bytes and d.def.bytes(c) or w.bytes(c)
