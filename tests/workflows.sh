@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GitHub Actions examples (examples/ci/*.yml) run as written: every robolua command line in them
+# The CI examples (examples/ci/*.yml: GitHub Actions and GitLab) run as written: every robolua command line in them
 # (a line starting with build/robolua) is checked with --dry-run, then the workflows' sequences are run
 # for real in a scratch folder laid out like a checkout (build/ and scenarios/): robolua.yml saves the
 # baseline "main" and gates a second run against it; sharded.yml runs every shard of its matrix and the
@@ -138,5 +138,48 @@ else
 fi
 summary "$wf" "$work" "Job summary" "every shard present"
 uploads "$wf" "$work"
+
+# gitlab-ci.yml: the default branch saves the baseline, another branch gates against it (and, before any
+# baseline, measures without one); the junit report's path matches each run folder's junit.xml, and each
+# agrees with its results.json (tests/junit_check.py)
+wf=examples/ci/gitlab-ci.yml
+commands "$wf" >"$tmp/lines"
+n=$(wc -l <"$tmp/lines")
+if [ "$n" = 3 ]; then ok "$wf: $n robolua command lines"; else bad "$wf: $n robolua command lines, expected 3"; fi
+junit_glob=$(sed -n 's/^[[:space:]]*junit: //p' "$wf")
+if [ -n "$py" ]; then
+  if "$py" - "$wf" "$junit_glob" >"$tmp/yaml.err" 2>&1 <<'PY'
+import sys, yaml
+job = yaml.safe_load(open(sys.argv[1]))["bench"]
+assert isinstance(job["script"], list) and isinstance(job["before_script"], list), "script lists"
+assert job["artifacts"]["when"] == "always" and job["artifacts"]["reports"]["junit"] == sys.argv[2], "artifacts"
+assert "bench/baselines/" in job["cache"]["paths"], "the baseline cache"
+PY
+  then ok "$wf parses: job bench, its junit report $junit_glob, the baseline cache"; else bad "$wf is not the GitLab job this test expects"; cat "$tmp/yaml.err"; fi
+fi
+new_checkout gitlab
+save=$(grep -e "--save-baseline main" "$tmp/lines")
+gate=$(grep -e "--baseline main" "$tmp/lines")
+plain=$(grep -v -e "--save-baseline" -e "--baseline" "$tmp/lines")
+for line in "$plain" "$save"; do
+  if run_line "build/robolua --dry-run ${line#build/robolua }"; then ok "valid: $line"; else bad "exit $? from --dry-run of: $line"; fi
+done
+run_line "$plain" || bad "no baseline yet: exit $?"
+run_line "$save"
+code=$?
+if [ "$code" = 0 ] && [ -f "$work/bench/baselines/main/results.json" ]; then ok "default branch: baseline saved (exit 0)"; else bad "default branch: exit $code"; tail -20 "$tmp/log"; fi
+run_line "$gate"
+code=$?
+if [ "$code" -le 1 ]; then ok "merge request: gated against main (exit $code)"; else bad "merge request: exit $code"; tail -20 "$tmp/log"; fi
+mapfile -t reports < <(cd "$work" && eval "ls -d $junit_glob" 2>/dev/null)
+if [ "${#reports[@]}" = 3 ]; then ok "the junit report path matches the 3 runs' junit.xml"; else bad "$junit_glob matches ${#reports[@]} files, expected 3"; fi
+py3=$(command -v python3 || true)
+if [ -n "$py3" ]; then
+  for r in "${reports[@]}"; do
+    if "$py3" tests/junit_check.py "$work/$(dirname "$r")" >"$tmp/jc" 2>&1; then ok "$r agrees with its results.json"; else bad "$r"; cat "$tmp/jc"; fi
+  done
+  gated=$(cd "$work" && grep -l 'name="ci: baseline main"' "${reports[@]}" | head -1)
+  if [ -n "$gated" ]; then ok "the gated run's junit.xml holds the comparison suite"; else bad "no junit.xml with the comparison suite"; fi
+fi
 
 finish
