@@ -180,13 +180,24 @@ corrupt() { # NAME LUA MESSAGE: base's document changed by LUA (d is the documen
   check "merge refuses it too (exit 2)" 2 $?
   contains "... naming the field" "$tmp/log" "$3"
 }
-corrupt "a string gpu" "d.results[1].gpu = 'x'" "results[1].gpu is string, expected an object with an integer index"
-corrupt "a string script_args" "d.script_args = 'x'" "script_args is string, expected an array"
-corrupt "a string env" "d.env = 'x'" "env is string, expected an object"
-corrupt "a string env.host" "d.env.host = 'x'" "env.host is string, expected an object"
+corrupt "a string gpu" "d.results[1].gpu = 'x'" "results[1].gpu is the string \"x\", expected an object with an integer index"
+corrupt "a string script_args" "d.script_args = 'x'" "script_args is the string \"x\", expected an array"
+corrupt "a string env" "d.env = 'x'" "env is the string \"x\", expected an object"
+corrupt "a string env.host" "d.env.host = 'x'" "env.host is the string \"x\", expected an object"
 corrupt "samples as an object" "d.results[1].seeds[1].samples_ms = { a = 1 }" "results[1].seeds[1].samples_ms: unexpected key 'a' in a list"
 corrupt "an unknown status" "d.results[1].status = 'weird'" "status is 'weird', expected one of"
 corrupt "a negative sample" "d.results[1].seeds[1].samples_ms[1] = -1" "seeds[1].samples_ms[1] is -1, expected a finite number >= 0"
+
+# a document without its environment (a tool's, a hand edit) is read, and the reports say so (merge failed
+# inside the Markdown report)
+mkdir -p "$tmp/noenv"
+"$bin" -e "local json, files = require 'robolua.json', require 'robolua.files'
+  local d = json.decode(files.read('$base')); d.env = nil
+  files.write('$tmp/noenv/results.json', json.encode(d))" >"$tmp/log" 2>&1
+"$bin" merge "$tmp/merged-noenv" "$tmp/noenv" >"$tmp/log" 2>&1
+code=$?
+if [ "$code" -le 1 ]; then check "merge of a document without env (exit $code)" 0 0; else check "merge of a document without env" 0 "$code"; cat "$tmp/log"; fi
+contains "... its report says the commit is unknown" "$tmp/merged-noenv/report.md" "- git commit: \`unknown\`"
 
 # different script arguments are flagged (they change what a script measures, not its definition's hash)
 "$bin" -q -o "$out" --baseline base "$tmp/bl.lua" extra-arg >"$tmp/gate.md" 2>"$tmp/log"

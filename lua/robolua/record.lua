@@ -219,9 +219,9 @@ function M.from_doc(doc, where)
   doc.gates = doc.gates or {}
   -- what every reader indexes without looking (the reports, compare, merge): a hand-edited or truncated
   -- document is refused here, naming the field, rather than failing inside a report
-  local list_problem = require("robolua.usage").list_problem
+  local list_problem, type_name = require("robolua.usage").list_problem, json.type_name
   local function shape(v, what, kind)
-    local got = v == nil and "missing" or type(v) == "userdata" and "null" or type(v)
+    local got = v == nil and "missing" or type_name(v)
     if kind == "list" then
       if type(v) ~= "table" then return what .. " is " .. got .. ", expected an array" end
       return list_problem(v, what)
@@ -232,24 +232,19 @@ function M.from_doc(doc, where)
   local problem = shape(doc.results, "results", "list") or shape(doc.gates, "gates", "list") or present(doc.env, "env")
     or present(doc.script_args, "script_args", "list")
   if problem then return nil, where .. ": " .. problem end
-  -- a document without its environment (one a tool or a test wrote, or a hand edit) reads as unknown
-  doc.env = doc.env or {}
-  problem = present(doc.env.git, "env.git") or present(doc.env.host, "env.host") or present(doc.env.cuda, "env.cuda")
+  -- (a document without its environment, or parts of it, is read: the reports say "unknown" there)
+  local env = doc.env or {}
+  problem = present(env.git, "env.git") or present(env.host, "env.host") or present(env.cuda, "env.cuda")
   if problem then return nil, where .. ": " .. problem end
-  doc.env.git = doc.env.git or {}
-  doc.env.git.commit = doc.env.git.commit or "unknown"
-  doc.env.host = doc.env.host or {}
-  doc.env.host.cpu_model, doc.env.host.logical_cpus = doc.env.host.cpu_model or "unknown", doc.env.host.logical_cpus or 0
-  doc.env.cuda = doc.env.cuda or { available = false, reason = "not recorded" }
   for i, a in ipairs(doc.script_args or {}) do
-    if type(a) ~= "string" then return nil, string.format("%s: script_args[%d] is %s, expected a string", where, i, type(a)) end
+    if type(a) ~= "string" then return nil, string.format("%s: script_args[%d] is %s, expected a string", where, i, type_name(a)) end
   end
   for i, r in ipairs(doc.results) do
     if type(r) ~= "table" or type(r.key) ~= "string" or type(r.backend) ~= "string" then
       return nil, string.format("%s: results[%d] has no key/backend", where, i)
     end
     if r.gpu ~= nil and not (type(r.gpu) == "table" and math.type(r.gpu.index) == "integer") then
-      return nil, string.format("%s: results[%d].gpu is %s, expected an object with an integer index", where, i, type(r.gpu))
+      return nil, string.format("%s: results[%d].gpu is %s, expected an object with an integer index", where, i, type_name(r.gpu))
     end
     -- (seeds or samples that are no array at all, e.g. null, are compare.check's to name; an object where
     -- an array belongs reads as an empty array unless refused here)

@@ -142,7 +142,9 @@ end
 
 function M.render(run, opts)
   opts = opts or {}
-  local e = run.env
+  -- (a loaded document may lack parts of its environment: a tool's or a test's, a hand edit; as html.lua)
+  local e = run.env or {}
+  local git, host, cuda = e.git or {}, e.host or {}, e.cuda or {}
   local out = {}
   local function add(s) out[#out + 1] = s end
   if not opts.brief then
@@ -150,14 +152,15 @@ function M.render(run, opts)
     if run.description then add(run.description .. "\n") end
     add(string.format("- time (UTC): %s → %s", run.started_utc, tostring(run.finished_utc)))
     add("- command: `" .. run.command .. "`")
-    add("- git commit: `" .. e.git.commit .. "`" .. (e.git.dirty and " (with uncommitted changes)" or ""))
-    add(string.format("- cpu: %s, %d logical cpus%s", e.host.cpu_model, e.host.logical_cpus, e.host.isa and (", ISA path " .. e.host.isa) or ""))
-    if e.cuda.available then
+    add("- git commit: `" .. tostring(git.commit or "unknown") .. "`" .. (git.dirty and " (with uncommitted changes)" or ""))
+    add(string.format("- cpu: %s, %s logical cpus%s", tostring(host.cpu_model or "unknown"), tostring(host.logical_cpus or "?"),
+      host.isa and (", ISA path " .. host.isa) or ""))
+    if cuda.available then
       add(string.format("- gpu: %s, %d SMs, L2 %.0f MiB, driver %s, runtime %d, SM clock %s/%s MHz (now/max)",
-        e.cuda.name, e.cuda.sm_count, e.cuda.l2_bytes / 2 ^ 20, e.cuda.driver ~= "" and e.cuda.driver or tostring(e.cuda.driver_version),
-        e.cuda.runtime_version, tostring(e.cuda.sm_clock_mhz_now), tostring(e.cuda.sm_clock_mhz_max)))
+        cuda.name, cuda.sm_count, cuda.l2_bytes / 2 ^ 20, cuda.driver ~= "" and cuda.driver or tostring(cuda.driver_version),
+        cuda.runtime_version, tostring(cuda.sm_clock_mhz_now), tostring(cuda.sm_clock_mhz_max)))
     else
-      add("- gpu: none (" .. tostring(e.cuda.reason) .. ")")
+      add("- gpu: none (" .. tostring(cuda.reason or "not recorded") .. ")")
     end
     if run.shard then add(string.format("- shard %d of %d", run.shard.index, run.shard.count)) end
     add(M.method(run))
