@@ -63,7 +63,7 @@ local function parse_axis(spec)
   local name, values = spec:match("^([%w_]+)=(.+)$")
   if not name then return nil, "-a/--axis: expected NAME=V1,V2,..., got '" .. spec .. "'" end
   local list = {}
-  if values:find(",,", 1, true) or values:match(",$") or values:match("^,") then
+  if require("robolua.usage").has_empty_item(values) then
     return nil, string.format("-a %s: an empty value in the list", spec)
   end
   for v in values:gmatch("[^,]+") do

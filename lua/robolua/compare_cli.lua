@@ -25,7 +25,7 @@ local function fail(msg)
 end
 
 function M.main(args)
-  local o = { out = "results" }
+  local o, given = { out = "results" }, {}
   local paths = {}
   local i = 1
   while args[i] do
@@ -34,8 +34,8 @@ function M.main(args)
       local v = args[i + 1]
       if not v then return fail(a .. " needs a value") end
       local name = (a == "-o" or a == "--out") and "out" or a:sub(3)
-      if o["given_" .. name] then return fail(a .. " given twice") end
-      o["given_" .. name] = true
+      if given[name] then return fail(a .. " given twice") end
+      given[name] = true
       if a == "--threshold" or a == "--alpha" then
         local n, range = require("robolua.cli").compare_option(a:sub(3), v)
         if not n then return fail(string.format("%s: expected %s, got '%s'", a, range, v)) end

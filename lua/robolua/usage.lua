@@ -75,6 +75,9 @@ function M.list_problem(t, what)
   end
 end
 
+-- Whether a comma-separated list written on the command line has an empty item ("a,,b", "a,", ",a").
+function M.has_empty_item(s) return s == "" or s:find(",,", 1, true) ~= nil or s:sub(1, 1) == "," or s:sub(-1) == "," end
+
 function M.check_keys(what, t, keys, level)
   local msg = M.unknown_key(t, keys)
   if msg then error(what .. ": " .. msg, (level or 1) + 1) end

@@ -2,14 +2,14 @@
 -- `artifacts:reports:junit`, Jenkins' junit step, GitHub test-report actions). Three test suites:
 --   gates     one test case per gate: fail -> <failure>, error -> <error>, skip and inconclusive ->
 --             <skipped> (an INCONCLUSIVE verdict exits 0, so a CI must not count it as a failure;
---             --strict has already turned both into failures); and an <error> case "the run finished"
---             for an interrupted run or a scenario that raised (both exit 2)
+--             --strict has already turned both into failures; a shard's failure is provisional: skipped);
+--             and an <error> case "the run finished" for an interrupted run or a scenario that raised
 --   points    one test case per measured configuration and backend: a result that failed verification ->
 --             <failure>, one that raised -> <error>, skipped or never run -> <skipped>; an ok result's
 --             time attribute is its median in seconds, so a CI's per-test duration trend charts it
 --   baseline  with --baseline NAME: one test case per compared configuration, SLOWER, BROKEN and MISSING
 --             -> <failure> (what makes the exit code 1), INVALID -> <skipped>; a comparison that could
---             not run -> one <error>. `robolua compare --junit FILE` writes this suite alone.
+--             not run or compared nothing -> an <error>. `robolua compare --junit FILE` writes this suite alone.
 -- The document is written whatever the report list says (finish.lua), like results.json.
 local fmt = require "robolua.fmt"
 local clean_utf8 = require("robolua.json").clean_utf8
@@ -52,7 +52,7 @@ local function suite_xml(name, classname, cases, attrs)
   return open .. "\n" .. table.concat(lines, "\n") .. (#lines > 0 and "\n" or "") .. "  </testsuite>", n, #cases
 end
 
-local gate_kind = { pass = nil, fail = "failure", error = "error", skip = "skipped", inconclusive = "skipped" }
+local gate_kind = { fail = "failure", error = "error", skip = "skipped", inconclusive = "skipped" }
 
 local function gate_cases(run)
   local cases = {}
@@ -63,7 +63,7 @@ local function gate_cases(run)
   end
   -- a shard's gates see part of the sweep: a failure there is provisional (the shard exits 0; robolua
   -- merge judges the whole sweep), so it is reported as skipped, not as a failed test
-  local shard = run.shard and not run.merge and run.shard
+  local shard = not run.merge and run.shard
   for _, g in ipairs(run.gates or {}) do
     local kind = gate_kind[g.status]
     local msg = g.status == "inconclusive" and ("inconclusive: " .. tostring(g.msg)) or g.msg
@@ -76,7 +76,7 @@ local function gate_cases(run)
   return cases
 end
 
--- A measured result in one line: median, 95% CI, samples, bandwidth, % of the copy.
+-- A measured result in one line: median, the CI of the mean, samples, bandwidth, % of the copy.
 local function result_line(r)
   local s = r.stats
   local parts = { string.format("median %s ms, %g%% CI of the mean [%s, %s] ms, %d samples", fmt.ms(s.median), 100 * (s.ci_level or 0.95),

@@ -13,14 +13,13 @@ local M = {}
 -- "0,1" or "all" -> sorted list of indices, or raises a usage error.
 function M.parse(spec, rl)
   -- the list's form first: a malformed one is the command's fault (exit 2) on any machine
-  if spec ~= "all" then
-    if not spec:match("^%d+$") and not spec:match("^%d+[%d,]*%d$") or spec:find(",,", 1, true) then
-      require("robolua.usage").raise(string.format("--devices: '%s' is not 'all' or a list of device indices (0,1,...)", spec))
-    end
+  local usage = require "robolua.usage"
+  if spec ~= "all" and (not spec:match("^[%d,]+$") or usage.has_empty_item(spec)) then
+    usage.raise(string.format("--devices: '%s' is not 'all' or a list of device indices (0,1,...)", spec))
   end
   local n, why = rl.cuda.device_count()
   if n == 0 then -- (the command is right, this machine cannot run it: exit 1, as for the GPU tools)
-    require("robolua.usage").unavailable("--devices " .. spec .. ": no CUDA device (" .. tostring(why or "none found") .. ")")
+    usage.unavailable("--devices " .. spec .. ": no CUDA device (" .. tostring(why or "none found") .. ")")
   end
   local list, seen = {}, {}
   if spec == "all" then
@@ -29,14 +28,13 @@ function M.parse(spec, rl)
     for part in spec:gmatch("[^,]+") do
       local i = math.tointeger(tonumber(part))
       if not i or i < 0 or i >= n then
-        require("robolua.usage").raise(string.format("--devices: '%s' is not a device index (this machine has %d: 0..%d)", part, n, n - 1))
+        usage.raise(string.format("--devices: '%s' is not a device index (this machine has %d: 0..%d)", part, n, n - 1))
       end
-      if seen[i] then require("robolua.usage").raise("--devices: device " .. i .. " listed twice") end
+      if seen[i] then usage.raise("--devices: device " .. i .. " listed twice") end
       seen[i] = true
       list[#list + 1] = i
     end
   end
-  if #list == 0 then require("robolua.usage").raise("--devices: no device listed") end
   table.sort(list)
   return list
 end

@@ -68,15 +68,14 @@ M.backend_of = backend_of
 
 local function backend_list(d, axes, cli)
   local list = as_list(axes.backend or DEFAULT_BACKENDS)
-  for i, b in ipairs(list) do
+  for _, b in ipairs(list) do
     if not backend_of(d.workload, b) then
       local known = backends.names()
       for k in pairs(d.workload.backends or {}) do known[#known + 1] = k end
       local hint = type(b) == "string" and definition.did_you_mean(b, known)
       local msg = string.format("unknown backend '%s'%s (known: %s)", tostring(b), hint and (" (did you mean '" .. hint .. "'?)") or "",
         table.concat(known, ", "))
-      if cli.axis and cli.axis.backend then axis_usage(d, cli, "backend", msg) end
-      definition.usage(d.where, string.format("axes.backend[%d]: %s", i, msg))
+      axis_usage(d, cli, "backend", msg)
     end
   end
   if cli.backend then
